@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-ioband device groups: the token economy shared by the ioband targets
+ * with one device-group id, the admission fast path and the dispatcher
+ * that releases held bios.
+ */
+#include <linux/blkdev.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "ioband.h"
+
+DEFINE_MUTEX(ioband_domains_lock);
+
+static LIST_HEAD(ioband_domains);
+
+/* Bios dispatched per group per round, so that groups interleave. */
+#define IOBAND_BATCH 16
+
+static void ioband_dispatch_work(struct work_struct *work);
+static void ioband_retry_work(struct work_struct *work);
+
+static bool params_equal(const struct iob_params *a, const struct iob_params *b)
+{
+	return a->policy == b->policy && a->token == b->token &&
+	       a->carryover == b->carryover &&
+	       a->io_throttle == b->io_throttle && a->io_limit == b->io_limit;
+}
+
+/*
+ * Find or create the domain @name.  A target joining a domain that has
+ * members of another mapped device must use the same parameters; a reload
+ * of the only device may change them (they apply when it resumes).
+ * Called with ioband_domains_lock held.
+ */
+struct ioband_domain *ioband_domain_get(const char *name,
+					const struct iob_params *p,
+					struct mapped_device *md,
+					const char **error)
+{
+	struct ioband_domain *dom;
+	struct ioband_target *ib;
+
+	lockdep_assert_held(&ioband_domains_lock);
+	list_for_each_entry(dom, &ioband_domains, node) {
+		if (strcmp(dom->name, name))
+			continue;
+		list_for_each_entry(ib, &dom->targets, dom_node) {
+			if (ib->md != md && !params_equal(&dom->params, p)) {
+				*error = "Device group exists with other policy, token, carryover, io_throttle or io_limit";
+				return ERR_PTR(-EINVAL);
+			}
+		}
+		dom->members++;
+		return dom;
+	}
+
+	dom = kzalloc(sizeof(*dom), GFP_KERNEL);
+	if (!dom)
+		goto nomem;
+	dom->wq = alloc_ordered_workqueue("ioband-%s", WQ_MEM_RECLAIM, name);
+	if (!dom->wq) {
+		kfree(dom);
+		goto nomem;
+	}
+	strscpy(dom->name, name, sizeof(dom->name));
+	INIT_LIST_HEAD(&dom->targets);
+	INIT_LIST_HEAD(&dom->groups);
+	spin_lock_init(&dom->lock);
+	INIT_WORK(&dom->work, ioband_dispatch_work);
+	INIT_DELAYED_WORK(&dom->retry, ioband_retry_work);
+	dom->params = *p;
+	dom->members = 1;
+	list_add(&dom->node, &ioband_domains);
+	return dom;
+nomem:
+	*error = "Cannot allocate device group";
+	return ERR_PTR(-ENOMEM);
+}
+
+void ioband_domain_put(struct ioband_domain *dom)
+{
+	lockdep_assert_held(&ioband_domains_lock);
+	if (--dom->members)
+		return;
+	list_del(&dom->node);
+	cancel_delayed_work_sync(&dom->retry);
+	cancel_work_sync(&dom->work);
+	destroy_workqueue(dom->wq);
+	WARN_ON(!list_empty(&dom->groups));
+	kfree(dom);
+}
+
+u32 ioband_io_limit_default(struct dm_dev *dev, const struct iob_params *p)
+{
+	struct request_queue *q = bdev_get_queue(dev->bdev);
+	u32 limit = p->io_limit;
+
+	/* dm-ioband's default: what the queue below accepts, plus half. */
+	if (!limit)
+		limit = 3 * q->nr_requests / 2;
+	return max(limit, iob_io_throttle(p));
+}
+
+/* Recompute every active group's share.  Called with dom->lock held. */
+static void domain_reshare(struct ioband_domain *dom)
+{
+	u32 base = iob_token_base(&dom->params);
+	struct ioband_group *g;
+	u64 total = 0;
+
+	list_for_each_entry(g, &dom->groups, dom_node)
+		total += g->weight;
+	dom->total_weight = total;
+	list_for_each_entry(g, &dom->groups, dom_node) {
+		spin_lock(&g->lock);
+		g->bucket.share = iob_share(base, g->weight, total);
+		spin_unlock(&g->lock);
+	}
+}
+
+void ioband_domain_set_params(struct ioband_domain *dom,
+			      const struct iob_params *p, u32 io_limit)
+{
+	spin_lock_irq(&dom->lock);
+	dom->params = *p;
+	dom->io_limit = io_limit;
+	domain_reshare(dom);
+	spin_unlock_irq(&dom->lock);
+	ioband_domain_kick(dom);
+}
+
+void ioband_domain_reweight(struct ioband_domain *dom)
+{
+	spin_lock_irq(&dom->lock);
+	domain_reshare(dom);
+	spin_unlock_irq(&dom->lock);
+	ioband_domain_kick(dom);
+}
+
+void ioband_domain_activate(struct ioband_domain *dom, struct ioband_group *g)
+{
+	spin_lock_irq(&dom->lock);
+	if (!g->active) {
+		list_add_tail(&g->dom_node, &dom->groups);
+		g->active = true;
+		domain_reshare(dom);
+		spin_lock(&g->lock);
+		g->bucket.epoch = dom->epoch;
+		g->bucket.tokens = g->bucket.share;
+		g->bucket.start = g->bucket.tokens;
+		spin_unlock(&g->lock);
+	}
+	spin_unlock_irq(&dom->lock);
+}
+
+void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
+{
+	spin_lock_irq(&dom->lock);
+	if (g->active) {
+		list_del_init(&g->dom_node);
+		g->active = false;
+		domain_reshare(dom);
+	}
+	spin_unlock_irq(&dom->lock);
+	/* Whoever waited for this group need not any more. */
+	ioband_domain_kick(dom);
+}
+
+void ioband_domain_kick(struct ioband_domain *dom)
+{
+	queue_work(dom->wq, &dom->work);
+}
+
+static bool io_limit_reached(struct ioband_domain *dom, int dir)
+{
+	return atomic_read(&dom->inflight[dir]) >= READ_ONCE(dom->io_limit);
+}
+
+static bool domain_quiet(struct ioband_domain *dom)
+{
+	return atomic_read(&dom->inflight[READ]) +
+	       atomic_read(&dom->inflight[WRITE]) <
+	       iob_io_throttle(&dom->params);
+}
+
+/* A bio leaves ioband for the device below.  Called with g->lock held. */
+static void start_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
+{
+	struct ioband_domain *dom = g->ib->dom;
+
+	if (!g->held && !g->inflight)
+		g->busy_since_ns = now;
+	g->inflight++;
+	g->last_active_ns = now;
+	atomic_inc(&dom->inflight[io->dir]);
+}
+
+static struct bio *pop_held(struct ioband_group *g, u64 now)
+{
+	struct bio *bio = bio_list_pop(&g->queue);
+	struct ioband_io *io;
+
+	if (!bio)
+		return NULL;
+	io = dm_per_bio_data(bio, sizeof(*io));
+	g->held--;
+	atomic_dec(&g->ib->dom->held);
+	g->stats.queue_ns += now - io->arrive_ns;
+	start_bio(g, io, now);
+	return bio;
+}
+
+static void submit_list(struct bio_list *list)
+{
+	struct bio *bio;
+
+	while ((bio = bio_list_pop(list)))
+		dm_submit_bio_remap(bio, NULL);
+}
+
+/*
+ * Map-time admission.  Returns true if @bio may go down now; otherwise it
+ * has been queued on its group and the dispatcher will submit it.  Takes
+ * only the group's lock; never sleeps.
+ */
+bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
+{
+	struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
+	struct ioband_domain *dom = g->ib->dom;
+	u64 now = io->arrive_ns;
+	unsigned long flags;
+	bool go, kick = false;
+
+	spin_lock_irqsave(&g->lock, flags);
+	iob_refill(&g->bucket, READ_ONCE(dom->epoch), dom->params.carryover);
+	if (urgent || g->dead || g->ib->suspending) {
+		go = true;
+	} else if (bio_list_empty(&g->queue) && !io_limit_reached(dom, io->dir)) {
+		go = g->bucket.tokens > 0 ||
+		     (domain_quiet(dom) && iob_may_bypass(&g->bucket));
+	} else {
+		go = false;
+	}
+	if (go) {
+		s64 before = g->bucket.tokens;
+
+		g->bucket.tokens -= io->cost;
+		/* Out of tokens: others may be waiting for this group. */
+		kick = before > 0 && g->bucket.tokens <= 0 &&
+		       atomic_read(&dom->held);
+		start_bio(g, io, now);
+	} else {
+		if (!g->held && !g->inflight)
+			g->busy_since_ns = now;
+		bio_list_add(&g->queue, bio);
+		g->held++;
+		atomic_inc(&dom->held);
+		kick = true;
+	}
+	spin_unlock_irqrestore(&g->lock, flags);
+	if (kick)
+		ioband_domain_kick(dom);
+	return go;
+}
+
+void ioband_complete(struct ioband_group *g, struct ioband_io *io)
+{
+	struct ioband_domain *dom = g->ib->dom;
+	u64 now = ktime_get_ns();
+	unsigned long flags;
+	bool kick;
+
+	spin_lock_irqsave(&g->lock, flags);
+	g->stats.ios[io->dir]++;
+	g->stats.sectors[io->dir] += io->sectors;
+	g->stats.ticks_ns[io->dir] += now - io->arrive_ns;
+	g->inflight--;
+	g->last_active_ns = now;
+	if (!g->held && !g->inflight)
+		g->stats.io_ticks_ns += now - g->busy_since_ns;
+	kick = !g->inflight || io_limit_reached(dom, io->dir);
+	spin_unlock_irqrestore(&g->lock, flags);
+	atomic_dec(&dom->inflight[io->dir]);
+	if (kick && atomic_read(&dom->held))
+		ioband_domain_kick(dom);
+}
+
+/* Submit everything @g holds, whatever its tokens (suspend, detach). */
+void ioband_group_release_held(struct ioband_group *g)
+{
+	struct bio_list out = BIO_EMPTY_LIST;
+	u64 now = ktime_get_ns();
+	struct bio *bio;
+
+	spin_lock_irq(&g->lock);
+	while ((bio = pop_held(g, now)))
+		bio_list_add(&out, bio);
+	spin_unlock_irq(&g->lock);
+	submit_list(&out);
+}
+
+/* Move up to IOBAND_BATCH held bios of a READY group to @out. */
+static void take_ready(struct ioband_domain *dom, struct ioband_group *g,
+		       bool quiet, u64 now, struct bio_list *out)
+{
+	unsigned int n;
+
+	for (n = 0; n < IOBAND_BATCH && g->held; n++) {
+		struct bio *bio = bio_list_peek(&g->queue);
+		struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+		if (g->bucket.tokens <= 0 &&
+		    !(quiet && iob_may_bypass(&g->bucket)))
+			break;
+		if (io_limit_reached(dom, io->dir))
+			break;
+		g->bucket.tokens -= io->cost;
+		bio_list_add(out, pop_held(g, now));
+	}
+}
+
+/*
+ * One round over the domain's groups: refill, dispatch what may go, and
+ * decide whether a new epoch starts.  Returns the verdict; bios to submit
+ * are left in @out.
+ */
+static enum iob_verdict dispatch_round(struct ioband_domain *dom,
+				       struct bio_list *out, u64 *retry_at)
+{
+	struct ioband_group *g;
+	struct iob_round r;
+	enum iob_verdict v;
+	bool quiet;
+	u64 now;
+
+	spin_lock_irq(&dom->lock);
+	now = ktime_get_ns();
+	quiet = domain_quiet(dom);
+	iob_round_init(&r);
+	list_for_each_entry(g, &dom->groups, dom_node) {
+		struct iob_gstate st = { .bucket = &g->bucket };
+		u64 until = 0;
+		enum iob_class c;
+
+		spin_lock(&g->lock);
+		iob_refill(&g->bucket, dom->epoch, dom->params.carryover);
+		st.held = g->held;
+		st.inflight = g->inflight;
+		st.last_active_ns = g->last_active_ns;
+		c = iob_classify(&st, now, quiet, &until);
+		if (c == IOB_READY)
+			take_ready(dom, g, quiet, now, out);
+		spin_unlock(&g->lock);
+		iob_round_add(&r, c, &g->bucket, until);
+	}
+	v = iob_round_verdict(&r, now, dom->epoch_start_ns,
+			      &dom->wait_deadline_ns, retry_at);
+	if (v == IOB_ADVANCE) {
+		DMDEBUG("%s: epoch %llu ends after %llu us, %lld tokens used",
+			dom->name, dom->epoch,
+			div_u64(now - dom->epoch_start_ns, NSEC_PER_USEC),
+			r.consumed);
+		WRITE_ONCE(dom->epoch, dom->epoch + 1);
+		dom->epoch_start_ns = now;
+		dom->wait_deadline_ns = 0;
+	} else if (v == IOB_NOTHING) {
+		dom->wait_deadline_ns = 0;
+	} else if (v == IOB_WAIT) {
+		*retry_at -= now;
+	}
+	spin_unlock_irq(&dom->lock);
+	return v;
+}
+
+static void ioband_dispatch(struct ioband_domain *dom)
+{
+	for (;;) {
+		struct bio_list out = BIO_EMPTY_LIST;
+		enum iob_verdict v;
+		u64 retry_in = 0;
+
+		bool sent;
+
+		v = dispatch_round(dom, &out, &retry_in);
+		sent = !bio_list_empty(&out);
+		submit_list(&out);
+		switch (v) {
+		case IOB_NOTHING:
+			return;
+		case IOB_WAIT:
+			queue_delayed_work(dom->wq, &dom->retry,
+					   max(1UL, nsecs_to_jiffies(retry_in)));
+			return;
+		case IOB_DISPATCH:
+			/* io_limit reached: completions kick us again. */
+			if (!sent)
+				return;
+			break;
+		case IOB_ADVANCE:
+			break;
+		}
+		cond_resched();
+	}
+}
+
+static void ioband_dispatch_work(struct work_struct *work)
+{
+	ioband_dispatch(container_of(work, struct ioband_domain, work));
+}
+
+static void ioband_retry_work(struct work_struct *work)
+{
+	ioband_dispatch(container_of(to_delayed_work(work),
+				     struct ioband_domain, retry));
+}

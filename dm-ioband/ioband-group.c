@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-ioband groups: which group a bio belongs to, and attaching and
+ * detaching groups on a target.
+ */
+#include <linux/cgroup.h>
+#include <linux/cred.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uidgid.h>
+
+#include "ioband.h"
+
+struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
+					u32 weight)
+{
+	struct ioband_group *g = kzalloc(sizeof(*g), GFP_KERNEL);
+
+	if (!g)
+		return NULL;
+	g->ib = ib;
+	g->id = id;
+	g->weight = weight;
+	refcount_set(&g->ref, 1);
+	INIT_LIST_HEAD(&g->dom_node);
+	spin_lock_init(&g->lock);
+	bio_list_init(&g->queue);
+	return g;
+}
+
+void ioband_group_put(struct ioband_group *g)
+{
+	if (refcount_dec_and_test(&g->ref))
+		kfree_rcu(g, rcu);
+}
+
+struct ioband_group *ioband_group_find(struct ioband_target *ib, s64 id)
+{
+	if (id == IOB_DEFAULT_GROUP_ID)
+		return ib->def;
+	return xa_load(&ib->groups, (unsigned long)id);
+}
+
+/* The nearest attached ancestor of the current task's cgroup. */
+static struct ioband_group *cgroup_lookup(struct ioband_target *ib)
+{
+	struct ioband_group *g;
+	struct cgroup *cgrp;
+
+	for (cgrp = task_dfl_cgroup(current); cgrp; cgrp = cgroup_parent(cgrp)) {
+		g = xa_load(&ib->groups, (unsigned long)cgroup_id(cgrp));
+		if (g)
+			return g;
+	}
+	return NULL;
+}
+
+static struct ioband_group *owner_lookup(struct ioband_target *ib)
+{
+	unsigned long id;
+
+	switch (READ_ONCE(ib->type)) {
+	case IOB_TYPE_CGROUP:
+		return cgroup_lookup(ib);
+	case IOB_TYPE_UID:
+		id = from_kuid(&init_user_ns, current_uid());
+		break;
+	case IOB_TYPE_GID:
+		id = from_kgid(&init_user_ns, current_gid());
+		break;
+	case IOB_TYPE_PID:
+		id = task_tgid_nr(current);
+		break;
+	case IOB_TYPE_PGRP:
+		id = task_pgrp_nr(current);
+		break;
+	default:
+		return NULL;
+	}
+	return xa_load(&ib->groups, id);
+}
+
+/* The group @bio is charged to, with a reference for the bio. */
+struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
+					 struct bio *bio)
+{
+	struct ioband_group *g = NULL;
+
+	if (ib->nr_groups) {
+		rcu_read_lock();
+		g = owner_lookup(ib);
+		if (g && !refcount_inc_not_zero(&g->ref))
+			g = NULL;
+		rcu_read_unlock();
+	}
+	if (!g) {
+		g = ib->def;
+		refcount_inc(&g->ref);
+	}
+	return g;
+}
+
+/* Called with ib->cfg_lock held. */
+int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight)
+{
+	struct ioband_group *g;
+	int r;
+
+	g = ioband_group_alloc(ib, id, weight);
+	if (!g)
+		return -ENOMEM;
+	r = xa_insert(&ib->groups, (unsigned long)id, g, GFP_KERNEL);
+	if (r) {
+		kfree(g);
+		return r;	/* -EBUSY: attached already */
+	}
+	WRITE_ONCE(ib->nr_groups, ib->nr_groups + 1);
+	if (ib->resumed)
+		ioband_domain_activate(ib->dom, g);
+	return 0;
+}
+
+static void group_retire(struct ioband_target *ib, struct ioband_group *g)
+{
+	if (g->active)
+		ioband_domain_deactivate(ib->dom, g);
+	spin_lock_irq(&g->lock);
+	g->dead = true;
+	spin_unlock_irq(&g->lock);
+	/* Its held bios go now: a detach never strands or stalls I/O. */
+	ioband_group_release_held(g);
+	ioband_group_put(g);
+}
+
+/* Called with ib->cfg_lock held. */
+int ioband_group_detach(struct ioband_target *ib, s64 id)
+{
+	struct ioband_group *g = xa_erase(&ib->groups, (unsigned long)id);
+
+	if (!g)
+		return -ENOENT;
+	WRITE_ONCE(ib->nr_groups, ib->nr_groups - 1);
+	group_retire(ib, g);
+	return 0;
+}
+
+void ioband_group_destroy_all(struct ioband_target *ib)
+{
+	struct ioband_group *g;
+	unsigned long id;
+
+	xa_for_each(&ib->groups, id, g) {
+		xa_erase(&ib->groups, id);
+		group_retire(ib, g);
+	}
+	ib->nr_groups = 0;
+	group_retire(ib, ib->def);
+}

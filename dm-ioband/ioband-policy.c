@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioband policy core, shared by dm-ioband.ko and the unit tests.
+ *
+ * Every group of a device group (domain) receives "share" tokens per epoch,
+ * share = token_base * weight / sum of weights.  A bio costs one token
+ * (policy "weight") or one token per sector ("weight-iosize") and may be
+ * dispatched while its group has tokens left; the group may go into debt by
+ * the cost of its last bio.  A group without tokens holds its bios.  When
+ * every group that holds bios is out of tokens and no group with tokens is
+ * still busy, a new epoch starts and every group is refilled; unused tokens
+ * are carried over for at most "carryover" epochs.
+ *
+ * A group with tokens and bios in flight (or a completion within the idle
+ * window) is busy: the others wait for it, because it is about to use its
+ * share.  That is what makes shares independent of queue depth and thread
+ * count.  The wait is bounded per epoch: at the domain's rate so far this
+ * epoch, the busy groups' remaining tokens would take time T; nobody waits
+ * longer than 2T.  So a trickle of I/O cannot stall a heavy group.
+ */
+#include "ioband-policy.h"
+
+#ifdef __KERNEL__
+#include <linux/limits.h>
+#include <linux/string.h>
+#else
+#include <string.h>
+#define S64_MAX INT64_MAX
+#define U64_MAX UINT64_MAX
+#endif
+
+static const char *const type_names[] = {
+	[IOB_TYPE_NONE] = "none",
+	[IOB_TYPE_CGROUP] = "cgroup",
+	[IOB_TYPE_UID] = "uid",
+	[IOB_TYPE_GID] = "gid",
+	[IOB_TYPE_PID] = "pid",
+	[IOB_TYPE_PGRP] = "pgrp",
+};
+
+static const char *const policy_names[] = {
+	[IOB_POLICY_WEIGHT] = "weight",
+	[IOB_POLICY_WEIGHT_IOSIZE] = "weight-iosize",
+};
+
+static bool streq(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no junk, no overflow. */
+static int parse_u64(const char *s, u64 max, u64 *out)
+{
+	u64 v = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned int d;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		d = *s - '0';
+		if (v > (max - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int iob_parse_u32(const char *s, u32 min, u32 max, u32 *out)
+{
+	u64 v;
+	int r = parse_u64(s, max, &v);
+
+	if (r)
+		return r;
+	if (v < min)
+		return -ERANGE;
+	*out = (u32)v;
+	return 0;
+}
+
+int iob_parse_type(const char *s, enum iob_type *out)
+{
+	unsigned int i;
+
+	if (streq(s, "user")) {
+		*out = IOB_TYPE_UID;
+		return 0;
+	}
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+		if (streq(s, type_names[i])) {
+			*out = (enum iob_type)i;
+			return 0;
+		}
+	}
+	/* dm-ioband had these as stubs that never worked. */
+	if (streq(s, "node") || streq(s, "cpuset"))
+		return -EOPNOTSUPP;
+	return -EINVAL;
+}
+
+const char *iob_type_name(enum iob_type type)
+{
+	return type_names[type];
+}
+
+int iob_parse_policy(const char *s, enum iob_policy *out)
+{
+	if (streq(s, "weight") || streq(s, "default")) {
+		*out = IOB_POLICY_WEIGHT;
+		return 0;
+	}
+	if (streq(s, "weight-iosize")) {
+		*out = IOB_POLICY_WEIGHT_IOSIZE;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+const char *iob_policy_name(enum iob_policy policy)
+{
+	return policy_names[policy];
+}
+
+/*
+ * Group ids: a cgroup v2 id (cgroup_id(), >= 1) for "cgroup", a 32-bit
+ * uid/gid/pid/pgrp otherwise ((u32)-1 is never a valid one).
+ */
+int iob_parse_group_id(enum iob_type type, const char *s, s64 *id)
+{
+	u64 v;
+	int r;
+
+	if (type == IOB_TYPE_NONE)
+		return -EPERM;
+	r = parse_u64(s, type == IOB_TYPE_CGROUP ? (u64)S64_MAX : 0xfffffffeULL,
+		      &v);
+	if (r)
+		return r;
+	if (type == IOB_TYPE_CGROUP && v == 0)
+		return -ERANGE;
+	*id = (s64)v;
+	return 0;
+}
+
+/* "W", ":W" (default group) or "ID:W". */
+int iob_parse_weight_arg(enum iob_type type, const char *s, s64 *id,
+			 u32 *weight)
+{
+	char buf[32];
+	const char *colon = strchr(s, ':');
+	size_t n;
+	int r;
+
+	if (colon && strchr(colon + 1, ':'))
+		return -EINVAL;
+	if (!colon || colon == s) {
+		*id = IOB_DEFAULT_GROUP_ID;
+		return iob_parse_u32(colon ? s + 1 : s, 1, IOB_WEIGHT_MAX,
+				     weight);
+	}
+	n = (size_t)(colon - s);
+	if (n >= sizeof(buf))
+		return -ERANGE;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	r = iob_parse_group_id(type, buf, id);
+	if (r)
+		return r;
+	return iob_parse_u32(colon + 1, 1, IOB_WEIGHT_MAX, weight);
+}
+
+u32 iob_token_base(const struct iob_params *p)
+{
+	if (p->token)
+		return p->token;
+	/* 2048 I/Os, or 8 MiB, per epoch. */
+	return p->policy == IOB_POLICY_WEIGHT ? 2048 : 16384;
+}
+
+u32 iob_io_throttle(const struct iob_params *p)
+{
+	return p->io_throttle ? p->io_throttle : IOB_DEFAULT_IO_THROTTLE;
+}
+
+s64 iob_share(u32 token_base, u32 weight, u64 total_weight)
+{
+	u64 s;
+
+	if (!total_weight)
+		return token_base;
+	s = (u64)token_base * weight / total_weight;
+	return s ? (s64)s : 1;
+}
+
+void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover)
+{
+	u64 n = epoch - b->epoch;
+	s64 cap = b->share * ((s64)carryover + 1);
+
+	if (!n)
+		return;
+	b->epoch = epoch;
+	if (n > (u64)carryover + 1)
+		n = (u64)carryover + 1;
+	b->tokens += b->share * (s64)n;
+	if (b->tokens > cap)
+		b->tokens = cap;
+	b->start = b->tokens;
+}
+
+/*
+ * Discards, write-zeroes and flushes move no data through the bus: charge
+ * them as one small I/O, so a 1 GiB discard cannot bankrupt its group.
+ */
+u32 iob_cost(enum iob_policy policy, u32 sectors, bool has_data)
+{
+	if (policy == IOB_POLICY_WEIGHT)
+		return 1;
+	if (!has_data)
+		return 8;
+	return sectors ? sectors : 1;
+}
+
+/*
+ * Below io_throttle in flight a group may run half an epoch into debt, so
+ * that the next refill still leaves it with tokens.
+ */
+bool iob_may_bypass(const struct iob_bucket *b)
+{
+	return b->tokens > -(b->share / 2);
+}
+
+enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,
+			    bool domain_quiet, u64 *busy_until_ns)
+{
+	const struct iob_bucket *b = g->bucket;
+
+	if (g->held) {
+		if (b->tokens > 0 || (domain_quiet && iob_may_bypass(b)))
+			return IOB_READY;
+		return IOB_WAITING;
+	}
+	if (b->tokens <= 0)
+		return IOB_IDLE;
+	if (g->inflight) {
+		*busy_until_ns = U64_MAX;	/* until its completions say */
+		return IOB_BUSY;
+	}
+	/* last_active may be stamped on another CPU a moment after now. */
+	if (now_ns < g->last_active_ns ||
+	    now_ns - g->last_active_ns < IOB_IDLE_WINDOW_NS) {
+		*busy_until_ns = g->last_active_ns + IOB_IDLE_WINDOW_NS;
+		return IOB_BUSY;
+	}
+	return IOB_IDLE;
+}
+
+void iob_round_init(struct iob_round *r)
+{
+	r->ready = false;
+	r->waiting = false;
+	r->busy = false;
+	r->busy_until_ns = 0;
+	r->consumed = 0;
+	r->busy_tokens = 0;
+}
+
+void iob_round_add(struct iob_round *r, enum iob_class c,
+		   const struct iob_bucket *b, u64 busy_until_ns)
+{
+	if (b->start > b->tokens)
+		r->consumed += b->start - b->tokens;
+	switch (c) {
+	case IOB_READY:
+		r->ready = true;
+		break;
+	case IOB_WAITING:
+		r->waiting = true;
+		break;
+	case IOB_BUSY:
+		r->busy = true;
+		r->busy_tokens += b->tokens;
+		if (busy_until_ns > r->busy_until_ns)
+			r->busy_until_ns = busy_until_ns;
+		break;
+	case IOB_IDLE:
+		break;
+	}
+}
+
+/* How long waiting groups may wait for the busy ones, from now. */
+u64 iob_max_wait(const struct iob_round *r, u64 epoch_elapsed_ns)
+{
+	u64 busy = (u64)r->busy_tokens, used = (u64)r->consumed, t;
+	u64 e = epoch_elapsed_ns < IOB_MAX_WAIT_NS ? epoch_elapsed_ns :
+						     IOB_MAX_WAIT_NS;
+
+	if (r->consumed <= 0)
+		return IOB_IDLE_WINDOW_NS;
+	/* 2 * busy * e / used without overflow: e < 2^31, busy < 2^31. */
+	while (busy >= (1ULL << 31)) {
+		busy >>= 1;
+		used >>= 1;
+	}
+	t = 2 * busy * e / (used ? used : 1);
+	if (t < IOB_IDLE_WINDOW_NS)
+		return IOB_IDLE_WINDOW_NS;
+	return t > IOB_MAX_WAIT_NS ? IOB_MAX_WAIT_NS : t;
+}
+
+enum iob_verdict iob_round_verdict(const struct iob_round *r, u64 now_ns,
+				   u64 epoch_start_ns, u64 *wait_deadline_ns,
+				   u64 *retry_at_ns)
+{
+	if (r->ready)
+		return IOB_DISPATCH;
+	if (!r->waiting)
+		return IOB_NOTHING;
+	if (!r->busy)
+		return IOB_ADVANCE;
+	if (!*wait_deadline_ns)
+		*wait_deadline_ns = now_ns +
+				    iob_max_wait(r, now_ns - epoch_start_ns);
+	if (now_ns >= *wait_deadline_ns)
+		return IOB_ADVANCE;
+	*retry_at_ns = r->busy_until_ns < *wait_deadline_ns ?
+		       r->busy_until_ns : *wait_deadline_ns;
+	return IOB_WAIT;
+}

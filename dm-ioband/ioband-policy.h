@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ioband policy core: token arithmetic, the epoch rule and argument
+ * parsing.  Plain C with no kernel dependencies, so that the same code is
+ * built into dm-ioband.ko and into the userspace unit tests.
+ */
+#ifndef IOBAND_POLICY_H
+#define IOBAND_POLICY_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/errno.h>
+#else
+#include <stdbool.h>
+#include <stdint.h>
+#include <errno.h>
+typedef int64_t s64;
+typedef uint64_t u64;
+typedef uint32_t u32;
+#endif
+
+enum iob_type {
+	IOB_TYPE_NONE,
+	IOB_TYPE_CGROUP,
+	IOB_TYPE_UID,
+	IOB_TYPE_GID,
+	IOB_TYPE_PID,
+	IOB_TYPE_PGRP,
+};
+
+enum iob_policy {
+	IOB_POLICY_WEIGHT,		/* one token per I/O */
+	IOB_POLICY_WEIGHT_IOSIZE,	/* one token per 512-byte sector */
+};
+
+#define IOB_DEFAULT_WEIGHT	100
+#define IOB_WEIGHT_MAX		10000
+#define IOB_TOKEN_MAX		(1U << 30)
+#define IOB_CARRYOVER_MAX	64
+#define IOB_DEFAULT_CARRYOVER	2
+#define IOB_DEFAULT_IO_THROTTLE	4
+#define IOB_IO_PARAM_MAX	32767
+#define IOB_DEVGROUP_MAX	31
+#define IOB_DEFAULT_GROUP_ID	(-1LL)
+
+/* A group with tokens that was active this recently still counts as busy. */
+#define IOB_IDLE_WINDOW_NS	10000000ULL
+/* Nobody waits for busy groups longer than this per epoch. */
+#define IOB_MAX_WAIT_NS		2000000000ULL
+
+/* Device-group wide parameters, as configured (0 means "default"). */
+struct iob_params {
+	enum iob_policy policy;
+	u32 token;		/* tokens per epoch over all groups */
+	u32 carryover;		/* epochs of unused tokens a group keeps */
+	u32 io_throttle;	/* below this many in flight, don't hold */
+	u32 io_limit;		/* cap on in-flight bios per direction */
+};
+
+/* Per-group token state. */
+struct iob_bucket {
+	s64 tokens;
+	s64 share;		/* tokens per epoch */
+	s64 start;		/* tokens right after the last refill */
+	u64 epoch;		/* domain epoch of the last refill */
+};
+
+int iob_parse_u32(const char *s, u32 min, u32 max, u32 *out);
+int iob_parse_type(const char *s, enum iob_type *out);
+const char *iob_type_name(enum iob_type type);
+int iob_parse_policy(const char *s, enum iob_policy *out);
+const char *iob_policy_name(enum iob_policy policy);
+int iob_parse_group_id(enum iob_type type, const char *s, s64 *id);
+int iob_parse_weight_arg(enum iob_type type, const char *s, s64 *id,
+			 u32 *weight);
+
+u32 iob_token_base(const struct iob_params *p);
+u32 iob_io_throttle(const struct iob_params *p);
+s64 iob_share(u32 token_base, u32 weight, u64 total_weight);
+void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover);
+u32 iob_cost(enum iob_policy policy, u32 sectors, bool has_data);
+
+/* What a group means for the dispatcher right now. */
+enum iob_class {
+	IOB_IDLE,	/* nothing held and not recently busy */
+	IOB_READY,	/* holds bios it may dispatch now */
+	IOB_WAITING,	/* holds bios and needs a new epoch */
+	IOB_BUSY,	/* has tokens left and is (recently) active */
+};
+
+struct iob_gstate {
+	const struct iob_bucket *bucket;
+	u32 held;
+	u32 inflight;
+	u64 last_active_ns;
+};
+
+enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,
+			    bool domain_quiet, u64 *busy_until_ns);
+bool iob_may_bypass(const struct iob_bucket *b);
+
+/* The dispatcher's decision, summed over the groups of one domain. */
+struct iob_round {
+	bool ready;
+	bool waiting;
+	bool busy;
+	u64 busy_until_ns;	/* latest time a BUSY group stops being busy */
+	s64 consumed;		/* tokens used this epoch, all groups */
+	s64 busy_tokens;	/* tokens the BUSY groups have left */
+};
+
+enum iob_verdict {
+	IOB_NOTHING,	/* nobody waits */
+	IOB_DISPATCH,	/* some group may dispatch held bios */
+	IOB_ADVANCE,	/* start a new epoch */
+	IOB_WAIT,	/* waiting groups must wait for busy ones */
+};
+
+void iob_round_init(struct iob_round *r);
+void iob_round_add(struct iob_round *r, enum iob_class c,
+		   const struct iob_bucket *b, u64 busy_until_ns);
+u64 iob_max_wait(const struct iob_round *r, u64 epoch_elapsed_ns);
+enum iob_verdict iob_round_verdict(const struct iob_round *r, u64 now_ns,
+				   u64 epoch_start_ns, u64 *wait_deadline_ns,
+				   u64 *retry_at_ns);
+
+#endif /* IOBAND_POLICY_H */

@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-ioband: a device-mapper target that shares a device's bandwidth
+ * between groups of processes by weight.
+ *
+ * Table line (compatible with dm-ioband 1.14):
+ *   <dev> <device-group-id> <io_throttle> <io_limit> <group-type>
+ *   <policy> <token-base> [:<default-weight>] [<group-id>:<weight> ...]
+ *
+ * See Documentation/ioband.rst.
+ */
+#include <linux/blkdev.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "ioband.h"
+
+#define IOBAND_VERSION_STR "2.0.0"
+
+/* Log why a message was refused, with the device's name; -EINVAL. */
+static __printf(2, 3) int ioband_refuse(struct ioband_target *ib,
+					const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	DMERR("%s: %pV", dm_device_name(ib->md), &vaf);
+	va_end(args);
+	return -EINVAL;
+}
+
+static int parse_params(struct dm_arg_set *as, struct iob_params *p,
+			enum iob_type *type, char **error)
+{
+	u32 v;
+
+	if (iob_parse_u32(dm_shift_arg(as), 0, IOB_IO_PARAM_MAX, &v)) {
+		*error = "Invalid io_throttle: expected 0 to 32767";
+		return -EINVAL;
+	}
+	p->io_throttle = v;
+	if (iob_parse_u32(dm_shift_arg(as), 0, IOB_IO_PARAM_MAX, &v)) {
+		*error = "Invalid io_limit: expected 0 to 32767";
+		return -EINVAL;
+	}
+	p->io_limit = v;
+	if (p->io_limit && p->io_limit < iob_io_throttle(p)) {
+		*error = "io_limit is smaller than io_throttle";
+		return -EINVAL;
+	}
+	switch (iob_parse_type(dm_shift_arg(as), type)) {
+	case 0:
+		break;
+	case -EOPNOTSUPP:
+		*error = "Group types node and cpuset are not supported";
+		return -EINVAL;
+	default:
+		*error = "Unknown group type: expected none, cgroup, uid, user, gid, pid or pgrp";
+		return -EINVAL;
+	}
+	if (iob_parse_policy(dm_shift_arg(as), &p->policy)) {
+		*error = "Unknown policy: expected weight, weight-iosize or default";
+		return -EINVAL;
+	}
+	if (iob_parse_u32(dm_shift_arg(as), 0, IOB_TOKEN_MAX, &v)) {
+		*error = "Invalid token base: expected 0 to 1073741824";
+		return -EINVAL;
+	}
+	p->token = v;
+	p->carryover = IOB_DEFAULT_CARRYOVER;
+	return 0;
+}
+
+/* The [:<default-weight>] [<id>:<weight> ...] tail of the table line. */
+static int parse_groups(struct ioband_target *ib, struct dm_arg_set *as,
+			char **error)
+{
+	bool have_default = false;
+	u32 weight;
+	s64 id;
+	int r;
+
+	while (as->argc) {
+		const char *arg = dm_shift_arg(as);
+
+		r = iob_parse_weight_arg(ib->type, arg, &id, &weight);
+		if (r == -EPERM) {
+			*error = "Group type none takes no groups";
+			return -EINVAL;
+		}
+		if (r || (id == IOB_DEFAULT_GROUP_ID && arg[0] != ':')) {
+			*error = "Invalid group argument: expected :<weight> or <id>:<weight>, weight 1 to 10000";
+			return -EINVAL;
+		}
+		if (id == IOB_DEFAULT_GROUP_ID) {
+			if (have_default) {
+				*error = "Default weight given twice";
+				return -EINVAL;
+			}
+			have_default = true;
+			ib->def->weight = weight;
+			continue;
+		}
+		r = ioband_group_attach(ib, id, weight);
+		if (r) {
+			*error = r == -EBUSY ? "Group id given twice" :
+					       "Cannot allocate group";
+			return r == -EBUSY ? -EINVAL : r;
+		}
+	}
+	return 0;
+}
+
+static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+{
+	struct dm_arg_set as = { .argc = argc, .argv = argv };
+	struct ioband_domain *dom;
+	struct ioband_target *ib;
+	const char *devgroup;
+	const char *err;
+	struct iob_params p;
+	int r;
+
+	if (argc < 7) {
+		ti->error = "Not enough arguments: <dev> <device-group-id> <io_throttle> <io_limit> <group-type> <policy> <token-base> [:<weight>] [<id>:<weight>...]";
+		return -EINVAL;
+	}
+	ib = kzalloc(sizeof(*ib), GFP_KERNEL);
+	if (!ib) {
+		ti->error = "Cannot allocate ioband context";
+		return -ENOMEM;
+	}
+	ib->ti = ti;
+	ib->md = dm_table_get_md(ti->table);
+	mutex_init(&ib->cfg_lock);
+	xa_init(&ib->groups);
+	INIT_LIST_HEAD(&ib->dom_node);
+	ti->private = ib;
+
+	r = -EINVAL;
+	dm_shift_arg(&as);	/* <dev>: opened last, after validation */
+	devgroup = dm_shift_arg(&as);
+	if (!devgroup[0] || strlen(devgroup) > IOB_DEVGROUP_MAX) {
+		ti->error = "Invalid device-group id: 1 to 31 characters";
+		goto bad;
+	}
+	r = parse_params(&as, &p, &ib->type, &ti->error);
+	if (r)
+		goto bad;
+
+	r = -ENOMEM;
+	ib->def = ioband_group_alloc(ib, IOB_DEFAULT_GROUP_ID,
+				     IOB_DEFAULT_WEIGHT);
+	if (!ib->def) {
+		ti->error = "Cannot allocate default group";
+		goto bad;
+	}
+	r = parse_groups(ib, &as, &ti->error);
+	if (r)
+		goto bad;
+
+	r = dm_get_device(ti, argv[0], dm_table_get_mode(ti->table), &ib->dev);
+	if (r) {
+		ti->error = "Device lookup failed";
+		goto bad;
+	}
+	ib->params = p;
+	ib->io_limit = ioband_io_limit_default(ib->dev, &p);
+
+	mutex_lock(&ioband_domains_lock);
+	dom = ioband_domain_get(devgroup, &p, ib->md, &err);
+	if (IS_ERR(dom)) {
+		mutex_unlock(&ioband_domains_lock);
+		ti->error = (char *)err;
+		r = PTR_ERR(dom);
+		goto bad;
+	}
+	ib->dom = dom;
+	list_add_tail(&ib->dom_node, &dom->targets);
+	if (dom->members == 1)
+		ioband_domain_set_params(dom, &p, ib->io_limit);
+	mutex_unlock(&ioband_domains_lock);
+
+	ti->num_flush_bios = 1;
+	ti->num_discard_bios = 1;
+	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct ioband_io);
+	ti->accounts_remapped_io = true;
+	return 0;
+
+bad:
+	if (ib->dev)
+		dm_put_device(ti, ib->dev);
+	if (ib->def)
+		ioband_group_destroy_all(ib);
+	kfree(ib);
+	return r;
+}
+
+static void ioband_dtr(struct dm_target *ti)
+{
+	struct ioband_target *ib = ti->private;
+
+	ioband_group_destroy_all(ib);
+	mutex_lock(&ioband_domains_lock);
+	list_del(&ib->dom_node);
+	ioband_domain_put(ib->dom);
+	mutex_unlock(&ioband_domains_lock);
+	dm_put_device(ti, ib->dev);
+	kfree(ib);
+}
+
+static bool bio_is_urgent(struct bio *bio)
+{
+	/* Empty flushes carry no data; meta, swap and reclaim I/O must not
+	 * wait behind throttled groups (priority inversion).
+	 */
+	if (op_is_flush(bio->bi_opf) && !bio_sectors(bio))
+		return true;
+	if (bio->bi_opf & (REQ_META | REQ_SWAP))
+		return true;
+	return current->flags & PF_MEMALLOC;
+}
+
+static int ioband_map(struct dm_target *ti, struct bio *bio)
+{
+	struct ioband_target *ib = ti->private;
+	struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
+	struct ioband_group *g = ioband_group_of_bio(ib, bio);
+
+	io->g = g;
+	io->arrive_ns = ktime_get_ns();
+	io->sectors = bio_sectors(bio);
+	io->dir = bio_data_dir(bio);
+	io->cost = iob_cost(ib->dom->params.policy, io->sectors,
+			    bio_has_data(bio));
+
+	bio_set_dev(bio, ib->dev->bdev);
+	if (bio_sectors(bio))
+		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+
+	if (ioband_admit(g, bio, bio_is_urgent(bio)))
+		return DM_MAPIO_REMAPPED;
+	return DM_MAPIO_SUBMITTED;
+}
+
+static int ioband_end_io(struct dm_target *ti, struct bio *bio,
+			 blk_status_t *error)
+{
+	struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
+	struct ioband_group *g = io->g;
+
+	if (g) {
+		io->g = NULL;
+		ioband_complete(g, io);
+		ioband_group_put(g);
+	}
+	return DM_ENDIO_DONE;
+}
+
+static void emit_group_stats(struct ioband_group *g, char *result,
+			     unsigned int maxlen, unsigned int *szp)
+{
+	unsigned int sz = *szp;
+	struct ioband_stats s;
+	u64 now = ktime_get_ns();
+
+	spin_lock_irq(&g->lock);
+	s = g->stats;
+	if (g->held || g->inflight)
+		s.io_ticks_ns += now - g->busy_since_ns;
+	DMEMIT(" %lld %llu 0 %llu %llu %llu 0 %llu %llu %u %llu %llu",
+	       g->id, s.ios[READ], s.sectors[READ],
+	       div_u64(s.ticks_ns[READ], NSEC_PER_MSEC),
+	       s.ios[WRITE], s.sectors[WRITE],
+	       div_u64(s.ticks_ns[WRITE], NSEC_PER_MSEC), g->held,
+	       div_u64(s.io_ticks_ns, NSEC_PER_MSEC),
+	       div_u64(s.queue_ns, NSEC_PER_MSEC));
+	spin_unlock_irq(&g->lock);
+	*szp = sz;
+}
+
+static void ioband_status(struct dm_target *ti, status_type_t type,
+			  unsigned int status_flags, char *result,
+			  unsigned int maxlen)
+{
+	struct ioband_target *ib = ti->private;
+	struct ioband_domain *dom = ib->dom;
+	struct ioband_group *g;
+	unsigned int sz = 0;
+	unsigned long id;
+
+	mutex_lock(&ib->cfg_lock);
+	switch (type) {
+	case STATUSTYPE_INFO:
+		DMEMIT("%s", dom->name);
+		emit_group_stats(ib->def, result, maxlen, &sz);
+		xa_for_each(&ib->groups, id, g)
+			emit_group_stats(g, result, maxlen, &sz);
+		break;
+	case STATUSTYPE_TABLE:
+		DMEMIT("%s %s %u %u %s %s %u :%u", ib->dev->name, dom->name,
+		       ib->params.io_throttle, ib->params.io_limit,
+		       iob_type_name(ib->type),
+		       iob_policy_name(ib->params.policy), ib->params.token,
+		       ib->def->weight);
+		xa_for_each(&ib->groups, id, g)
+			DMEMIT(" %lld:%u", g->id, g->weight);
+		break;
+	case STATUSTYPE_IMA:
+		DMEMIT_TARGET_NAME_VERSION(ti->type);
+		DMEMIT(",device_name=%s,device_group=%s,group_type=%s,policy=%s;",
+		       ib->dev->name, dom->name, iob_type_name(ib->type),
+		       iob_policy_name(ib->params.policy));
+		break;
+	}
+	mutex_unlock(&ib->cfg_lock);
+}
+
+/* Apply new device-group parameters to every member of the domain. */
+static void set_domain_params(struct ioband_target *ib,
+			      const struct iob_params *p)
+{
+	struct ioband_domain *dom = ib->dom;
+	struct ioband_target *m;
+
+	mutex_lock(&ioband_domains_lock);
+	list_for_each_entry(m, &dom->targets, dom_node) {
+		m->params = *p;
+		m->io_limit = ioband_io_limit_default(m->dev, p);
+	}
+	ioband_domain_set_params(dom, p, ib->io_limit);
+	mutex_unlock(&ioband_domains_lock);
+}
+
+static int msg_param(struct ioband_target *ib, const char *key,
+		     const char *val)
+{
+	struct iob_params p = ib->params;
+	u32 v;
+
+	if (!strcmp(key, "policy")) {
+		if (iob_parse_policy(val, &p.policy))
+			return ioband_refuse(ib, "policy %s: unknown policy (weight, weight-iosize, default)", val);
+	} else if (!strcmp(key, "token")) {
+		if (iob_parse_u32(val, 0, IOB_TOKEN_MAX, &v))
+			return ioband_refuse(ib, "token %s: expected 0 to %u", val, IOB_TOKEN_MAX);
+		p.token = v;
+	} else if (!strcmp(key, "carryover")) {
+		if (iob_parse_u32(val, 0, IOB_CARRYOVER_MAX, &v))
+			return ioband_refuse(ib, "carryover %s: expected 0 to %u", val, IOB_CARRYOVER_MAX);
+		p.carryover = v;
+	} else if (!strcmp(key, "io_throttle")) {
+		if (iob_parse_u32(val, 0, IOB_IO_PARAM_MAX, &v))
+			return ioband_refuse(ib, "io_throttle %s: expected 0 to %u", val, IOB_IO_PARAM_MAX);
+		p.io_throttle = v;
+	} else {
+		if (iob_parse_u32(val, 0, IOB_IO_PARAM_MAX, &v))
+			return ioband_refuse(ib, "io_limit %s: expected 0 to %u", val, IOB_IO_PARAM_MAX);
+		p.io_limit = v;
+	}
+	if (p.io_limit && p.io_limit < iob_io_throttle(&p))
+		return ioband_refuse(ib, "%s %s: io_limit %u would be below io_throttle %u",
+				     key, val, p.io_limit, iob_io_throttle(&p));
+	set_domain_params(ib, &p);
+	return 0;
+}
+
+static int msg_weight(struct ioband_target *ib, const char *arg)
+{
+	struct ioband_group *g;
+	u32 weight;
+	s64 id;
+
+	if (iob_parse_weight_arg(ib->type, arg, &id, &weight)) {
+		if (ib->type == IOB_TYPE_NONE && strchr(arg, ':') && arg[0] != ':')
+			return ioband_refuse(ib, "weight %s: group type none has no groups", arg);
+		return ioband_refuse(ib, "weight %s: expected [<id>:]<weight>, weight 1 to %u",
+				     arg, IOB_WEIGHT_MAX);
+	}
+	g = ioband_group_find(ib, id);
+	if (!g)
+		return ioband_refuse(ib, "weight %s: group %lld is not attached", arg, id);
+	g->weight = weight;
+	ioband_domain_reweight(ib->dom);
+	return 0;
+}
+
+static int msg_attach_detach(struct ioband_target *ib, bool attach,
+			     const char *arg)
+{
+	const char *verb = attach ? "attach" : "detach";
+	s64 id;
+	int r;
+
+	r = iob_parse_group_id(ib->type, arg, &id);
+	if (r == -EPERM)
+		return ioband_refuse(ib, "%s %s: group type is none; set a type first", verb, arg);
+	if (r)
+		return ioband_refuse(ib, "%s %s: invalid %s id", verb, arg, iob_type_name(ib->type));
+	if (attach) {
+		r = ioband_group_attach(ib, id, IOB_DEFAULT_WEIGHT);
+		if (r == -EBUSY)
+			return ioband_refuse(ib, "attach %s: group is attached already", arg);
+		if (r)
+			DMERR("%s: attach %s: cannot allocate group",
+			      dm_device_name(ib->md), arg);
+		return r;
+	}
+	if (ioband_group_detach(ib, id))
+		return ioband_refuse(ib, "detach %s: group is not attached", arg);
+	return 0;
+}
+
+static int msg_type(struct ioband_target *ib, const char *arg)
+{
+	enum iob_type type;
+
+	switch (iob_parse_type(arg, &type)) {
+	case 0:
+		break;
+	case -EOPNOTSUPP:
+		return ioband_refuse(ib, "type %s: not supported", arg);
+	default:
+		return ioband_refuse(ib, "type %s: unknown type (none, cgroup, uid, user, gid, pid, pgrp)", arg);
+	}
+	if (ib->nr_groups && type != ib->type)
+		return ioband_refuse(ib, "type %s: detach the %u attached groups first",
+				     arg, ib->nr_groups);
+	WRITE_ONCE(ib->type, type);
+	return 0;
+}
+
+static void for_each_group(struct ioband_target *ib,
+			   void (*fn)(struct ioband_target *ib,
+				      struct ioband_group *g))
+{
+	struct ioband_group *g;
+	unsigned long id;
+
+	fn(ib, ib->def);
+	xa_for_each(&ib->groups, id, g)
+		fn(ib, g);
+}
+
+static void reset_stats(struct ioband_target *ib, struct ioband_group *g)
+{
+	spin_lock_irq(&g->lock);
+	memset(&g->stats, 0, sizeof(g->stats));
+	g->busy_since_ns = ktime_get_ns();
+	spin_unlock_irq(&g->lock);
+}
+
+static int ioband_message(struct dm_target *ti, unsigned int argc, char **argv,
+			  char *result, unsigned int maxlen)
+{
+	struct ioband_target *ib = ti->private;
+	const char *cmd = argc ? argv[0] : "";
+	int r = -EINVAL;
+
+	mutex_lock(&ib->cfg_lock);
+	if (argc == 1 && !strcmp(cmd, "reset")) {
+		for_each_group(ib, reset_stats);
+		r = 0;
+	} else if (argc != 2) {
+		if (!strcmp(cmd, "reset") || !strcmp(cmd, "type") ||
+		    !strcmp(cmd, "attach") || !strcmp(cmd, "detach") ||
+		    !strcmp(cmd, "weight") || !strcmp(cmd, "token") ||
+		    !strcmp(cmd, "carryover") || !strcmp(cmd, "io_throttle") ||
+		    !strcmp(cmd, "io_limit") || !strcmp(cmd, "policy"))
+			ioband_refuse(ib, "%s: wrong number of arguments", cmd);
+		else
+			ioband_refuse(ib, "unknown message '%s'", cmd);
+	} else if (!strcmp(cmd, "type")) {
+		r = msg_type(ib, argv[1]);
+	} else if (!strcmp(cmd, "attach") || !strcmp(cmd, "detach")) {
+		r = msg_attach_detach(ib, cmd[0] == 'a', argv[1]);
+	} else if (!strcmp(cmd, "weight")) {
+		r = msg_weight(ib, argv[1]);
+	} else if (!strcmp(cmd, "token") || !strcmp(cmd, "carryover") ||
+		   !strcmp(cmd, "io_throttle") || !strcmp(cmd, "io_limit") ||
+		   !strcmp(cmd, "policy")) {
+		r = msg_param(ib, cmd, argv[1]);
+	} else {
+		ioband_refuse(ib, "unknown message '%s'", cmd);
+	}
+	mutex_unlock(&ib->cfg_lock);
+	return r;
+}
+
+static void release_held(struct ioband_target *ib, struct ioband_group *g)
+{
+	/* Take the lock so that admit() sees ib->suspending after this. */
+	spin_lock_irq(&g->lock);
+	spin_unlock_irq(&g->lock);
+	ioband_group_release_held(g);
+}
+
+static void deactivate(struct ioband_target *ib, struct ioband_group *g)
+{
+	ioband_domain_deactivate(ib->dom, g);
+}
+
+static void activate(struct ioband_target *ib, struct ioband_group *g)
+{
+	ioband_domain_activate(ib->dom, g);
+}
+
+/*
+ * dm core waits for in-flight bios after presuspend, so held bios must go
+ * now; with or without noflush they are sent down rather than requeued.
+ */
+static void ioband_presuspend(struct dm_target *ti)
+{
+	struct ioband_target *ib = ti->private;
+
+	mutex_lock(&ib->cfg_lock);
+	WRITE_ONCE(ib->suspending, true);
+	for_each_group(ib, release_held);
+	mutex_unlock(&ib->cfg_lock);
+}
+
+static void ioband_postsuspend(struct dm_target *ti)
+{
+	struct ioband_target *ib = ti->private;
+
+	mutex_lock(&ib->cfg_lock);
+	ib->resumed = false;
+	for_each_group(ib, deactivate);
+	mutex_unlock(&ib->cfg_lock);
+}
+
+static void ioband_resume(struct dm_target *ti)
+{
+	struct ioband_target *ib = ti->private;
+
+	mutex_lock(&ib->cfg_lock);
+	/* A reloaded table brings its own device-group parameters. */
+	ioband_domain_set_params(ib->dom, &ib->params, ib->io_limit);
+	for_each_group(ib, activate);
+	ib->resumed = true;
+	WRITE_ONCE(ib->suspending, false);
+	mutex_unlock(&ib->cfg_lock);
+}
+
+static int ioband_iterate_devices(struct dm_target *ti,
+				  iterate_devices_callout_fn fn, void *data)
+{
+	struct ioband_target *ib = ti->private;
+
+	return fn(ti, ib->dev, 0, ti->len, data);
+}
+
+static struct target_type ioband_target = {
+	.name = "ioband",
+	.version = { 2, 0, 0 },
+	.module = THIS_MODULE,
+	.ctr = ioband_ctr,
+	.dtr = ioband_dtr,
+	.map = ioband_map,
+	.end_io = ioband_end_io,
+	.status = ioband_status,
+	.message = ioband_message,
+	.presuspend = ioband_presuspend,
+	.postsuspend = ioband_postsuspend,
+	.resume = ioband_resume,
+	.iterate_devices = ioband_iterate_devices,
+};
+
+static int __init dm_ioband_init(void)
+{
+	int r = dm_register_target(&ioband_target);
+
+	if (r < 0)
+		DMERR("register failed %d", r);
+	return r;
+}
+
+static void __exit dm_ioband_exit(void)
+{
+	dm_unregister_target(&ioband_target);
+}
+
+module_init(dm_ioband_init);
+module_exit(dm_ioband_exit);
+
+MODULE_DESCRIPTION(DM_NAME " bandwidth sharing by weight between groups of processes");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(IOBAND_VERSION_STR);

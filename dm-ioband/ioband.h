@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dm-ioband: objects shared by the target (ioband-target.c), the groups
+ * (ioband-group.c) and the device groups with their dispatcher
+ * (ioband-domain.c).
+ *
+ * Locking: ioband_domains_lock (mutex) guards the list of domains and
+ * domain membership.  dom->lock (spinlock) guards the domain's list of
+ * active groups and the epoch; it is taken by the dispatcher and by
+ * configuration changes, never on the fast path.  g->lock (spinlock, irq
+ * safe) guards one group's tokens, queue and statistics; it is the only
+ * lock map() and end_io() take.  Order: dom->lock, then g->lock.
+ */
+#ifndef IOBAND_H
+#define IOBAND_H
+
+#include <linux/device-mapper.h>
+#include <linux/bio.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "ioband-policy.h"
+
+#define DM_MSG_PREFIX "ioband"
+
+struct ioband_target;
+
+struct ioband_stats {
+	u64 ios[2];
+	u64 sectors[2];
+	u64 ticks_ns[2];	/* arrival in ioband to completion */
+	u64 io_ticks_ns;	/* time with bios held or in flight */
+	u64 queue_ns;		/* time bios waited in ioband */
+};
+
+struct ioband_group {
+	struct ioband_target *ib;
+	s64 id;				/* IOB_DEFAULT_GROUP_ID or an id */
+	u32 weight;
+	refcount_t ref;			/* registration + one per bio */
+	struct list_head dom_node;	/* on dom->groups while active */
+	bool active;			/* on dom->groups */
+
+	spinlock_t lock;
+	bool dead;			/* detached: hold nothing */
+	struct iob_bucket bucket;
+	struct bio_list queue;		/* held bios, FIFO */
+	u32 held;
+	u32 inflight;
+	u64 last_active_ns;
+	u64 busy_since_ns;		/* io_ticks accounting */
+	struct ioband_stats stats;
+	struct rcu_head rcu;
+};
+
+/* A device group: ioband targets that share one token economy. */
+struct ioband_domain {
+	struct list_head node;		/* on ioband_domains */
+	char name[IOB_DEVGROUP_MAX + 1];
+	unsigned int members;		/* targets, under ioband_domains_lock */
+	struct list_head targets;
+
+	spinlock_t lock;
+	struct list_head groups;	/* active groups of resumed targets */
+	u64 total_weight;
+	u64 epoch;			/* written under lock, read lockless */
+	u64 epoch_start_ns;
+	u64 wait_deadline_ns;		/* 0 unless waiting for busy groups */
+
+	struct iob_params params;
+	u32 io_limit;			/* effective */
+	atomic_t inflight[2];
+	atomic_t held;
+
+	struct workqueue_struct *wq;	/* ordered: one dispatcher at a time */
+	struct work_struct work;
+	struct delayed_work retry;
+};
+
+struct ioband_target {
+	struct dm_target *ti;
+	struct dm_dev *dev;
+	struct ioband_domain *dom;
+	struct list_head dom_node;	/* on dom->targets */
+	struct mapped_device *md;
+	struct mutex cfg_lock;		/* serialises messages and suspend */
+	enum iob_type type;
+	struct iob_params params;	/* as in the table; synced by messages */
+	u32 io_limit;			/* effective io_limit for this device */
+	bool suspending;		/* read under group locks */
+	bool resumed;
+	struct ioband_group *def;	/* the default group, id -1 */
+	struct xarray groups;		/* id -> attached group */
+	unsigned int nr_groups;
+};
+
+/* What ioband keeps per bio (ti->per_io_data_size). */
+struct ioband_io {
+	struct ioband_group *g;
+	u64 arrive_ns;
+	u32 sectors;
+	u32 cost;		/* tokens charged */
+	int dir;		/* READ or WRITE */
+};
+
+/* ioband-group.c */
+struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
+					u32 weight);
+void ioband_group_put(struct ioband_group *g);
+struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
+					 struct bio *bio);
+int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight);
+int ioband_group_detach(struct ioband_target *ib, s64 id);
+struct ioband_group *ioband_group_find(struct ioband_target *ib, s64 id);
+void ioband_group_destroy_all(struct ioband_target *ib);
+
+/* ioband-domain.c */
+extern struct mutex ioband_domains_lock;
+struct ioband_domain *ioband_domain_get(const char *name,
+					const struct iob_params *p,
+					struct mapped_device *md,
+					const char **error);
+void ioband_domain_put(struct ioband_domain *dom);
+void ioband_domain_set_params(struct ioband_domain *dom,
+			      const struct iob_params *p, u32 io_limit);
+void ioband_domain_activate(struct ioband_domain *dom,
+			    struct ioband_group *g);
+void ioband_domain_deactivate(struct ioband_domain *dom,
+			      struct ioband_group *g);
+void ioband_domain_reweight(struct ioband_domain *dom);
+void ioband_domain_kick(struct ioband_domain *dom);
+bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent);
+void ioband_complete(struct ioband_group *g, struct ioband_io *io);
+void ioband_group_release_held(struct ioband_group *g);
+u32 ioband_io_limit_default(struct dm_dev *dev, const struct iob_params *p);
+
+#endif /* IOBAND_H */

@@ -1,0 +1,114 @@
+# Shared helpers for the ioband guest suites (busybox sh).
+
+PASSED=0
+FAILED=0
+
+say() { echo "  .. $*"; }
+
+# result NAME STATUS DETAILS: STATUS 0 is a pass.
+result() {
+	if [ "$2" -eq 0 ]; then
+		PASSED=$((PASSED + 1))
+		echo "ok - $1: $3"
+	else
+		FAILED=$((FAILED + 1))
+		echo "not ok - $1: $3"
+	fi
+}
+
+# want TESTNAME: true if the suite should run it (ONLY filters by prefix).
+want() {
+	[ -z "$ONLY" ] && return 0
+	case $1 in $ONLY*) return 0 ;; esac
+	return 1
+}
+
+summary() {
+	echo "guest: $PASSED passed, $FAILED failed"
+}
+
+# nullb_create NAME SIZE_MB [attr=value ...]: a configfs null_blk /dev/NAME.
+nullb_create() {
+	local name=$1 size=$2 d kv
+	shift 2
+	d=/sys/kernel/config/nullb/$name
+	mkdir "$d" || return 1
+	echo "$size" > "$d/size"
+	echo 2 > "$d/queue_mode"
+	for kv in "$@"; do
+		echo "${kv#*=}" > "$d/${kv%%=*}" || { echo "nullb: bad $kv" >&2; return 1; }
+	done
+	echo 1 > "$d/power"
+	local i=0
+	while [ ! -b /dev/$name ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -b /dev/$name ]
+}
+
+nullb_remove() {
+	local name=${1#/dev/}
+	echo 0 > /sys/kernel/config/nullb/$name/power 2>/dev/null
+	rmdir /sys/kernel/config/nullb/$name
+}
+
+sectors() { blockdev --getsz "$1"; }
+
+# dm_create NAME TABLE: create a dm device without udev.
+dm_create() {
+	echo "$2" | dmsetup create "$1" --noudevsync || return 1
+	dmsetup mknodes "$1" >/dev/null 2>&1
+	[ -b /dev/mapper/$1 ] || return 1
+	chmod 666 /dev/mapper/$1
+}
+
+dm_remove() { dmsetup remove --noudevsync "$1" 2>/dev/null || dmsetup remove --noudevsync --retry "$1"; }
+
+# ioband_table DEV GROUPID TYPE POLICY TOKEN [group args...]
+ioband_table() {
+	local dev=$1 devgroup=$2 type=$3 policy=$4 token=$5
+	shift 5
+	echo "0 $(sectors $dev) ioband $dev $devgroup 0 0 $type $policy $token $*"
+}
+
+cg_make() {
+	mkdir -p /sys/fs/cgroup/$1
+	stat -c %i /sys/fs/cgroup/$1
+}
+
+cg_remove() { rmdir /sys/fs/cgroup/$1 2>/dev/null; }
+
+# fio_start OUT RUNAS_OPTS FIO_ARGS...: start fio in the background via runas.
+# RUNAS_OPTS is one word list, e.g. "--cgroup /sys/fs/cgroup/a".
+fio_start() {
+	local out=$1 ro=$2
+	shift 2
+	runas $ro -- fio --output-format=terse --output="$out" --group_reporting \
+		--direct=1 --ioengine=libaio "$@" > "$out.log" 2>&1 &
+}
+
+# Terse v3 fields: 5 error, 6 read KiB, 7 read KiB/s, 47 write KiB, 48 write KiB/s.
+fio_field() { awk -F';' -v f="$2" 'NR == 1 { print $f }' "$1"; }
+fio_rbw() { fio_field "$1" 7; }
+fio_wbw() { fio_field "$1" 48; }
+fio_err() { fio_field "$1" 5; }
+
+# ratio A B: B/A with 3 decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a <= 0) print "inf"; else printf "%.3f", b / a }'; }
+
+# within VALUE TARGET PCT: |VALUE - TARGET| <= PCT% of TARGET.
+within() {
+	awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { d = v - t; if (d < 0) d = -d; exit !(v != "inf" && d <= t * p / 100) }'
+}
+
+# at_least VALUE MIN
+at_least() { awk -v v="$1" -v m="$2" 'BEGIN { exit !(v >= m) }'; }
+
+# group_field DEV ID FIELD: a field of one group's block in dmsetup status.
+# FIELD 1 rd_ios 2 rd_merges 3 rd_sectors 4 rd_ticks 5 wr_ios 6 wr_merges
+# 7 wr_sectors 8 wr_ticks 9 held 10 io_ticks 11 time_in_queue.
+group_field() {
+	dmsetup status "$1" | awk -v id="$2" -v f="$3" '{
+		for (i = 5; i <= NF; i += 12) if ($i == id) { print $(i + f); exit }
+	}'
+}
+
+dmesg_clean() { ! dmesg | grep -E -q 'WARNING:|BUG:|Oops|general protection|Call Trace'; }

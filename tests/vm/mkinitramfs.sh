@@ -1,0 +1,61 @@
+#!/bin/bash
+# Build the guest initramfs for the ioband VM tests.
+#   mkinitramfs.sh KVER MODROOT IOBAND_KO RUNAS OUT
+# MODROOT holds lib/modules/KVER (/ for the host's Debian kernel).
+# The archive is an uncompressed newc cpio: the kernel unpacks it faster
+# under emulation than it would decompress it.
+set -euo pipefail
+kver=$1 modroot=$2 ko=$3 runas=$4 out=$5
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,lib/modules,tests,mnt,root}
+cp /bin/busybox "$root/bin/busybox"
+for app in $("$root/bin/busybox" --list); do
+	[ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
+done
+
+# Real binaries with the libraries ldd names.  Remove a busybox link of the
+# same name first, or cp writes through it over busybox.
+copy_bin() {
+	local src=$1 dst=$root/bin/$(basename "$1") lib
+	rm -f "$dst"
+	cp -L "$src" "$dst"
+	for lib in $(ldd "$src" | awk '/=>/ { print $3 } /^\t\// { print $1 }'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+copy_bin /usr/sbin/dmsetup
+copy_bin /usr/bin/fio
+cp "$runas" "$root/bin/runas"
+
+# Kernel modules, in load order, as plain .ko files.
+mods="configfs null_blk dm-mod dm-delay dm-flakey bfq brd loop"
+: > "$root/etc/modules"
+for m in $mods; do
+	for f in $(modprobe -d "$modroot" -S "$kver" --show-depends "$m" |
+		   awk '$1 == "insmod" { print $2 }'); do
+		name=$(basename "${f%%.ko*}").ko
+		[ -e "$root/lib/modules/$name" ] && continue
+		case $f in
+		*.xz) xz -dc "$f" > "$root/lib/modules/$name" ;;
+		*.zst) zstd -qdc "$f" > "$root/lib/modules/$name" ;;
+		*) cp "$f" "$root/lib/modules/$name" ;;
+		esac
+		echo "$name" >> "$root/etc/modules"
+	done
+done
+cp "$ko" "$root/lib/modules/dm-ioband.ko"
+echo dm-ioband.ko >> "$root/etc/modules"
+
+cp "$here"/guest/*.sh "$root/tests/"
+cp "$here/guest/init" "$root/init"
+chmod +x "$root/init" "$root"/tests/*.sh
+printf 'root:x:0:0::/root:/bin/sh\n' > "$root/etc/passwd"
+printf 'root:x:0:\n' > "$root/etc/group"
+
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$out.tmp"
+mv "$out.tmp" "$out"

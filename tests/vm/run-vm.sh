@@ -1,0 +1,19 @@
+#!/bin/bash
+# Boot a kernel with the ioband initramfs under QEMU and run one guest suite.
+#   run-vm.sh VMLINUZ INITRD SUITE LOG [EXTRA_CMDLINE]
+# The guest's console is shown as it runs and saved to LOG.  Software
+# emulation by default; IOBAND_KVM=1 uses KVM where it works.
+# Exit status: 0 if the guest reached the end of the suite, 1 if not.
+set -uo pipefail
+vmlinuz=$1 initrd=$2 suite=$3 log=$4 extra=${5:-}
+timeout=${IOBAND_VM_TIMEOUT:-1500}
+accel="-accel tcg -cpu max"
+[ "${IOBAND_KVM:-0}" = 1 ] && accel="-accel kvm -cpu host"
+
+echo "vm: booting $(basename "$vmlinuz") for suite '$suite' (software emulation, up to ${timeout}s)"
+timeout --foreground -k 10 "$timeout" \
+	qemu-system-x86_64 $accel -m 2048 -smp 2 -nographic -no-reboot \
+	-kernel "$vmlinuz" -initrd "$initrd" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic ioband.suite=$suite $extra" \
+	< /dev/null 2>&1 | tr -d '\r' | tee "$log"
+grep -q '^=== IOBAND-GUEST-DONE ===' "$log"
