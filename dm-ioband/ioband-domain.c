@@ -107,7 +107,7 @@ u32 ioband_io_limit_default(struct dm_dev *dev, const struct iob_params *p)
 /* Recompute every active group's share.  Called with dom->lock held. */
 static void domain_reshare(struct ioband_domain *dom)
 {
-	u32 base = iob_token_base(&dom->params);
+	u32 base = iob_token_base(&dom->params, &dom->clock);
 	struct ioband_group *g;
 	u64 total = 0;
 
@@ -148,9 +148,8 @@ void ioband_domain_activate(struct ioband_domain *dom, struct ioband_group *g)
 		g->active = true;
 		domain_reshare(dom);
 		spin_lock(&g->lock);
-		g->bucket.epoch = dom->epoch;
+		g->bucket.epoch = dom->clock.epoch;
 		g->bucket.tokens = g->bucket.share;
-		g->bucket.start = g->bucket.tokens;
 		spin_unlock(&g->lock);
 	}
 	spin_unlock_irq(&dom->lock);
@@ -235,21 +234,18 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 	bool go, kick = false;
 
 	spin_lock_irqsave(&g->lock, flags);
-	iob_refill(&g->bucket, READ_ONCE(dom->epoch), dom->params.carryover);
+	iob_refill(&g->bucket, READ_ONCE(dom->clock.epoch),
+		   dom->params.carryover);
 	if (urgent || g->dead || g->ib->suspending) {
 		go = true;
-	} else if (bio_list_empty(&g->queue) && !io_limit_reached(dom, io->dir)) {
-		go = g->bucket.tokens > 0 ||
-		     (domain_quiet(dom) && iob_may_bypass(&g->bucket));
 	} else {
-		go = false;
+		go = bio_list_empty(&g->queue) &&
+		     !io_limit_reached(dom, io->dir) &&
+		     iob_may_take(&g->bucket, domain_quiet(dom));
 	}
 	if (go) {
-		s64 before = g->bucket.tokens;
-
-		g->bucket.tokens -= io->cost;
 		/* Out of tokens: others may be waiting for this group. */
-		kick = before > 0 && g->bucket.tokens <= 0 &&
+		kick = iob_charge(&g->bucket, io->cost) &&
 		       atomic_read(&dom->held);
 		start_bio(g, io, now);
 	} else {
@@ -277,6 +273,7 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io)
 	g->stats.ios[io->dir]++;
 	g->stats.sectors[io->dir] += io->sectors;
 	g->stats.ticks_ns[io->dir] += now - io->arrive_ns;
+	g->completed += io->cost;
 	g->inflight--;
 	g->last_active_ns = now;
 	if (!g->held && !g->inflight)
@@ -312,12 +309,10 @@ static void take_ready(struct ioband_domain *dom, struct ioband_group *g,
 		struct bio *bio = bio_list_peek(&g->queue);
 		struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
 
-		if (g->bucket.tokens <= 0 &&
-		    !(quiet && iob_may_bypass(&g->bucket)))
+		if (!iob_may_take(&g->bucket, quiet) ||
+		    io_limit_reached(dom, io->dir))
 			break;
-		if (io_limit_reached(dom, io->dir))
-			break;
-		g->bucket.tokens -= io->cost;
+		iob_charge(&g->bucket, io->cost);
 		bio_list_add(out, pop_held(g, now));
 	}
 }
@@ -346,7 +341,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		enum iob_class c;
 
 		spin_lock(&g->lock);
-		iob_refill(&g->bucket, dom->epoch, dom->params.carryover);
+		iob_refill(&g->bucket, dom->clock.epoch, dom->params.carryover);
 		st.held = g->held;
 		st.inflight = g->inflight;
 		st.last_active_ns = g->last_active_ns;
@@ -354,20 +349,22 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		if (c == IOB_READY)
 			take_ready(dom, g, quiet, now, out);
 		spin_unlock(&g->lock);
-		iob_round_add(&r, c, &g->bucket, until);
+		iob_round_add(&r, c, g->completed, until);
 	}
-	v = iob_round_verdict(&r, now, dom->epoch_start_ns,
-			      &dom->wait_deadline_ns, retry_at);
+	v = iob_round_verdict(&r, now, &dom->clock, retry_at);
 	if (v == IOB_ADVANCE) {
-		DMDEBUG("%s: epoch %llu ends after %llu us, %lld tokens used",
-			dom->name, dom->epoch,
-			div_u64(now - dom->epoch_start_ns, NSEC_PER_USEC),
-			r.consumed);
-		WRITE_ONCE(dom->epoch, dom->epoch + 1);
-		dom->epoch_start_ns = now;
-		dom->wait_deadline_ns = 0;
-	} else if (v == IOB_NOTHING) {
-		dom->wait_deadline_ns = 0;
+		DMDEBUG("%s: epoch %llu ends after %llu us (waited %llu us, busy %d, rate %llu)",
+			dom->name, dom->clock.epoch,
+			div_u64(now - dom->clock.start_ns, NSEC_PER_USEC),
+			dom->clock.wait_ns ? div_u64(now - dom->clock.wait_ns, NSEC_PER_USEC) : 0,
+			r.busy, dom->clock.rate);
+		list_for_each_entry(g, &dom->groups, dom_node)
+			DMDEBUG("  group %lld tokens %lld/%lld held %u inflight %u idle %lld us",
+				g->id, g->bucket.tokens, g->bucket.share, g->held, g->inflight,
+				(s64)(now - g->last_active_ns) / 1000);
+		iob_clock_advance(&dom->clock, now, r.completed);
+		if (!dom->params.token)
+			domain_reshare(dom);
 	} else if (v == IOB_WAIT) {
 		*retry_at -= now;
 	}

@@ -14,9 +14,9 @@
  * A group with tokens and bios in flight (or a completion within the idle
  * window) is busy: the others wait for it, because it is about to use its
  * share.  That is what makes shares independent of queue depth and thread
- * count.  The wait is bounded per epoch: at the domain's rate so far this
- * epoch, the busy groups' remaining tokens would take time T; nobody waits
- * longer than 2T.  So a trickle of I/O cannot stall a heavy group.
+ * count.  The wait ends as soon as the device is no longer kept busy (the
+ * domain completes work at less than half the last epoch's rate), so a
+ * trickle of I/O cannot stall a heavy group.
  */
 #include "ioband-policy.h"
 
@@ -177,12 +177,27 @@ int iob_parse_weight_arg(enum iob_type type, const char *s, s64 *id,
 	return iob_parse_u32(colon + 1, 1, IOB_WEIGHT_MAX, weight);
 }
 
-u32 iob_token_base(const struct iob_params *p)
+/*
+ * Tokens per epoch.  With "token 0" the epoch follows the device: what it
+ * completes in about IOB_EPOCH_NS, between 128 and 2048 I/Os (1024 and
+ * 16384 sectors for weight-iosize).  Short epochs keep shares even over
+ * short intervals; long enough ones stay well above the device's queue.
+ */
+u32 iob_token_base(const struct iob_params *p, const struct iob_clock *c)
 {
+	u32 lo = 128, hi = 2048;
+	u64 t;
+
 	if (p->token)
 		return p->token;
-	/* 2048 I/Os, or 8 MiB, per epoch. */
-	return p->policy == IOB_POLICY_WEIGHT ? 2048 : 16384;
+	if (p->policy == IOB_POLICY_WEIGHT_IOSIZE) {
+		lo *= 8;
+		hi *= 8;
+	}
+	if (!c || !c->rate)
+		return lo * 2;
+	t = c->rate * IOB_EPOCH_NS >> 30;
+	return t < lo ? lo : t > hi ? hi : (u32)t;
 }
 
 u32 iob_io_throttle(const struct iob_params *p)
@@ -213,7 +228,6 @@ void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover)
 	b->tokens += b->share * (s64)n;
 	if (b->tokens > cap)
 		b->tokens = cap;
-	b->start = b->tokens;
 }
 
 /*
@@ -238,13 +252,28 @@ bool iob_may_bypass(const struct iob_bucket *b)
 	return b->tokens > -(b->share / 2);
 }
 
+/* May a group's next bio go down now (given its queue is its turn)? */
+bool iob_may_take(const struct iob_bucket *b, bool domain_quiet)
+{
+	return b->tokens > 0 || (domain_quiet && iob_may_bypass(b));
+}
+
+/* Charge @cost; true if this used up the group's last tokens. */
+bool iob_charge(struct iob_bucket *b, u32 cost)
+{
+	bool had = b->tokens > 0;
+
+	b->tokens -= cost;
+	return had && b->tokens <= 0;
+}
+
 enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,
 			    bool domain_quiet, u64 *busy_until_ns)
 {
 	const struct iob_bucket *b = g->bucket;
 
 	if (g->held) {
-		if (b->tokens > 0 || (domain_quiet && iob_may_bypass(b)))
+		if (iob_may_take(b, domain_quiet))
 			return IOB_READY;
 		return IOB_WAITING;
 	}
@@ -268,16 +297,15 @@ void iob_round_init(struct iob_round *r)
 	r->ready = false;
 	r->waiting = false;
 	r->busy = false;
+	r->busy_inflight = false;
 	r->busy_until_ns = 0;
-	r->consumed = 0;
-	r->busy_tokens = 0;
+	r->completed = 0;
 }
 
-void iob_round_add(struct iob_round *r, enum iob_class c,
-		   const struct iob_bucket *b, u64 busy_until_ns)
+void iob_round_add(struct iob_round *r, enum iob_class c, u64 completed,
+		   u64 busy_until_ns)
 {
-	if (b->start > b->tokens)
-		r->consumed += b->start - b->tokens;
+	r->completed += completed;
 	switch (c) {
 	case IOB_READY:
 		r->ready = true;
@@ -287,7 +315,8 @@ void iob_round_add(struct iob_round *r, enum iob_class c,
 		break;
 	case IOB_BUSY:
 		r->busy = true;
-		r->busy_tokens += b->tokens;
+		if (busy_until_ns == U64_MAX)
+			r->busy_inflight = true;
 		if (busy_until_ns > r->busy_until_ns)
 			r->busy_until_ns = busy_until_ns;
 		break;
@@ -296,42 +325,87 @@ void iob_round_add(struct iob_round *r, enum iob_class c,
 	}
 }
 
-/* How long waiting groups may wait for the busy ones, from now. */
-u64 iob_max_wait(const struct iob_round *r, u64 epoch_elapsed_ns)
+/* Tokens completed per 2^30 ns between two points, 0 if not measurable. */
+static u64 rate_between(u64 from_ns, u64 from_done, u64 to_ns, u64 to_done)
 {
-	u64 busy = (u64)r->busy_tokens, used = (u64)r->consumed, t;
-	u64 e = epoch_elapsed_ns < IOB_MAX_WAIT_NS ? epoch_elapsed_ns :
-						     IOB_MAX_WAIT_NS;
+	u64 len = to_ns - from_ns, done = to_done - from_done;
 
-	if (r->consumed <= 0)
-		return IOB_IDLE_WINDOW_NS;
-	/* 2 * busy * e / used without overflow: e < 2^31, busy < 2^31. */
-	while (busy >= (1ULL << 31)) {
-		busy >>= 1;
-		used >>= 1;
-	}
-	t = 2 * busy * e / (used ? used : 1);
-	if (t < IOB_IDLE_WINDOW_NS)
-		return IOB_IDLE_WINDOW_NS;
-	return t > IOB_MAX_WAIT_NS ? IOB_MAX_WAIT_NS : t;
+	/* Less than a millisecond says little about the device. */
+	if (to_ns <= from_ns || len < 1000000 || done >= (1ULL << 33))
+		return 0;
+	return (done << 30) / len;
+}
+
+void iob_clock_advance(struct iob_clock *c, u64 now_ns, u64 completed)
+{
+	u64 rate;
+
+	/* The part of the epoch before any wait shows what the device does. */
+	if (c->wait_ns)
+		rate = rate_between(c->start_ns, c->start_completed,
+				    c->wait_ns, c->wait_completed);
+	else
+		rate = rate_between(c->start_ns, c->start_completed,
+				    now_ns, completed);
+	if (rate)
+		c->rate = rate;
+	c->epoch++;
+	c->start_ns = now_ns;
+	c->start_completed = completed;
+	c->wait_ns = 0;
+}
+
+/*
+ * Waiting is worth it while the busy groups use the device.  If, after an
+ * idle window, none of them has a bio in the device and the domain has
+ * completed work at less than half the rate it had before anyone waited,
+ * they are not using their share (a trickle): stop waiting.  A busy group
+ * with bios in the device is always waited for (up to IOB_MAX_WAIT_NS):
+ * devices complete in bursts, and a slow completion is not a trickle.
+ */
+static bool wait_is_futile(const struct iob_round *r,
+			   const struct iob_clock *c, u64 waited_ns)
+{
+	u64 done = r->completed - c->wait_completed;
+
+	if (waited_ns < IOB_IDLE_WINDOW_NS || !c->wait_rate ||
+	    r->busy_inflight)
+		return false;
+	if (done >= (1ULL << 31) || c->wait_rate >= (1ULL << 32))
+		return false;
+	/* done / waited < rate / 2^31; every product < 2^63 */
+	return (done << 31) < c->wait_rate * waited_ns;
 }
 
 enum iob_verdict iob_round_verdict(const struct iob_round *r, u64 now_ns,
-				   u64 epoch_start_ns, u64 *wait_deadline_ns,
-				   u64 *retry_at_ns)
+				   struct iob_clock *c, u64 *retry_at_ns)
 {
+	u64 retry;
+
 	if (r->ready)
 		return IOB_DISPATCH;
-	if (!r->waiting)
+	if (!r->waiting) {
+		c->wait_ns = 0;
 		return IOB_NOTHING;
+	}
 	if (!r->busy)
 		return IOB_ADVANCE;
-	if (!*wait_deadline_ns)
-		*wait_deadline_ns = now_ns +
-				    iob_max_wait(r, now_ns - epoch_start_ns);
-	if (now_ns >= *wait_deadline_ns)
+	if (!c->wait_ns) {
+		c->wait_ns = now_ns;
+		c->wait_completed = r->completed;
+		c->wait_rate = rate_between(c->start_ns, c->start_completed,
+					    now_ns, r->completed);
+		if (!c->wait_rate)
+			c->wait_rate = c->rate;
+	}
+	if (now_ns < c->wait_ns)	/* a clock read on another CPU */
+		now_ns = c->wait_ns;
+	if (wait_is_futile(r, c, now_ns - c->wait_ns) ||
+	    now_ns - c->wait_ns >= IOB_MAX_WAIT_NS)
 		return IOB_ADVANCE;
-	*retry_at_ns = r->busy_until_ns < *wait_deadline_ns ?
-		       r->busy_until_ns : *wait_deadline_ns;
+	retry = now_ns + IOB_IDLE_WINDOW_NS;
+	if (r->busy_until_ns < retry)
+		retry = r->busy_until_ns;
+	*retry_at_ns = retry;
 	return IOB_WAIT;
 }

@@ -61,7 +61,6 @@ struct iob_params {
 struct iob_bucket {
 	s64 tokens;
 	s64 share;		/* tokens per epoch */
-	s64 start;		/* tokens right after the last refill */
 	u64 epoch;		/* domain epoch of the last refill */
 };
 
@@ -74,7 +73,11 @@ int iob_parse_group_id(enum iob_type type, const char *s, s64 *id);
 int iob_parse_weight_arg(enum iob_type type, const char *s, s64 *id,
 			 u32 *weight);
 
-u32 iob_token_base(const struct iob_params *p);
+/* An automatic epoch lasts about this long. */
+#define IOB_EPOCH_NS		200000000ULL
+
+struct iob_clock;
+u32 iob_token_base(const struct iob_params *p, const struct iob_clock *c);
 u32 iob_io_throttle(const struct iob_params *p);
 s64 iob_share(u32 token_base, u32 weight, u64 total_weight);
 void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover);
@@ -95,6 +98,9 @@ struct iob_gstate {
 	u64 last_active_ns;
 };
 
+bool iob_may_take(const struct iob_bucket *b, bool domain_quiet);
+bool iob_charge(struct iob_bucket *b, u32 cost);
+
 enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,
 			    bool domain_quiet, u64 *busy_until_ns);
 bool iob_may_bypass(const struct iob_bucket *b);
@@ -104,9 +110,21 @@ struct iob_round {
 	bool ready;
 	bool waiting;
 	bool busy;
+	bool busy_inflight;	/* a BUSY group has bios in the device */
 	u64 busy_until_ns;	/* latest time a BUSY group stops being busy */
-	s64 consumed;		/* tokens used this epoch, all groups */
-	s64 busy_tokens;	/* tokens the BUSY groups have left */
+	u64 completed;		/* tokens of completed bios, ever, all groups */
+};
+
+/* A domain's epochs, and its wait for busy groups within one. */
+struct iob_clock {
+	u64 epoch;
+	u64 start_ns;		/* when this epoch began */
+	u64 start_completed;	/* the domain's completed tokens then */
+	u64 rate;		/* tokens completed per 2^30 ns while nobody
+				 * waited, in the last epoch that measured it */
+	u64 wait_ns;		/* waiting for busy groups since; 0 if not */
+	u64 wait_completed;
+	u64 wait_rate;		/* the rate the wait is judged against */
 };
 
 enum iob_verdict {
@@ -117,11 +135,10 @@ enum iob_verdict {
 };
 
 void iob_round_init(struct iob_round *r);
-void iob_round_add(struct iob_round *r, enum iob_class c,
-		   const struct iob_bucket *b, u64 busy_until_ns);
-u64 iob_max_wait(const struct iob_round *r, u64 epoch_elapsed_ns);
+void iob_round_add(struct iob_round *r, enum iob_class c, u64 completed,
+		   u64 busy_until_ns);
 enum iob_verdict iob_round_verdict(const struct iob_round *r, u64 now_ns,
-				   u64 epoch_start_ns, u64 *wait_deadline_ns,
-				   u64 *retry_at_ns);
+				   struct iob_clock *c, u64 *retry_at_ns);
+void iob_clock_advance(struct iob_clock *c, u64 now_ns, u64 completed);
 
 #endif /* IOBAND_POLICY_H */

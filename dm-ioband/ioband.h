@@ -51,6 +51,7 @@ struct ioband_group {
 	struct bio_list queue;		/* held bios, FIFO */
 	u32 held;
 	u32 inflight;
+	u64 completed;			/* tokens of completed bios */
 	u64 last_active_ns;
 	u64 busy_since_ns;		/* io_ticks accounting */
 	struct ioband_stats stats;
@@ -67,9 +68,7 @@ struct ioband_domain {
 	spinlock_t lock;
 	struct list_head groups;	/* active groups of resumed targets */
 	u64 total_weight;
-	u64 epoch;			/* written under lock, read lockless */
-	u64 epoch_start_ns;
-	u64 wait_deadline_ns;		/* 0 unless waiting for busy groups */
+	struct iob_clock clock;		/* epoch: written under lock */
 
 	struct iob_params params;
 	u32 io_limit;			/* effective */

@@ -3,7 +3,8 @@
 nullb_create fast 1024; fast=/dev/fast
 fio_start /tmp/f "" --name=f --filename=$fast --rw=randread --bs=4k --iodepth=16 --runtime=3 --time_based
 wait; echo "raw nullb 1 job QD16: $(fio_rbw /tmp/f) KiB/s"
-echo 1 > /sys/module/dm_ioband/parameters/ioband_debug
+
+mount -t debugfs none /sys/kernel/debug; echo "module dm_ioband +p" > /sys/kernel/debug/dynamic_debug/control
 for mbps in 8; do
 nullb_create nb$mbps 1024 mbps=$mbps; dev=/dev/nb$mbps
 dm_create ib "$(ioband_table $dev g1 cgroup weight 0 :100)"
@@ -19,6 +20,7 @@ echo "mbps=$mbps A bw $(fio_rbw /tmp/a) B bw $(fio_rbw /tmp/b) ratio $(ratio $(f
 dmsetup status ib
 dm_remove ib
 done
-dmesg | grep "ioband: epoch" | head -60
+
+dmesg | grep -A3 "epoch [45][0-9] ends" | cut -c1-160
 rmmod dm_ioband && echo rmmod ok
 summary

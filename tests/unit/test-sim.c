@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A discrete-event simulation of one ioband domain over a FIFO device of
+ * fixed bandwidth, driven by the same policy core as the module: groups
+ * keep a number of I/Os outstanding (their queue depth), resubmit after a
+ * think time, and the measured shares are asserted.  It checks the epoch
+ * rule itself (weights, queue-depth independence, work conservation,
+ * weight-iosize, trickle groups), quickly and without a VM.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ioband-policy.h"
+#include "check.h"
+
+#define MAXG 8
+#define MAXQ 4096
+#define NS 1ULL
+#define US (1000 * NS)
+#define MS (1000 * US)
+
+struct sgroup {
+	/* workload */
+	u32 weight, depth, bs, think_ns;
+	u64 period_ns;		/* trickle: one I/O per period, depth 1 */
+	u64 start_ns, stop_ns;
+	/* policy state, as in struct ioband_group */
+	struct iob_bucket b;
+	u32 held, inflight;
+	u64 completed;
+	u64 last_active_ns;
+	/* results */
+	u64 done_ios, done_bytes;
+};
+
+struct sim {
+	struct iob_params p;
+	u64 now, retry_at;
+	struct iob_clock clock;
+	u64 bw;			/* bytes per ms */
+	int ng;
+	struct sgroup g[MAXG];
+	/* device FIFO of group indexes, and when the head completes */
+	int q[MAXQ];
+	unsigned int qh, qt;
+	u64 busy_until;
+	/* pending submissions: time per group slot */
+	u64 next_submit[MAXG][64];
+	u32 pending[MAXG];
+	u64 measure_from, measure_to;
+};
+
+static u32 cost_of(struct sim *s, struct sgroup *g)
+{
+	return iob_cost(s->p.policy, g->bs / 512, true);
+}
+
+static bool quiet(struct sim *s)
+{
+	return s->qt - s->qh < iob_io_throttle(&s->p);
+}
+
+static void device_push(struct sim *s, int gi)
+{
+	struct sgroup *g = &s->g[gi];
+
+	if (s->qt == s->qh && s->busy_until < s->now)
+		s->busy_until = s->now;
+	s->q[s->qt++ % MAXQ] = gi;
+	g->inflight++;
+	g->last_active_ns = s->now;
+}
+
+/* The module's domain_reshare(). */
+static void reshare(struct sim *s)
+{
+	u64 total = 0;
+	int i;
+
+	for (i = 0; i < s->ng; i++)
+		total += s->g[i].weight;
+	for (i = 0; i < s->ng; i++)
+		s->g[i].b.share = iob_share(iob_token_base(&s->p, &s->clock),
+					    s->g[i].weight, total);
+}
+
+/* The module's dispatch_round(), over simulated groups. */
+static void dispatch(struct sim *s)
+{
+	for (;;) {
+		struct iob_round r;
+		enum iob_verdict v;
+		bool q = quiet(s);
+		int i;
+
+		iob_round_init(&r);
+		for (i = 0; i < s->ng; i++) {
+			struct sgroup *g = &s->g[i];
+			struct iob_gstate st = { .bucket = &g->b, .held = g->held,
+				.inflight = g->inflight, .last_active_ns = g->last_active_ns };
+			u64 until = 0;
+			enum iob_class c;
+
+			iob_refill(&g->b, s->clock.epoch, s->p.carryover);
+			c = iob_classify(&st, s->now, q, &until);
+			while (c == IOB_READY && g->held && iob_may_take(&g->b, q)) {
+				iob_charge(&g->b, cost_of(s, g));
+				g->held--;
+				device_push(s, i);
+			}
+			iob_round_add(&r, c, g->completed, until);
+		}
+		v = iob_round_verdict(&r, s->now, &s->clock, &s->retry_at);
+		if (v == IOB_ADVANCE) {
+			iob_clock_advance(&s->clock, s->now, r.completed);
+			if (!s->p.token)
+				reshare(s);
+			continue;
+		}
+		if (v != IOB_WAIT)
+			s->retry_at = 0;
+		if (v != IOB_DISPATCH)
+			return;
+	}
+}
+
+/* The module's ioband_admit() for a new I/O of group @gi. */
+static void submit(struct sim *s, int gi)
+{
+	struct sgroup *g = &s->g[gi];
+
+	iob_refill(&g->b, s->clock.epoch, s->p.carryover);
+	if (!g->held && iob_may_take(&g->b, quiet(s))) {
+		iob_charge(&g->b, cost_of(s, g));
+		device_push(s, gi);
+	} else {
+		g->held++;
+	}
+	dispatch(s);
+}
+
+static bool active(struct sgroup *g, u64 t)
+{
+	return t >= g->start_ns && t < g->stop_ns;
+}
+
+static void schedule(struct sim *s, int gi, u64 t)
+{
+	if (s->pending[gi] < 64)
+		s->next_submit[gi][s->pending[gi]++] = t;
+}
+
+static void run(struct sim *s, u64 end)
+{
+	int i;
+	u32 k;
+
+	for (i = 0; i < s->ng; i++) {
+		struct sgroup *g = &s->g[i];
+
+		if (g->period_ns) {
+			schedule(s, i, g->start_ns);
+			continue;
+		}
+		for (k = 0; k < g->depth; k++)
+			schedule(s, i, g->start_ns);
+	}
+	reshare(s);
+	for (i = 0; i < s->ng; i++)
+		s->g[i].b.tokens = s->g[i].b.share;
+
+	while (s->now < end) {
+		u64 t = end;
+		int who = -1, slot = -1;
+
+		/* the next event: a completion, a submission, or a retry */
+		if (s->qt != s->qh) {
+			struct sgroup *g = &s->g[s->q[s->qh % MAXQ]];
+
+			t = s->busy_until + g->bs * MS / s->bw;
+			who = -2;
+		}
+		for (i = 0; i < s->ng; i++)
+			for (k = 0; k < s->pending[i]; k++)
+				if (s->next_submit[i][k] < t) {
+					t = s->next_submit[i][k];
+					who = i;
+					slot = (int)k;
+				}
+		if (s->retry_at && s->retry_at < t) {
+			t = s->retry_at;
+			who = -3;
+		}
+		if (who == -1)
+			break;
+		s->now = t;
+		if (who == -2) {
+			int gi = s->q[s->qh++ % MAXQ];
+			struct sgroup *g = &s->g[gi];
+
+			s->busy_until = t;
+			g->inflight--;
+			g->completed += cost_of(s, g);
+			g->last_active_ns = t;
+			if (t >= s->measure_from && t < s->measure_to) {
+				g->done_ios++;
+				g->done_bytes += g->bs;
+			}
+			if (!g->period_ns && active(g, t + g->think_ns))
+				schedule(s, gi, t + g->think_ns);
+			dispatch(s);
+		} else if (who >= 0) {
+			struct sgroup *g = &s->g[who];
+
+			s->next_submit[who][slot] = s->next_submit[who][--s->pending[who]];
+			if (active(g, t)) {
+				submit(s, who);
+				if (g->period_ns)
+					schedule(s, who, t + g->period_ns);
+			}
+		} else {
+			s->retry_at = 0;
+			dispatch(s);
+		}
+	}
+}
+
+static void sim_init(struct sim *s, enum iob_policy policy, u64 mb_per_s)
+{
+	memset(s, 0, sizeof(*s));
+	s->p.policy = policy;
+	s->p.carryover = IOB_DEFAULT_CARRYOVER;
+	s->bw = mb_per_s * 1000;	/* bytes per ms, ~decimal MB */
+	s->measure_from = 1000 * MS;
+	s->measure_to = 6000 * MS;
+}
+
+static struct sgroup *add(struct sim *s, u32 weight, u32 depth, u32 bs)
+{
+	struct sgroup *g = &s->g[s->ng++];
+
+	g->weight = weight;
+	g->depth = depth;
+	g->bs = bs;
+	g->think_ns = 20 * US;
+	g->stop_ns = ~0ULL;
+	return g;
+}
+
+static double bytes_ratio(struct sim *s, int a, int b)
+{
+	return s->g[a].done_bytes ? (double)s->g[b].done_bytes / s->g[a].done_bytes : 0;
+}
+
+static double device_share(struct sim *s, int a)
+{
+	double cap = (double)s->bw * (s->measure_to - s->measure_from) / MS;
+
+	return s->g[a].done_bytes / cap;
+}
+
+static int near(double v, double target, double pct)
+{
+	double d = v - target;
+
+	return (d < 0 ? -d : d) <= target * pct / 100;
+}
+
+static struct sim s;
+
+int main(void)
+{
+	double r;
+
+	/* 1. weights 1:3, equal queue depths, 4k */
+	sim_init(&s, IOB_POLICY_WEIGHT, 40);
+	add(&s, 100, 16, 4096);
+	add(&s, 300, 16, 4096);
+	run(&s, 7000 * MS);
+	r = bytes_ratio(&s, 0, 1);
+	RESULT(near(r, 3.0, 3), "sim weights 1:3 qd16", "B/A %.3f (want 3.0 +-3%%)", r);
+
+	/* 2. weights 1:3 with 64k I/O */
+	sim_init(&s, IOB_POLICY_WEIGHT, 200);
+	add(&s, 100, 8, 65536);
+	add(&s, 300, 8, 65536);
+	run(&s, 7000 * MS);
+	r = bytes_ratio(&s, 0, 1);
+	RESULT(near(r, 3.0, 3), "sim weights 1:3 64k", "B/A %.3f (want 3.0 +-3%%)", r);
+
+	/* 3. queue-depth independence: depth 1 against depth 128 */
+	sim_init(&s, IOB_POLICY_WEIGHT, 40);
+	add(&s, 100, 1, 4096);
+	add(&s, 100, 128, 4096);
+	run(&s, 7000 * MS);
+	r = bytes_ratio(&s, 0, 1);
+	RESULT(near(r, 1.0, 5), "sim qd1 vs qd128 equal weights", "B/A %.3f (want 1.0 +-5%%)", r);
+
+	/* 4. work conservation: the heavier group idle, the other alone */
+	sim_init(&s, IOB_POLICY_WEIGHT, 40);
+	add(&s, 100, 16, 4096);
+	add(&s, 900, 16, 4096)->start_ns = ~0ULL;
+	run(&s, 7000 * MS);
+	r = device_share(&s, 0);
+	RESULT(r >= 0.97, "sim work conservation", "A alone uses %.1f%% of the device", r * 100);
+
+	/* 5. weight-iosize: 4k against 64k at equal weights, equal bytes */
+	sim_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 100);
+	add(&s, 100, 16, 4096);
+	add(&s, 100, 16, 65536);
+	run(&s, 7000 * MS);
+	r = bytes_ratio(&s, 0, 1);
+	RESULT(near(r, 1.0, 5), "sim weight-iosize 4k vs 64k", "bytes B/A %.3f (want 1.0 +-5%%)", r);
+
+	/* 6. and under "weight" the same pair shares I/Os, not bytes */
+	sim_init(&s, IOB_POLICY_WEIGHT, 100);
+	add(&s, 100, 16, 4096);
+	add(&s, 100, 16, 65536);
+	run(&s, 7000 * MS);
+	r = (double)s.g[1].done_ios / s.g[0].done_ios;
+	RESULT(near(r, 1.0, 5), "sim weight 4k vs 64k", "ios B/A %.3f (want 1.0 +-5%%)", r);
+
+	/* 7. a trickle (one 4k read per 5 ms) must not stall a heavy group */
+	sim_init(&s, IOB_POLICY_WEIGHT, 40);
+	add(&s, 100, 1, 4096)->period_ns = 5 * MS;
+	add(&s, 100, 16, 4096);
+	run(&s, 7000 * MS);
+	r = device_share(&s, 1) + device_share(&s, 0);
+	RESULT(r >= 0.9, "sim trickle does not stall", "device busy %.1f%% (want >= 90%%)", r * 100);
+
+	/* 8. four groups 1:2:3:4 */
+	sim_init(&s, IOB_POLICY_WEIGHT, 40);
+	add(&s, 100, 8, 4096);
+	add(&s, 200, 8, 4096);
+	add(&s, 300, 8, 4096);
+	add(&s, 400, 8, 4096);
+	run(&s, 7000 * MS);
+	{
+		double r2 = bytes_ratio(&s, 0, 1), r3 = bytes_ratio(&s, 0, 2),
+		       r4 = bytes_ratio(&s, 0, 3);
+
+		RESULT(near(r2, 2, 5) && near(r3, 3, 5) && near(r4, 4, 5),
+		       "sim four groups 1:2:3:4", "%.2f : %.2f : %.2f", r2, r3, r4);
+	}
+
+	/* 9. a group arrives late and gets its share within a second */
+	sim_init(&s, IOB_POLICY_WEIGHT, 40);
+	add(&s, 100, 16, 4096);
+	add(&s, 100, 16, 4096)->start_ns = 500 * MS;
+	run(&s, 7000 * MS);
+	r = bytes_ratio(&s, 0, 1);
+	RESULT(near(r, 1.0, 5), "sim late arrival", "B/A %.3f (want 1.0 +-5%%)", r);
+
+	return check_summary("test-sim");
+}
