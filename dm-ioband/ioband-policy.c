@@ -21,6 +21,7 @@
 #include "ioband-policy.h"
 
 #ifdef __KERNEL__
+#include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/string.h>
 #else
@@ -94,7 +95,7 @@ int iob_parse_type(const char *s, enum iob_type *out)
 		*out = IOB_TYPE_UID;
 		return 0;
 	}
-	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(type_names); i++) {
 		if (streq(s, type_names[i])) {
 			*out = (enum iob_type)i;
 			return 0;

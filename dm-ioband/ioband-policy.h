@@ -17,6 +17,7 @@
 typedef int64_t s64;
 typedef uint64_t u64;
 typedef uint32_t u32;
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
 enum iob_type {
@@ -120,8 +121,8 @@ struct iob_clock {
 	u64 epoch;
 	u64 start_ns;		/* when this epoch began */
 	u64 start_completed;	/* the domain's completed tokens then */
-	u64 rate;		/* tokens completed per 2^30 ns while nobody
-				 * waited, in the last epoch that measured it */
+	/* tokens completed per 2^30 ns before any wait, last measured */
+	u64 rate;
 	u64 wait_ns;		/* waiting for busy groups since; 0 if not */
 	u64 wait_completed;
 	u64 wait_rate;		/* the rate the wait is judged against */

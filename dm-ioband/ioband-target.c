@@ -436,9 +436,9 @@ static int msg_type(struct ioband_target *ib, const char *arg)
 	return 0;
 }
 
-static void for_each_group(struct ioband_target *ib,
-			   void (*fn)(struct ioband_target *ib,
-				      struct ioband_group *g))
+static void apply_to_groups(struct ioband_target *ib,
+			    void (*fn)(struct ioband_target *ib,
+				       struct ioband_group *g))
 {
 	struct ioband_group *g;
 	unsigned long id;
@@ -456,38 +456,43 @@ static void reset_stats(struct ioband_target *ib, struct ioband_group *g)
 	spin_unlock_irq(&g->lock);
 }
 
+static const struct {
+	const char *name;
+	unsigned int argc;	/* with the name */
+} ioband_messages[] = {
+	{ "type", 2 }, { "attach", 2 }, { "detach", 2 }, { "weight", 2 },
+	{ "token", 2 }, { "carryover", 2 }, { "io_throttle", 2 },
+	{ "io_limit", 2 }, { "policy", 2 }, { "reset", 1 },
+};
+
 static int ioband_message(struct dm_target *ti, unsigned int argc, char **argv,
 			  char *result, unsigned int maxlen)
 {
 	struct ioband_target *ib = ti->private;
 	const char *cmd = argc ? argv[0] : "";
-	int r = -EINVAL;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(ioband_messages); i++)
+		if (!strcmp(cmd, ioband_messages[i].name))
+			break;
+	if (i == ARRAY_SIZE(ioband_messages))
+		return ioband_refuse(ib, "unknown message '%s'", cmd);
+	if (argc != ioband_messages[i].argc)
+		return ioband_refuse(ib, "%s: wrong number of arguments", cmd);
 
 	mutex_lock(&ib->cfg_lock);
-	if (argc == 1 && !strcmp(cmd, "reset")) {
-		for_each_group(ib, reset_stats);
+	if (!strcmp(cmd, "reset")) {
+		apply_to_groups(ib, reset_stats);
 		r = 0;
-	} else if (argc != 2) {
-		if (!strcmp(cmd, "reset") || !strcmp(cmd, "type") ||
-		    !strcmp(cmd, "attach") || !strcmp(cmd, "detach") ||
-		    !strcmp(cmd, "weight") || !strcmp(cmd, "token") ||
-		    !strcmp(cmd, "carryover") || !strcmp(cmd, "io_throttle") ||
-		    !strcmp(cmd, "io_limit") || !strcmp(cmd, "policy"))
-			ioband_refuse(ib, "%s: wrong number of arguments", cmd);
-		else
-			ioband_refuse(ib, "unknown message '%s'", cmd);
 	} else if (!strcmp(cmd, "type")) {
 		r = msg_type(ib, argv[1]);
 	} else if (!strcmp(cmd, "attach") || !strcmp(cmd, "detach")) {
 		r = msg_attach_detach(ib, cmd[0] == 'a', argv[1]);
 	} else if (!strcmp(cmd, "weight")) {
 		r = msg_weight(ib, argv[1]);
-	} else if (!strcmp(cmd, "token") || !strcmp(cmd, "carryover") ||
-		   !strcmp(cmd, "io_throttle") || !strcmp(cmd, "io_limit") ||
-		   !strcmp(cmd, "policy")) {
-		r = msg_param(ib, cmd, argv[1]);
 	} else {
-		ioband_refuse(ib, "unknown message '%s'", cmd);
+		r = msg_param(ib, cmd, argv[1]);
 	}
 	mutex_unlock(&ib->cfg_lock);
 	return r;
@@ -521,7 +526,7 @@ static void ioband_presuspend(struct dm_target *ti)
 
 	mutex_lock(&ib->cfg_lock);
 	WRITE_ONCE(ib->suspending, true);
-	for_each_group(ib, release_held);
+	apply_to_groups(ib, release_held);
 	mutex_unlock(&ib->cfg_lock);
 }
 
@@ -531,7 +536,7 @@ static void ioband_postsuspend(struct dm_target *ti)
 
 	mutex_lock(&ib->cfg_lock);
 	ib->resumed = false;
-	for_each_group(ib, deactivate);
+	apply_to_groups(ib, deactivate);
 	mutex_unlock(&ib->cfg_lock);
 }
 
@@ -542,7 +547,7 @@ static void ioband_resume(struct dm_target *ti)
 	mutex_lock(&ib->cfg_lock);
 	/* A reloaded table brings its own device-group parameters. */
 	ioband_domain_set_params(ib->dom, &ib->params, ib->io_limit);
-	for_each_group(ib, activate);
+	apply_to_groups(ib, activate);
 	ib->resumed = true;
 	WRITE_ONCE(ib->suspending, false);
 	mutex_unlock(&ib->cfg_lock);

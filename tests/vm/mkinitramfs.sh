@@ -9,6 +9,7 @@ kver=$1 modroot=$2 ko=$3 runas=$4 out=$5
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"	# tests run programs as other users
 
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,lib/modules,tests,mnt,root}
 cp /bin/busybox "$root/bin/busybox"

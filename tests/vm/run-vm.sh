@@ -12,8 +12,9 @@ accel="-accel tcg -cpu max"
 
 echo "vm: booting $(basename "$vmlinuz") for suite '$suite' (software emulation, up to ${timeout}s)"
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 $accel -m 2048 -smp 2 -nographic -no-reboot \
+	qemu-system-x86_64 $accel -m 2048 -smp 2 -nodefaults -display none \
+	-serial stdio -no-reboot \
 	-kernel "$vmlinuz" -initrd "$initrd" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic ioband.suite=$suite $extra" \
-	< /dev/null 2>&1 | tr -d '\r' | tee "$log"
+	< /dev/null 2>&1 | sed -u 's/\r$//' | tee "$log"
 grep -q '^=== IOBAND-GUEST-DONE ===' "$log"

@@ -3,7 +3,10 @@
  * runas: run a command as a given uid/gid, in a given cgroup and/or a new
  * process group, for the ioband VM tests.  Built static, runs in the guest.
  *
- *   runas [--cgroup DIR] [--uid N] [--gid N] [--newpgrp] -- CMD [ARG...]
+ *   runas [--cgroup DIR] [--uid N] [--gid N] [--newpgrp] [--delay S] -- CMD...
+ *
+ * --delay sleeps before the exec, so that the caller can attach this
+ * process's pid or pgrp to an ioband device before it does any I/O.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,13 +47,15 @@ int main(int argc, char **argv)
 		{ "uid", required_argument, NULL, 'u' },
 		{ "gid", required_argument, NULL, 'g' },
 		{ "newpgrp", no_argument, NULL, 'p' },
+		{ "delay", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long uid = -1, gid = -1;
 	int c, newpgrp = 0;
+	unsigned int delay = 0;
 
-	while ((c = getopt_long(argc, argv, "+c:u:g:ph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:u:g:pd:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			join_cgroup(optarg);
@@ -64,8 +69,11 @@ int main(int argc, char **argv)
 		case 'p':
 			newpgrp = 1;
 			break;
+		case 'd':
+			delay = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
 		case 'h':
-			printf("usage: runas [--cgroup DIR] [--uid N] [--gid N] [--newpgrp] -- CMD [ARG...]\n");
+			printf("usage: runas [--cgroup DIR] [--uid N] [--gid N] [--newpgrp] [--delay S] -- CMD [ARG...]\n");
 			return 0;
 		default:
 			return 2;
@@ -81,6 +89,8 @@ int main(int argc, char **argv)
 		die("setgid", NULL);
 	if (uid >= 0 && setuid((uid_t)uid))
 		die("setuid", NULL);
+	if (delay)
+		sleep(delay);
 	execvp(argv[optind], &argv[optind]);
 	die("exec", argv[optind]);
 	return 1;

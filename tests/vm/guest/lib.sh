@@ -81,6 +81,7 @@ cg_remove() { rmdir /sys/fs/cgroup/$1 2>/dev/null; }
 fio_start() {
 	local out=$1 ro=$2
 	shift 2
+	rm -f "$out" "$out.log"
 	runas $ro -- fio --output-format=terse --output="$out" --group_reporting \
 		--direct=1 --ioengine=libaio "$@" > "$out.log" 2>&1 &
 }

@@ -1,0 +1,17 @@
+#!/bin/bash
+# make bench: boot the VM with the bench suite, print its tables, and draw
+# the share comparison as an SVG bar chart.
+#   run-bench.sh VMLINUZ INITRD OUTDIR
+set -uo pipefail
+vmlinuz=$1 initrd=$2 out=$3
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+log=$out/bench-vm.log
+echo "bench: one VM boot, about 6 minutes under emulation"
+IOBAND_VM_TIMEOUT=${IOBAND_VM_TIMEOUT:-1500} \
+	"$here/../tests/vm/run-vm.sh" "$vmlinuz" "$initrd" bench "$log" |
+	grep --line-buffered -E '^(bench:|vm:|guest:)'
+grep '^data: share' "$log" | "$here/plot-shares.sh" > "$out/shares.svg"
+grep '^data: iops' "$log" > "$out/iops.txt"
+echo "bench: plot written to $out/shares.svg, log in $log"
+grep -q '^bench: done' "$log"

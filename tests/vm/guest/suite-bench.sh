@@ -1,0 +1,110 @@
+#!/bin/sh
+# make bench: everything in one boot, so that the figures compare.  Prints
+# "bench: " tables and "data: " lines that bench/run-bench.sh turns into
+# plots.  Absolute numbers under emulation mean little; ratios do.
+. /tests/lib.sh
+
+RT=${RT:-8}
+DT="--ramp_time=1 --runtime=$RT --time_based"
+echo "bench: setting up devices"
+nullb_create fast 2048
+nullb_create slow 2048 mbps=8
+mkdir -p /sys/fs/cgroup/a /sys/fs/cgroup/b
+A=$(stat -c %i /sys/fs/cgroup/a)
+B=$(stat -c %i /sys/fs/cgroup/b)
+
+# --- uncontended IOPS --------------------------------------------------------
+iops() {	# iops DEV JOBS -> read IOPS
+	fio_start /tmp/i "" --name=i --filename=$1 --rw=randread --bs=4k --iodepth=16 --numjobs=$2 $DT
+	wait
+	fio_field /tmp/i 8
+}
+dm_create lin "0 $(sectors /dev/fast) linear /dev/fast 0"
+dm_create ibf "$(ioband_table /dev/fast bf cgroup weight 0 :100 $A:100 $B:300)"
+echo "bench: uncontended 4k random read, QD16, null_blk without a limit"
+printf 'bench: %-24s %12s %12s\n' device "1 job IOPS" "2 jobs IOPS"
+for d in /dev/fast /dev/mapper/lin /dev/mapper/ibf; do
+	i1=$(iops $d 1)
+	i2=$(iops $d 2)
+	printf 'bench: %-24s %12s %12s\n' $d $i1 $i2
+	echo "data: iops $(basename $d) $i1 $i2"
+	eval "I1_$(basename $d)=$i1 I2_$(basename $d)=$i2"
+done
+printf 'bench: ioband / dm-linear: 1 job %s, 2 jobs %s (target >= 0.95)\n' \
+	"$(ratio $I1_lin $I1_ibf)" "$(ratio $I2_lin $I2_ibf)"
+dm_remove ibf
+dm_remove lin
+
+# --- shares 1:3 on a saturated device -----------------------------------------
+J="--rw=randread --bs=4k --iodepth=16"
+share_run() {	# share_run NAME DEV: fio in cgroups a and b at once
+	fio_start /tmp/sa "--cgroup /sys/fs/cgroup/a" --name=a --filename=$2 $J $DT
+	fio_start /tmp/sb "--cgroup /sys/fs/cgroup/b" --name=b --filename=$2 $J $DT
+	wait
+	a=$(fio_rbw /tmp/sa)
+	b=$(fio_rbw /tmp/sb)
+	r=$(ratio $a $b)
+	err=$(awk -v r=$r 'BEGIN { d = (r - 3) / 3 * 100; if (d < 0) d = -d; printf "%.1f%%", d }')
+	printf 'bench: %-34s %10s %10s %8s %8s\n' "$1" $a $b $r $err
+	echo "data: share $(echo $1 | tr ' ' '_') $a $b $r"
+}
+echo "bench: weights 100:300, 4k random read QD16 on null_blk limited to 8 MiB/s, $RT s"
+printf 'bench: %-34s %10s %10s %8s %8s\n' controller "A KiB/s" "B KiB/s" "B/A" "error"
+maj=$(cat /sys/block/slow/dev)
+
+echo none > /sys/block/slow/queue/scheduler
+share_run "none (raw device)" /dev/slow
+dm_create lin "0 $(sectors /dev/slow) linear /dev/slow 0"
+share_run "dm-linear" /dev/mapper/lin
+dm_remove lin
+
+dm_create ibs "$(ioband_table /dev/slow bs cgroup weight 0 :100 $A:100 $B:300)"
+share_run "ioband weight" /dev/mapper/ibs
+dm_remove ibs
+dm_create ibs "$(ioband_table /dev/slow bs cgroup weight-iosize 0 :100 $A:100 $B:300)"
+share_run "ioband weight-iosize" /dev/mapper/ibs
+dm_remove ibs
+
+dm_create lin "0 $(sectors /dev/slow) linear /dev/slow 0"
+dm_create ibs "$(ioband_table /dev/mapper/lin bs cgroup weight 0 :100 $A:100 $B:300)"
+share_run "ioband over dm-linear" /dev/mapper/ibs
+dm_remove ibs
+dm_remove lin
+
+if echo bfq > /sys/block/slow/queue/scheduler 2>/dev/null && [ -e /sys/fs/cgroup/a/io.bfq.weight ]; then
+	echo 100 > /sys/fs/cgroup/a/io.bfq.weight
+	echo 300 > /sys/fs/cgroup/b/io.bfq.weight
+	share_run "BFQ io.bfq.weight" /dev/slow
+	dm_create lin "0 $(sectors /dev/slow) linear /dev/slow 0"
+	share_run "BFQ under dm-linear" /dev/mapper/lin
+	dm_remove lin
+else
+	echo "bench: BFQ: not available"
+fi
+echo none > /sys/block/slow/queue/scheduler
+
+if echo "$maj enable=1" > /sys/fs/cgroup/io.cost.qos 2>/dev/null; then
+	echo "default 100" > /sys/fs/cgroup/a/io.weight
+	echo "default 300" > /sys/fs/cgroup/b/io.weight
+	share_run "iocost io.weight" /dev/slow
+	echo "$maj enable=0" > /sys/fs/cgroup/io.cost.qos
+else
+	echo "bench: iocost: not available"
+fi
+
+# blk-throttle only caps: give A a quarter and B three quarters of 8 MiB/s.
+if echo "$maj rbps=2097152" > /sys/fs/cgroup/a/io.max 2>/dev/null; then
+	echo "$maj rbps=6291456" > /sys/fs/cgroup/b/io.max
+	share_run "blk-throttle caps 2+6 MiB/s" /dev/slow
+	fio_start /tmp/sa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/slow $J $DT
+	wait
+	echo "bench: blk-throttle, A alone: $(fio_rbw /tmp/sa) KiB/s of 8192 (caps do not lend idle bandwidth)"
+	echo "$maj rbps=max" > /sys/fs/cgroup/a/io.max
+	echo "$maj rbps=max" > /sys/fs/cgroup/b/io.max
+fi
+dm_create ibs "$(ioband_table /dev/slow bs cgroup weight 0 :100 $A:100 $B:300)"
+fio_start /tmp/sa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ibs $J $DT
+wait
+echo "bench: ioband, A alone: $(fio_rbw /tmp/sa) KiB/s of 8192 (work conserving)"
+dm_remove ibs
+echo "bench: done"

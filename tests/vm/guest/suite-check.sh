@@ -1,0 +1,343 @@
+#!/bin/sh
+# The ioband VM test suite (make check).  Each test prints one or more
+# "ok - NAME: details" / "not ok - NAME: details" lines.
+. /tests/lib.sh
+
+RUNTIME=${RUNTIME:-8}
+DT="--ramp_time=1 --runtime=$RUNTIME --time_based"
+
+echo "guest: setting up null_blk devices"
+# 4k tests: 8 MiB/s is ~2000 IOPS, well below what fio reaches under
+# emulation, so the device and not the CPU is the bottleneck.
+nullb_create slow 2048 mbps=8 || echo "guest: cannot create null_blk"
+nullb_create mid 2048 mbps=16
+nullb_create nbmem 512 memory_backed=1 mbps=32
+cg_make a >/dev/null
+cg_make b >/dev/null
+cg_make c >/dev/null
+CG_A=$(stat -c %i /sys/fs/cgroup/a)
+CG_B=$(stat -c %i /sys/fs/cgroup/b)
+CG_C=$(stat -c %i /sys/fs/cgroup/c)
+
+# pair NAME RUNAS_A FIOARGS_A -- RUNAS_B FIOARGS_B: run two fio at once,
+# set BW_A and BW_B (KiB/s, read + write).
+pair() {
+	local ra=$1 aa=$2 rb=$3 ba=$4
+	fio_start /tmp/fa "$ra" --name=a $aa $DT
+	fio_start /tmp/fb "$rb" --name=b $ba $DT
+	wait
+	pair_result
+}
+
+# Read both fio results; a failed fio gives 0 and shows its log.
+pair_result() {
+	local f
+	for f in fa fb; do
+		if [ "$(fio_err /tmp/$f)" != 0 ]; then
+			echo "  .. fio $f failed:"; sed 's/^/  .. /' /tmp/$f.log | head -5
+		fi
+	done
+	BW_A=$(( $(fio_rbw /tmp/fa) + $(fio_wbw /tmp/fa) + 0 ))
+	BW_B=$(( $(fio_rbw /tmp/fb) + $(fio_wbw /tmp/fb) + 0 ))
+}
+
+# check_ratio NAME TARGET PCT: assert BW_B/BW_A.
+check_ratio() {
+	local r
+	r=$(ratio "$BW_A" "$BW_B")
+	within "$r" "$2" "$3"
+	result "$1" $? "B/A $r (want $2 +-$3%), A $BW_A KiB/s, B $BW_B KiB/s"
+}
+
+# --- 0. cgroup ids are inode numbers ---------------------------------------
+if want ids; then
+	# Attach by inode number, run I/O from the cgroup, and see it charged.
+	dm_create ib0 "$(ioband_table /dev/mid ids cgroup weight 0 :100 $CG_A:100)"
+	runas --cgroup /sys/fs/cgroup/a -- dd if=/dev/mapper/ib0 of=/dev/null bs=4k count=64 iflag=direct 2>/dev/null
+	n=$(group_field ib0 $CG_A 1)
+	[ "$n" = 64 ]
+	result "cgroup id is the directory inode" $? "cgroup a inode $CG_A, charged $n of 64 reads"
+	dm_remove ib0
+fi
+
+# --- 1. weights 1:3 by group type -------------------------------------------
+if want weights; then
+	echo "guest: 1. weights 100:300, B/A must be 3.0 +-10%"
+	dm_create ib1 "$(ioband_table /dev/slow t1 cgroup weight 0 :100 $CG_A:100 $CG_B:300)"
+	R4="--filename=/dev/mapper/ib1 --rw=randread --bs=4k --iodepth=16"
+	pair "--cgroup /sys/fs/cgroup/a" "$R4" "--cgroup /sys/fs/cgroup/b" "$R4"
+	check_ratio "weights cgroup 4k randread qd16" 3.0 10
+	dm_remove ib1
+
+	dm_create ib1 "$(ioband_table /dev/mid t1 cgroup weight 0 :100 $CG_A:100 $CG_B:300)"
+	S64="--filename=/dev/mapper/ib1 --rw=read --bs=64k --iodepth=8"
+	pair "--cgroup /sys/fs/cgroup/a" "$S64" "--cgroup /sys/fs/cgroup/b" "$S64"
+	check_ratio "weights cgroup 64k seqread qd8" 3.0 10
+	dm_remove ib1
+
+	dm_create ib1 "$(ioband_table /dev/slow t1 uid weight 0 :100 1001:100 1002:300)"
+	pair "--uid 1001 --gid 1001" "$R4" "--uid 1002 --gid 1002" "$R4"
+	check_ratio "weights uid 4k randread qd16" 3.0 10
+	dm_remove ib1
+
+	dm_create ib1 "$(ioband_table /dev/slow t1 gid weight 0 :100 2001:100 2002:300)"
+	pair "--gid 2001" "$R4" "--gid 2002" "$R4"
+	check_ratio "weights gid 4k randread qd16" 3.0 10
+	dm_remove ib1
+
+	# pid: fio's job threads (--thread) share the tgid of the process we
+	# attach; runas waits a second before exec so the attach comes first.
+	dm_create ib1 "$(ioband_table /dev/slow t1 pid weight 0 :100)"
+	fio_start /tmp/fa "--delay 2" --name=a $R4 --thread $DT
+	pa=$!
+	fio_start /tmp/fb "--delay 2" --name=b $R4 --thread $DT
+	pb=$!
+	dmsetup message ib1 0 attach $pa && dmsetup message ib1 0 weight $pa:100
+	dmsetup message ib1 0 attach $pb && dmsetup message ib1 0 weight $pb:300
+	wait
+	pair_result
+	check_ratio "weights pid 4k randread qd16" 3.0 10
+
+	# pgrp: runas makes a new process group; fio's threads stay in it.
+	dmsetup message ib1 0 detach $pa
+	dmsetup message ib1 0 detach $pb
+	dmsetup message ib1 0 type pgrp
+	fio_start /tmp/fa "--newpgrp --delay 2" --name=a $R4 --thread $DT
+	pa=$!
+	fio_start /tmp/fb "--newpgrp --delay 2" --name=b $R4 --thread $DT
+	pb=$!
+	dmsetup message ib1 0 attach $pa && dmsetup message ib1 0 weight $pa:100
+	dmsetup message ib1 0 attach $pb && dmsetup message ib1 0 weight $pb:300
+	wait
+	pair_result
+	check_ratio "weights pgrp 4k randread qd16" 3.0 10
+	dm_remove ib1
+fi
+
+# --- 2. weight-iosize: equal bytes for 4k and 64k at equal weights --------
+if want iosize; then
+	echo "guest: 2. weight-iosize, 4k against 64k, equal bytes +-10%"
+	dm_create ib2 "$(ioband_table /dev/slow t2 cgroup weight-iosize 0 :100 $CG_A:100 $CG_B:100)"
+	pair "--cgroup /sys/fs/cgroup/a" "--filename=/dev/mapper/ib2 --rw=randread --bs=4k --iodepth=16" \
+	     "--cgroup /sys/fs/cgroup/b" "--filename=/dev/mapper/ib2 --rw=randread --bs=64k --iodepth=8"
+	check_ratio "weight-iosize 4k vs 64k bytes" 1.0 10
+	dm_remove ib2
+fi
+
+# --- 3. work conservation ----------------------------------------------------
+if want conserve; then
+	echo "guest: 3. work conservation: A alone must get >= 90% of the device"
+	fio_start /tmp/fr "" --name=raw --filename=/dev/slow --rw=randread --bs=4k --iodepth=16 $DT
+	wait
+	raw=$(fio_rbw /tmp/fr)
+	dm_create ib3 "$(ioband_table /dev/slow t3 cgroup weight 0 :100 $CG_A:100 $CG_B:900)"
+	fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ib3 --rw=randread --bs=4k --iodepth=16 $DT
+	wait
+	got=$(fio_rbw /tmp/fa)
+	r=$(ratio "$raw" "$got")
+	at_least "$r" 0.9
+	result "work conservation (weight 100 of 1100, others idle)" $? "A alone $got KiB/s = $r of the raw device ($raw KiB/s)"
+	dm_remove ib3
+fi
+
+# --- 4. thread-count independence -------------------------------------------
+if want threads; then
+	echo "guest: 4. one job against eight, equal weights, shares equal +-10%"
+	dm_create ib4 "$(ioband_table /dev/slow t4 cgroup weight 0 :100 $CG_A:100 $CG_B:100)"
+	R4="--filename=/dev/mapper/ib4 --rw=randread --bs=4k --iodepth=16"
+	pair "--cgroup /sys/fs/cgroup/a" "$R4 --numjobs=1" "--cgroup /sys/fs/cgroup/b" "$R4 --numjobs=8"
+	check_ratio "1 job vs 8 jobs equal weights" 1.0 10
+	[ -n "$DEBUG_EPOCHS" ] && dmesg | grep -A3 "epoch [0-9]*0 ends" | tail -60
+	dm_remove ib4
+fi
+
+# --- 5. device group ------------------------------------------------------------
+if want devgroup; then
+	echo "guest: 5. two ioband devices in one device group, weights 1:2"
+	half=$(( $(sectors /dev/slow) / 2 ))
+	dm_create lin0 "0 $half linear /dev/slow 0"
+	dm_create lin1 "0 $half linear /dev/slow $half"
+	dm_create ib5a "$(ioband_table /dev/mapper/lin0 dg5 none weight 0 :100)"
+	dm_create ib5b "$(ioband_table /dev/mapper/lin1 dg5 none weight 0 :200)"
+	pair "" "--filename=/dev/mapper/ib5a --rw=randread --bs=4k --iodepth=16" \
+	     "" "--filename=/dev/mapper/ib5b --rw=randread --bs=4k --iodepth=16"
+	check_ratio "device group weights 1:2" 2.0 10
+	dm_remove ib5a
+	dm_remove ib5b
+	dm_remove lin0
+	dm_remove lin1
+fi
+
+# --- 6. data integrity under reconfiguration ----------------------------------
+if want integrity; then
+	echo "guest: 6. three writers with crc32c verify while settings change"
+	dm_create ib6 "$(ioband_table /dev/nbmem t6 cgroup weight 0 :100 $CG_A:100 $CG_B:200 $CG_C:300)"
+	V="--filename=/dev/mapper/ib6 --rw=randwrite --bs=4k --iodepth=8 --size=48m --verify=crc32c --verify_fatal=1"
+	fio_start /tmp/va "--cgroup /sys/fs/cgroup/a" --name=va $V --offset=0
+	p1=$!
+	fio_start /tmp/vb "--cgroup /sys/fs/cgroup/b" --name=vb $V --offset=64m --bs=64k
+	p2=$!
+	fio_start /tmp/vc "--cgroup /sys/fs/cgroup/c" --name=vc $V --offset=128m --bs=16k
+	p3=$!
+	cg_make d >/dev/null
+	CG_D=$(stat -c %i /sys/fs/cgroup/d)
+	msgs=0
+	bad=0
+	while kill -0 $p1 2>/dev/null || kill -0 $p2 2>/dev/null || kill -0 $p3 2>/dev/null; do
+		for m in "weight $CG_A:500" "token 64" "carryover 0" "policy weight-iosize" \
+			 "attach $CG_D" "weight $CG_D:50" "io_limit 16" "io_throttle 2" \
+			 "detach $CG_D" "policy weight" "token 0" "carryover 2" "io_limit 0" \
+			 "io_throttle 0" "weight $CG_A:100" "reset"; do
+			dmsetup message ib6 0 $m || bad=$((bad + 1))
+			msgs=$((msgs + 1))
+		done
+		sleep 0.2
+	done
+	wait
+	errs=0
+	for f in va vb vc; do
+		e=$(fio_err /tmp/$f)
+		[ "$e" = 0 ] || errs=$((errs + 1))
+		grep -qi "verify\|error" /tmp/$f.log && errs=$((errs + 1))
+	done
+	written=$(( $(group_field ib6 $CG_A 7) + $(group_field ib6 $CG_B 7) + $(group_field ib6 $CG_C 7) ))
+	[ $errs = 0 ] && [ $bad = 0 ] && [ $msgs -gt 0 ]
+	result "data integrity with $msgs reconfiguration messages" $? "fio errors $errs, refused messages $bad"
+	dm_remove ib6
+fi
+
+# --- 7. bad input --------------------------------------------------------------
+# bad_table WHAT EXPECTED_DMESG ARGS...: the table must be refused with a
+# reason in the kernel log, and no device left behind.
+BAD_FAIL=""
+BAD_N=0
+bad_table() {
+	local what=$1 expect=$2 before
+	shift 2
+	BAD_N=$((BAD_N + 1))
+	dmesg -c >/dev/null
+	if echo "0 $(sectors /dev/mid) ioband $*" | dmsetup create badib --noudevsync 2>/dev/null; then
+		BAD_FAIL="$BAD_FAIL [$what: accepted]"
+		dm_remove badib
+		return
+	fi
+	dmsetup info badib >/dev/null 2>&1 && { BAD_FAIL="$BAD_FAIL [$what: device left]"; dm_remove badib; }
+	dmesg | grep -q "$expect" || BAD_FAIL="$BAD_FAIL [$what: no '$expect' in dmesg]"
+}
+
+# bad_msg WHAT EXPECTED_DMESG MESSAGE...: refused, reason logged, table and
+# status block of the live device unchanged.
+bad_msg() {
+	local what=$1 expect=$2 t0 t1
+	shift 2
+	BAD_N=$((BAD_N + 1))
+	t0=$(dmsetup table ib7)
+	dmesg -c >/dev/null
+	if dmsetup message -- ib7 0 "$@" 2>/dev/null; then
+		BAD_FAIL="$BAD_FAIL [$what: accepted]"
+	fi
+	dmesg | grep -q "$expect" || BAD_FAIL="$BAD_FAIL [$what: no '$expect' in dmesg]"
+	t1=$(dmsetup table ib7)
+	[ "$t0" = "$t1" ] || BAD_FAIL="$BAD_FAIL [$what: table changed to '$t1']"
+}
+
+if want badinput; then
+	echo "guest: 7. malformed tables and messages"
+	D=/dev/mid
+	bad_table "too few args" "Not enough arguments" $D g7 0 0 none weight
+	bad_table "no device" "Device lookup failed" /dev/nonexistent g7 0 0 none weight 0
+	bad_table "bad major:minor" "Device lookup failed" 999:999 g7 0 0 none weight 0
+	bad_table "long devgroup" "Invalid device-group id" $D 0123456789012345678901234567890123456789 0 0 none weight 0
+	bad_table "io_throttle word" "Invalid io_throttle" $D g7 abc 0 none weight 0
+	bad_table "io_throttle negative" "Invalid io_throttle" $D g7 -1 0 none weight 0
+	bad_table "io_throttle range" "Invalid io_throttle" $D g7 40000 0 none weight 0
+	bad_table "io_limit overflow" "Invalid io_limit" $D g7 0 99999999999999999999 none weight 0
+	bad_table "io_limit below throttle" "io_limit is smaller" $D g7 8 2 none weight 0
+	bad_table "unknown type" "Unknown group type" $D g7 0 0 bogus weight 0
+	bad_table "type node" "not supported" $D g7 0 0 node weight 0
+	bad_table "type cpuset" "not supported" $D g7 0 0 cpuset weight 0
+	bad_table "unknown policy" "Unknown policy" $D g7 0 0 none range-bw 0
+	bad_table "token word" "Invalid token base" $D g7 0 0 none weight x
+	bad_table "token range" "Invalid token base" $D g7 0 0 none weight 2000000000
+	bad_table "weight 0" "Invalid group argument" $D g7 0 0 uid weight 0 :0
+	bad_table "weight range" "Invalid group argument" $D g7 0 0 uid weight 0 :10001
+	bad_table "default twice" "Default weight given twice" $D g7 0 0 uid weight 0 :100 :200
+	bad_table "group twice" "Group id given twice" $D g7 0 0 uid weight 0 1000:100 1000:200
+	bad_table "groups on none" "Group type none takes no groups" $D g7 0 0 none weight 0 5:100
+	bad_table "cgroup id 0" "Invalid group argument" $D g7 0 0 cgroup weight 0 0:100
+	bad_table "two colons" "Invalid group argument" $D g7 0 0 uid weight 0 1:2:3
+	bad_table "junk weight" "Invalid group argument" $D g7 0 0 uid weight 0 abc
+	dm_create ib7 "$(ioband_table $D g7 uid weight 0 :100 1001:200)"
+	bad_table "device group conflict" "Device group exists with other" $D g7 0 0 uid weight-iosize 0
+	bad_msg "unknown message" "unknown message" bogus 1
+	bad_msg "missing argument" "wrong number of arguments" weight
+	bad_msg "extra argument" "wrong number of arguments" attach 1 2
+	bad_msg "weight 0" "expected" weight 0
+	bad_msg "weight unknown group" "is not attached" weight 4242:50
+	bad_msg "weight overflow" "expected" weight 1001:99999999999
+	bad_msg "attach word" "invalid uid id" attach abc
+	bad_msg "attach twice" "attached already" attach 1001
+	bad_msg "detach unknown" "not attached" detach 424242
+	bad_msg "detach default" "invalid uid id" detach -1
+	bad_msg "type unknown" "unknown type" type foo
+	bad_msg "type node" "not supported" type node
+	bad_msg "type with groups" "detach the" type gid
+	bad_msg "token negative" "expected 0 to" token -5
+	bad_msg "carryover range" "expected 0 to" carryover 1000
+	bad_msg "io_throttle range" "expected 0 to" io_throttle 99999
+	bad_msg "io_limit below throttle" "below io_throttle" io_limit 2
+	bad_msg "policy unknown" "unknown policy" policy foo
+	bad_msg "reset with argument" "wrong number of arguments" reset now
+	[ -z "$BAD_FAIL" ]
+	result "bad input refused with a reason, nothing changed" $? "$BAD_N cases$BAD_FAIL"
+	t=$(dmsetup table ib7 | cut -d' ' -f4-)
+	echo "$t" | grep -q " g7 0 0 uid weight 0 :100 1001:200\$"
+	result "table after bad input" $? "$t"
+	dm_remove ib7
+	dmesg_clean
+	result "no WARN, BUG or oops after bad input" $? "$(dmesg | grep -c -E 'WARNING:|BUG:|Oops')"
+fi
+
+# --- 8. lifecycle under load ----------------------------------------------------
+if want lifecycle; then
+	echo "guest: 8. 20 rounds of suspend, noflush suspend, reload and messages under fio"
+	table8() { ioband_table /dev/nbmem t8 cgroup weight 0 :100 $CG_A:$1 $CG_B:100; }
+	dm_create ib8 "$(table8 100)"
+	V="--filename=/dev/mapper/ib8 --rw=randwrite --bs=4k --iodepth=16 --size=64m --verify=crc32c --verify_backlog=256 --verify_fatal=1 --runtime=30 --time_based"
+	fio_start /tmp/la "--cgroup /sys/fs/cgroup/a" --name=la $V --offset=0
+	fio_start /tmp/lb "--cgroup /sys/fs/cgroup/b" --name=lb $V --offset=128m --bs=64k
+	sleep 2
+	fails=""
+	i=0
+	while [ $i -lt 20 ]; do
+		i=$((i + 1))
+		timeout 60 dmsetup suspend ib8 || fails="$fails suspend$i"
+		timeout 60 dmsetup resume --noudevsync ib8 || fails="$fails resume$i"
+		timeout 60 dmsetup suspend --noflush ib8 || fails="$fails noflush$i"
+		timeout 60 dmsetup resume --noudevsync ib8 || fails="$fails resume-nf$i"
+		timeout 60 dmsetup reload ib8 --table "$(table8 $((100 + i * 10)))" || fails="$fails reload$i"
+		timeout 60 dmsetup resume --noudevsync ib8 || fails="$fails resume-rl$i"
+		dmsetup message ib8 0 weight $CG_B:$((50 + i)) || fails="$fails msg$i"
+		dmsetup message ib8 0 token $((i * 16)) || fails="$fails token$i"
+		dmsetup status ib8 >/dev/null || fails="$fails status$i"
+	done
+	got_t=$(dmsetup table ib8 | cut -d' ' -f5-)
+	wait
+	errs=0
+	for f in la lb; do
+		[ "$(fio_err /tmp/$f)" = 0 ] || errs=$((errs + 1))
+	done
+	[ -z "$fails" ] && [ $errs = 0 ]
+	result "20 rounds of suspend/noflush/reload under fio" $? "fio errors $errs, failed steps:${fails:- none}"
+	echo "$got_t" | grep -q "$CG_A:300 $CG_B:70\$"
+	result "table reflects the last reload and message" $? "$got_t"
+	timeout 60 dmsetup remove --noudevsync ib8
+	result "remove after load" $? ""
+	timeout 60 rmmod dm_ioband
+	result "module unloads" $? "$(lsmod | grep -c dm_ioband) left"
+	insmod /lib/modules/dm-ioband.ko
+	dmesg_clean
+	result "no WARN, BUG or oops in the run" $? "$(dmesg | grep -E 'WARNING:|BUG:|Oops' | head -3)"
+fi
+
+summary
