@@ -14,9 +14,9 @@
  * A group with tokens and bios in flight (or a completion within the idle
  * window) is busy: the others wait for it, because it is about to use its
  * share.  That is what makes shares independent of queue depth and thread
- * count.  The wait ends as soon as the device is no longer kept busy (the
- * domain completes work at less than half the last epoch's rate), so a
- * trickle of I/O cannot stall a heavy group.
+ * count.  The wait ends when the device is no longer kept busy (the
+ * domain completes work at less than a quarter of its rate before the
+ * wait), so a trickle of I/O cannot stall a heavy group.
  */
 #include "ioband-policy.h"
 
@@ -357,25 +357,26 @@ void iob_clock_advance(struct iob_clock *c, u64 now_ns, u64 completed)
 }
 
 /*
- * Waiting is worth it while the busy groups use the device.  If, after an
- * idle window, none of them has a bio in the device and the domain has
- * completed work at less than half the rate it had before anyone waited,
- * they are not using their share (a trickle): stop waiting.  A busy group
- * with bios in the device is always waited for (up to IOB_MAX_WAIT_NS):
- * devices complete in bursts, and a slow completion is not a trickle.
+ * Waiting is worth it while the busy groups use the device.  It is not
+ * when, for two idle windows, none of them has had a bio in the device at
+ * the moments we looked and the domain has completed work at less than a
+ * quarter of the rate it had before anyone waited: they only trickle.
+ * (Devices complete in bursts, so a shorter look or a higher bar would
+ * mistake a group that is between bursts for a trickle.)  A busy group
+ * with bios in the device is always waited for, up to IOB_MAX_WAIT_NS.
  */
 static bool wait_is_futile(const struct iob_round *r,
 			   const struct iob_clock *c, u64 waited_ns)
 {
 	u64 done = r->completed - c->wait_completed;
 
-	if (waited_ns < IOB_IDLE_WINDOW_NS || !c->wait_rate ||
+	if (waited_ns < 2 * IOB_IDLE_WINDOW_NS || !c->wait_rate ||
 	    r->busy_inflight)
 		return false;
 	if (done >= (1ULL << 31) || c->wait_rate >= (1ULL << 32))
 		return false;
-	/* done / waited < rate / 2^31; every product < 2^63 */
-	return (done << 31) < c->wait_rate * waited_ns;
+	/* done / waited < rate / 2^30 / 4; every product < 2^63 */
+	return (done << 32) < c->wait_rate * waited_ns;
 }
 
 enum iob_verdict iob_round_verdict(const struct iob_round *r, u64 now_ns,

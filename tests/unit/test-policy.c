@@ -184,16 +184,16 @@ static void test_rounds(void)
 	iob_round_add(&r, IOB_BUSY, 1150, ~0ULL);
 	CHECK(iob_round_verdict(&r, now + 20000000ULL, &c, &retry) == IOB_WAIT,
 	      "device busy: keep waiting");
-	/* 40 ms in, only 180, but the busy group has bios in the device. */
+	/* 40 ms in, only 80, but the busy group has bios in the device. */
 	iob_round_init(&r);
 	iob_round_add(&r, IOB_WAITING, 0, 0);
-	iob_round_add(&r, IOB_BUSY, 1180, ~0ULL);
+	iob_round_add(&r, IOB_BUSY, 1080, ~0ULL);
 	CHECK(iob_round_verdict(&r, now + 40000000ULL, &c, &retry) == IOB_WAIT,
 	      "slow completions: keep waiting");
 	/* Nothing in flight: the busy group trickles; stop waiting. */
 	iob_round_init(&r);
 	iob_round_add(&r, IOB_WAITING, 0, 0);
-	iob_round_add(&r, IOB_BUSY, 1180, now + 40000001ULL);
+	iob_round_add(&r, IOB_BUSY, 1080, now + 40000001ULL);
 	CHECK(iob_round_verdict(&r, now + 40000000ULL, &c, &retry) == IOB_ADVANCE,
 	      "device idles: advance");
 	iob_round_add(&r, IOB_READY, 0, 0);

@@ -81,9 +81,39 @@ cg_remove() { rmdir /sys/fs/cgroup/$1 2>/dev/null; }
 fio_start() {
 	local out=$1 ro=$2
 	shift 2
-	rm -f "$out" "$out.log"
+	rm -f "$out" "$out.log" "$out"_bw.*.log
 	runas $ro -- fio --output-format=terse --output="$out" --group_reporting \
+		--write_bw_log="$out" --log_avg_msec=500 --log_unix_epoch=1 \
 		--direct=1 --ioengine=libaio "$@" > "$out.log" 2>&1 &
+}
+
+# window_bw A B: the KiB/s of runs A and B (fio_start OUT names) over the
+# time both were running, from fio's per-job bandwidth logs; sets BW_A and
+# BW_B.  fio's own averages cover each run's own time, and a run that
+# starts late gets the device alone at its end.
+window_bw() {
+	set -- $(awk -F', *' -v a="$1" -v b="$2" '
+		function who(f) { return index(f, a "_bw.") == 1 ? "a" : "b" }
+		FNR == 1 { n++; first[n] = $1; file[n] = FILENAME }
+		{ last[n] = $1; t[n, FNR] = $1; v[n, FNR] = $2; cnt[n] = FNR }
+		END {
+			from = 0; to = 1e18
+			for (i = 1; i <= n; i++) {
+				if (first[i] > from) from = first[i]
+				if (last[i] < to) to = last[i]
+			}
+			for (i = 1; i <= n; i++) {
+				s = 0; k = 0
+				for (j = 1; j <= cnt[i]; j++)
+					if (t[i, j] > from && t[i, j] <= to) { s += v[i, j]; k++ }
+				if (k) sum[who(file[i])] += s / k
+				samples += k
+			}
+			printf "%d %d %d\n", sum["a"], sum["b"], (to - from) / 1000
+		}' "$1"_bw.*.log "$2"_bw.*.log)
+	BW_A=$1
+	BW_B=$2
+	WINDOW_S=$3
 }
 
 # Terse v3 fields: 5 error, 6 read KiB, 7 read KiB/s, 47 write KiB, 48 write KiB/s.

@@ -41,8 +41,9 @@ share_run() {	# share_run NAME DEV: fio in cgroups a and b at once
 	fio_start /tmp/sa "--cgroup /sys/fs/cgroup/a" --name=a --filename=$2 $J $DT
 	fio_start /tmp/sb "--cgroup /sys/fs/cgroup/b" --name=b --filename=$2 $J $DT
 	wait
-	a=$(fio_rbw /tmp/sa)
-	b=$(fio_rbw /tmp/sb)
+	window_bw /tmp/sa /tmp/sb
+	a=$BW_A
+	b=$BW_B
 	r=$(ratio $a $b)
 	err=$(awk -v r=$r 'BEGIN { d = (r - 3) / 3 * 100; if (d < 0) d = -d; printf "%.1f%%", d }')
 	printf 'bench: %-34s %10s %10s %8s %8s\n' "$1" $a $b $r $err

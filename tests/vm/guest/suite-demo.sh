@@ -41,9 +41,10 @@ while [ $t -lt 12 ]; do
 done
 wait
 
-a=$(fio_rbw /tmp/vm1)
-b=$(fio_rbw /tmp/vm2)
-say "fio says: vm1 $a KiB/s (weight 100), vm2 $b KiB/s (weight 300): vm2/vm1 = $(ratio $a $b)"
+window_bw /tmp/vm1 /tmp/vm2
+a=$BW_A
+b=$BW_B
+say "fio, over the ${WINDOW_S} s both ran: vm1 $a KiB/s (weight 100), vm2 $b KiB/s (weight 300): vm2/vm1 = $(ratio $a $b)"
 say "dmsetup status ioband0 (per group: id, 11 counters):"
 dmsetup status ioband0 | awk '{ printf "demo:   %s %s %s %s\n", $1, $2, $3, $4;
 	for (i = 5; i <= NF; i += 12) { printf "demo:   group %s:", $i; for (j = 1; j < 12; j++) printf " %s", $(i + j); printf "\n" } }'
