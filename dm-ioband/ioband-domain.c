@@ -86,8 +86,9 @@ void ioband_domain_put(struct ioband_domain *dom)
 	if (--dom->members)
 		return;
 	list_del(&dom->node);
-	cancel_delayed_work_sync(&dom->retry);
+	/* work may queue retry, which re-queues only itself */
 	cancel_work_sync(&dom->work);
+	cancel_delayed_work_sync(&dom->retry);
 	destroy_workqueue(dom->wq);
 	WARN_ON(!list_empty(&dom->groups));
 	kfree(dom);
