@@ -105,15 +105,21 @@ u32 ioband_io_limit_default(struct dm_dev *dev, const struct iob_params *p)
 	return max(limit, iob_io_throttle(p));
 }
 
-/* Recompute every active group's share.  Called with dom->lock held. */
-static void domain_reshare(struct ioband_domain *dom)
+/*
+ * Recompute every group's share.  Weights are normalised over the groups
+ * that used the device in the last epoch (@busy_weight, their sum), or
+ * over all groups when that is not known (0): a group alone on the device
+ * then gets whole epochs, not a fifth of one.  Called with dom->lock held.
+ */
+static void domain_reshare(struct ioband_domain *dom, u64 busy_weight)
 {
 	u32 base = iob_token_base(&dom->params, &dom->clock);
 	struct ioband_group *g;
-	u64 total = 0;
+	u64 total = busy_weight;
 
-	list_for_each_entry(g, &dom->groups, dom_node)
-		total += g->weight;
+	if (!total)
+		list_for_each_entry(g, &dom->groups, dom_node)
+			total += g->weight;
 	dom->total_weight = total;
 	list_for_each_entry(g, &dom->groups, dom_node) {
 		spin_lock(&g->lock);
@@ -128,7 +134,7 @@ void ioband_domain_set_params(struct ioband_domain *dom,
 	spin_lock_irq(&dom->lock);
 	dom->params = *p;
 	dom->io_limit = io_limit;
-	domain_reshare(dom);
+	domain_reshare(dom, 0);
 	spin_unlock_irq(&dom->lock);
 	ioband_domain_kick(dom);
 }
@@ -136,7 +142,7 @@ void ioband_domain_set_params(struct ioband_domain *dom,
 void ioband_domain_reweight(struct ioband_domain *dom)
 {
 	spin_lock_irq(&dom->lock);
-	domain_reshare(dom);
+	domain_reshare(dom, 0);
 	spin_unlock_irq(&dom->lock);
 	ioband_domain_kick(dom);
 }
@@ -147,7 +153,7 @@ void ioband_domain_activate(struct ioband_domain *dom, struct ioband_group *g)
 	if (!g->active) {
 		list_add_tail(&g->dom_node, &dom->groups);
 		g->active = true;
-		domain_reshare(dom);
+		domain_reshare(dom, 0);
 		spin_lock(&g->lock);
 		g->bucket.epoch = dom->clock.epoch;
 		g->bucket.tokens = g->bucket.share;
@@ -162,7 +168,7 @@ void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
 	if (g->active) {
 		list_del_init(&g->dom_node);
 		g->active = false;
-		domain_reshare(dom);
+		domain_reshare(dom, 0);
 	}
 	spin_unlock_irq(&dom->lock);
 	/* Whoever waited for this group need not any more. */
@@ -235,14 +241,22 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 	bool go, kick = false;
 
 	spin_lock_irqsave(&g->lock, flags);
+	if (unlikely(g->dead)) {
+		/* Detached after the lookup: the bio is the default group's. */
+		spin_unlock_irqrestore(&g->lock, flags);
+		g = g->ib->def;
+		io->g = g;
+		spin_lock_irqsave(&g->lock, flags);
+	}
 	iob_refill(&g->bucket, READ_ONCE(dom->clock.epoch),
 		   dom->params.carryover);
-	if (urgent || g->dead || g->ib->suspending) {
+	if (urgent || g->ib->suspending) {
 		go = true;
 	} else {
 		go = bio_list_empty(&g->queue) &&
 		     !io_limit_reached(dom, io->dir) &&
-		     iob_may_take(&g->bucket, domain_quiet(dom));
+		     (g->bucket.tokens > 0 ||
+		      iob_may_take(&g->bucket, domain_quiet(dom)));
 	}
 	if (go) {
 		/* Out of tokens: others may be waiting for this group. */
@@ -268,7 +282,7 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io)
 	struct ioband_domain *dom = g->ib->dom;
 	u64 now = ktime_get_ns();
 	unsigned long flags;
-	bool kick;
+	bool kick, gone;
 
 	spin_lock_irqsave(&g->lock, flags);
 	g->stats.ios[io->dir]++;
@@ -280,10 +294,35 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io)
 	if (!g->held && !g->inflight)
 		g->stats.io_ticks_ns += now - g->busy_since_ns;
 	kick = !g->inflight || io_limit_reached(dom, io->dir);
+	gone = g->dead && !g->inflight && !g->held;
 	spin_unlock_irqrestore(&g->lock, flags);
+	if (gone)
+		kfree_rcu(g, rcu);
 	atomic_dec(&dom->inflight[io->dir]);
 	if (kick && atomic_read(&dom->held))
 		ioband_domain_kick(dom);
+}
+
+/*
+ * Detach: admit nothing more, send down what the group holds (a detach
+ * never strands or stalls I/O), and free it once nothing is in flight.
+ */
+void ioband_group_retire(struct ioband_group *g)
+{
+	struct bio_list out = BIO_EMPTY_LIST;
+	u64 now = ktime_get_ns();
+	struct bio *bio;
+	bool gone;
+
+	spin_lock_irq(&g->lock);
+	g->dead = true;
+	while ((bio = pop_held(g, now)))
+		bio_list_add(&out, bio);
+	gone = !g->inflight;
+	spin_unlock_irq(&g->lock);
+	submit_list(&out);
+	if (gone)
+		kfree_rcu(g, rcu);
 }
 
 /* Submit everything @g holds, whatever its tokens (suspend, detach). */
@@ -329,6 +368,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 	struct ioband_group *g;
 	struct iob_round r;
 	enum iob_verdict v;
+	u64 busy_weight = 0;
 	bool quiet;
 	u64 now;
 
@@ -346,6 +386,8 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		st.held = g->held;
 		st.inflight = g->inflight;
 		st.last_active_ns = g->last_active_ns;
+		if (iob_used_since(&st, dom->clock.start_ns))
+			busy_weight += g->weight;
 		c = iob_classify(&st, now, quiet, &until);
 		if (c == IOB_READY)
 			take_ready(dom, g, quiet, now, out);
@@ -364,8 +406,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 				g->id, g->bucket.tokens, g->bucket.share, g->held, g->inflight,
 				(s64)(now - g->last_active_ns) / 1000);
 		iob_clock_advance(&dom->clock, now, r.completed);
-		if (!dom->params.token)
-			domain_reshare(dom);
+		domain_reshare(dom, busy_weight);
 	} else if (v == IOB_WAIT) {
 		*retry_at -= now;
 	}

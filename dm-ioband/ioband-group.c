@@ -21,17 +21,10 @@ struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
 	g->ib = ib;
 	g->id = id;
 	g->weight = weight;
-	refcount_set(&g->ref, 1);
 	INIT_LIST_HEAD(&g->dom_node);
 	spin_lock_init(&g->lock);
 	bio_list_init(&g->queue);
 	return g;
-}
-
-void ioband_group_put(struct ioband_group *g)
-{
-	if (refcount_dec_and_test(&g->ref))
-		kfree_rcu(g, rcu);
 }
 
 struct ioband_group *ioband_group_find(struct ioband_target *ib, s64 id)
@@ -80,24 +73,15 @@ static struct ioband_group *owner_lookup(struct ioband_target *ib)
 	return xa_load(&ib->groups, id);
 }
 
-/* The group @bio is charged to, with a reference for the bio. */
+/* The group @bio is charged to.  Called under rcu_read_lock(). */
 struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
 					 struct bio *bio)
 {
 	struct ioband_group *g = NULL;
 
-	if (ib->nr_groups) {
-		rcu_read_lock();
+	if (READ_ONCE(ib->nr_groups))
 		g = owner_lookup(ib);
-		if (g && !refcount_inc_not_zero(&g->ref))
-			g = NULL;
-		rcu_read_unlock();
-	}
-	if (!g) {
-		g = ib->def;
-		refcount_inc(&g->ref);
-	}
-	return g;
+	return g ? g : ib->def;
 }
 
 /* Called with ib->cfg_lock held. */
@@ -124,12 +108,7 @@ static void group_retire(struct ioband_target *ib, struct ioband_group *g)
 {
 	if (g->active)
 		ioband_domain_deactivate(ib->dom, g);
-	spin_lock_irq(&g->lock);
-	g->dead = true;
-	spin_unlock_irq(&g->lock);
-	/* Its held bios go now: a detach never strands or stalls I/O. */
-	ioband_group_release_held(g);
-	ioband_group_put(g);
+	ioband_group_retire(g);
 }
 
 /* Called with ib->cfg_lock held. */

@@ -268,6 +268,12 @@ bool iob_charge(struct iob_bucket *b, u32 cost)
 	return had && b->tokens <= 0;
 }
 
+/* Did the group use the device since @since_ns (e.g. this epoch)? */
+bool iob_used_since(const struct iob_gstate *g, u64 since_ns)
+{
+	return g->held || g->inflight || g->last_active_ns >= since_ns;
+}
+
 enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,
 			    bool domain_quiet, u64 *busy_until_ns)
 {

@@ -102,6 +102,7 @@ struct iob_gstate {
 bool iob_may_take(const struct iob_bucket *b, bool domain_quiet);
 bool iob_charge(struct iob_bucket *b, u32 cost);
 
+bool iob_used_since(const struct iob_gstate *g, u64 since_ns);
 enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,
 			    bool domain_quiet, u64 *busy_until_ns);
 bool iob_may_bypass(const struct iob_bucket *b);

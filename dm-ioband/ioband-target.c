@@ -231,9 +231,9 @@ static int ioband_map(struct dm_target *ti, struct bio *bio)
 {
 	struct ioband_target *ib = ti->private;
 	struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
-	struct ioband_group *g = ioband_group_of_bio(ib, bio);
+	struct ioband_group *g;
+	bool go;
 
-	io->g = g;
 	io->arrive_ns = ktime_get_ns();
 	io->sectors = bio_sectors(bio);
 	io->dir = bio_data_dir(bio);
@@ -244,9 +244,12 @@ static int ioband_map(struct dm_target *ti, struct bio *bio)
 	if (bio_sectors(bio))
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 
-	if (ioband_admit(g, bio, bio_is_urgent(bio)))
-		return DM_MAPIO_REMAPPED;
-	return DM_MAPIO_SUBMITTED;
+	rcu_read_lock();
+	g = ioband_group_of_bio(ib, bio);
+	io->g = g;
+	go = ioband_admit(g, bio, bio_is_urgent(bio));
+	rcu_read_unlock();
+	return go ? DM_MAPIO_REMAPPED : DM_MAPIO_SUBMITTED;
 }
 
 static int ioband_end_io(struct dm_target *ti, struct bio *bio,
@@ -258,7 +261,6 @@ static int ioband_end_io(struct dm_target *ti, struct bio *bio,
 	if (g) {
 		io->g = NULL;
 		ioband_complete(g, io);
-		ioband_group_put(g);
 	}
 	return DM_ENDIO_DONE;
 }

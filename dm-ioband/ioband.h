@@ -10,6 +10,11 @@
  * configuration changes, never on the fast path.  g->lock (spinlock, irq
  * safe) guards one group's tokens, queue and statistics; it is the only
  * lock map() and end_io() take.  Order: dom->lock, then g->lock.
+ *
+ * Group lifetime: map() finds a group under RCU and admits the bio under
+ * the group's lock.  A detached group is marked dead (map() then uses the
+ * default group instead) and freed, after an RCU grace period, once it has
+ * no bio held or in flight.  The default group lives as long as the target.
  */
 #ifndef IOBAND_H
 #define IOBAND_H
@@ -18,7 +23,6 @@
 #include <linux/bio.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -41,12 +45,11 @@ struct ioband_group {
 	struct ioband_target *ib;
 	s64 id;				/* IOB_DEFAULT_GROUP_ID or an id */
 	u32 weight;
-	refcount_t ref;			/* registration + one per bio */
 	struct list_head dom_node;	/* on dom->groups while active */
 	bool active;			/* on dom->groups */
 
 	spinlock_t lock;
-	bool dead;			/* detached: hold nothing */
+	bool dead;			/* detached: admits nothing */
 	struct iob_bucket bucket;
 	struct bio_list queue;		/* held bios, FIFO */
 	u32 held;
@@ -109,7 +112,7 @@ struct ioband_io {
 /* ioband-group.c */
 struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
 					u32 weight);
-void ioband_group_put(struct ioband_group *g);
+void ioband_group_retire(struct ioband_group *g);
 struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
 					 struct bio *bio);
 int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight);

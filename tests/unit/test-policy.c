@@ -164,6 +164,10 @@ static void test_rounds(void)
 	busy.tokens = 0;
 	gs.inflight = 3;
 	CHECK(iob_classify(&gs, now, false, &until) == IOB_IDLE, "no tokens: idle");
+	CHECK(iob_used_since(&gs, now), "in flight: used");
+	gs.inflight = 0;
+	CHECK(!iob_used_since(&gs, now), "idle since before: unused");
+	CHECK(iob_used_since(&gs, gs.last_active_ns), "active at the start: used");
 
 	iob_round_init(&r);
 	iob_round_add(&r, IOB_WAITING, 0, 0);

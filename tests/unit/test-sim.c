@@ -72,13 +72,13 @@ static void device_push(struct sim *s, int gi)
 }
 
 /* The module's domain_reshare(). */
-static void reshare(struct sim *s)
+static void reshare(struct sim *s, u64 total)
 {
-	u64 total = 0;
 	int i;
 
-	for (i = 0; i < s->ng; i++)
-		total += s->g[i].weight;
+	if (!total)
+		for (i = 0; i < s->ng; i++)
+			total += s->g[i].weight;
 	for (i = 0; i < s->ng; i++)
 		s->g[i].b.share = iob_share(iob_token_base(&s->p, &s->clock),
 					    s->g[i].weight, total);
@@ -93,6 +93,8 @@ static void dispatch(struct sim *s)
 		bool q = quiet(s);
 		int i;
 
+		u64 busy_weight = 0;
+
 		iob_round_init(&r);
 		for (i = 0; i < s->ng; i++) {
 			struct sgroup *g = &s->g[i];
@@ -102,6 +104,8 @@ static void dispatch(struct sim *s)
 			enum iob_class c;
 
 			iob_refill(&g->b, s->clock.epoch, s->p.carryover);
+			if (iob_used_since(&st, s->clock.start_ns))
+				busy_weight += g->weight;
 			c = iob_classify(&st, s->now, q, &until);
 			while (c == IOB_READY && g->held && iob_may_take(&g->b, q)) {
 				iob_charge(&g->b, cost_of(s, g));
@@ -113,8 +117,7 @@ static void dispatch(struct sim *s)
 		v = iob_round_verdict(&r, s->now, &s->clock, &s->retry_at);
 		if (v == IOB_ADVANCE) {
 			iob_clock_advance(&s->clock, s->now, r.completed);
-			if (!s->p.token)
-				reshare(s);
+			reshare(s, busy_weight);
 			continue;
 		}
 		if (v != IOB_WAIT)
@@ -165,7 +168,7 @@ static void run(struct sim *s, u64 end)
 		for (k = 0; k < g->depth; k++)
 			schedule(s, i, g->start_ns);
 	}
-	reshare(s);
+	reshare(s, 0);
 	for (i = 0; i < s->ng; i++)
 		s->g[i].b.tokens = s->g[i].b.share;
 

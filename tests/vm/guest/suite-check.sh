@@ -57,6 +57,17 @@ if want ids; then
 	n=$(group_field ib0 $CG_A 1)
 	[ "$n" = 64 ]
 	result "cgroup id is the directory inode" $? "cgroup a inode $CG_A, charged $n of 64 reads"
+	# A child of an attached cgroup belongs to it; a detached one falls
+	# back to the default group.
+	mkdir -p /sys/fs/cgroup/a/sub
+	runas --cgroup /sys/fs/cgroup/a/sub -- dd if=/dev/mapper/ib0 of=/dev/null bs=4k count=32 iflag=direct 2>/dev/null
+	n=$(group_field ib0 $CG_A 1)
+	dmsetup message ib0 0 detach $CG_A
+	runas --cgroup /sys/fs/cgroup/a/sub -- dd if=/dev/mapper/ib0 of=/dev/null bs=4k count=16 iflag=direct 2>/dev/null
+	d=$(group_field ib0 -1 1)
+	[ "$n" = 96 ] && [ "$d" = 16 ]
+	result "nested cgroup charged to the nearest attached ancestor" $? "a/sub: $n of 96 to a; after detach $d of 16 to the default group"
+	rmdir /sys/fs/cgroup/a/sub
 	dm_remove ib0
 fi
 
@@ -189,7 +200,8 @@ if want integrity; then
 		for m in "weight $CG_A:500" "token 64" "carryover 0" "policy weight-iosize" \
 			 "attach $CG_D" "weight $CG_D:50" "io_limit 16" "io_throttle 2" \
 			 "detach $CG_D" "policy weight" "token 0" "carryover 2" "io_limit 0" \
-			 "io_throttle 0" "weight $CG_A:100" "reset"; do
+			 "io_throttle 0" "weight $CG_A:100" "detach $CG_C" "attach $CG_C" \
+			 "weight $CG_C:300" "reset"; do
 			dmsetup message ib6 0 $m || bad=$((bad + 1))
 			msgs=$((msgs + 1))
 		done
