@@ -1,25 +1,28 @@
 # ioband: build the dm-ioband module and tools, run the tests, the demo and
 # the benchmarks.  `make help` lists the targets.
 
-KVER   ?= $(shell scripts/kernel.sh 2>/dev/null)
-KDIR   ?= /lib/modules/$(KVER)/build
-VMLINUZ ?= /boot/vmlinuz-$(KVER)
-BUILD  := build
+KVER    ?= $(shell scripts/kernel.sh 2>/dev/null)
+KDIR    ?= /lib/modules/$(KVER)/build
+KERNELS ?= 6.1
+BUILD   := build
+CACHE   ?= .cache
 CFLAGS_USER := -std=c11 -O2 -Wall -Wextra -Werror
-INITRD := $(BUILD)/initrd-$(KVER).cpio
 
-.PHONY: all module tools unit check check-vm demo bench install clean deps help
+.PHONY: all module tools unit check check-run demo bench vm-6.1 install \
+	clean distclean deps help
 
 all: module tools
 
 help:
-	@echo "make deps     install what is missing (Debian 12, needs root)"
-	@echo "make          build dm-ioband.ko (and tools)"
-	@echo "make check    deps, build, unit tests, VM tests; ends with 'N passed, N failed'"
-	@echo "make demo     deps, build, boot a VM and show two groups sharing a disk 1:3"
-	@echo "make bench    deps, build, benchmarks in one VM boot (ioband, dm-linear, BFQ, ...)"
-	@echo "make install  install dm-ioband.ko for KVER ($(KVER)) and run depmod"
-	@echo "Variables: KVER, ONLY=<test prefix> (VM tests), IOBAND_KVM=1 (use KVM)"
+	@echo "make deps       install what is missing (Debian 12, needs root)"
+	@echo "make            build dm-ioband.ko for the host's Debian kernel (and tools)"
+	@echo "make check      deps, build, unit tests, VM tests; ends with 'N passed, N failed'"
+	@echo "                KERNELS=\"6.1 6.12\" tests Debian 13's kernel too"
+	@echo "make demo       deps, build, boot a VM and show two groups sharing a disk 1:3"
+	@echo "make bench      deps, build, benchmarks in one VM boot (ioband, dm-linear, BFQ, ...)"
+	@echo "make install    install dm-ioband.ko for KVER ($(KVER)) and run depmod"
+	@echo "make clean      remove build outputs; distclean also removes $(CACHE)/"
+	@echo "Variables: KVER, KERNELS, ONLY=<test prefix> (VM tests), IOBAND_KVM=1 (use KVM)"
 
 deps:
 	@scripts/deps.sh
@@ -40,32 +43,41 @@ $(BUILD)/test-%: tests/unit/test-%.c dm-ioband/ioband-policy.c dm-ioband/ioband-
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_USER) -Idm-ioband -o $@ $< dm-ioband/ioband-policy.c
 
-unit: $(BUILD)/test-policy $(BUILD)/test-sim
-	@tests/run-unit.sh $^
+UNIT := $(BUILD)/test-policy $(BUILD)/test-sim
 
-$(INITRD): module $(BUILD)/runas tests/vm/mkinitramfs.sh tests/vm/guest/*
-	@echo "build: guest initramfs for $(KVER)"
-	tests/vm/mkinitramfs.sh $(KVER) / dm-ioband.ko $(BUILD)/runas $@
+unit: $(UNIT)
+	@tests/run-unit.sh $^
 
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: all $(BUILD)/test-policy $(BUILD)/test-sim $(INITRD)
-	@tests/run-check.sh $(VMLINUZ) $(INITRD) $(BUILD)/test-policy $(BUILD)/test-sim
+check-run: all $(UNIT) $(BUILD)/runas
+	@tests/run-check.sh "$(KERNELS)" $(BUILD) $(CACHE) $(UNIT)
+
+# The module and initramfs for Debian 12's kernel, for demo and bench.
+vm-6.1: $(BUILD)/runas
+	@scripts/build-module.sh 6.1 $(BUILD)/6.1 $(CACHE)
+	@echo "build: guest initramfs"
+	@tests/vm/mkinitramfs.sh $$(cat $(BUILD)/6.1/kver) / $(BUILD)/6.1/dm-ioband.ko \
+		$(BUILD)/runas $(BUILD)/6.1/initrd.cpio
 
 demo: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/runas $(INITRD)
-	@tests/vm/run-vm.sh $(VMLINUZ) $(INITRD) demo $(BUILD)/demo.log
+	@$(MAKE) --no-print-directory vm-6.1
+	@tests/vm/run-vm.sh $(BUILD)/6.1/vmlinuz $(BUILD)/6.1/initrd.cpio demo $(BUILD)/demo.log
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/runas $(INITRD)
-	@bench/run-bench.sh $(VMLINUZ) $(INITRD) $(BUILD)
+	@$(MAKE) --no-print-directory vm-6.1
+	@bench/run-bench.sh $(BUILD)/6.1/vmlinuz $(BUILD)/6.1/initrd.cpio $(BUILD)
 
 install: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(KVER)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
 	$(MAKE) -C tools clean
 	rm -rf $(BUILD)
+
+distclean: clean
+	rm -rf $(CACHE)

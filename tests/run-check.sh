@@ -1,29 +1,59 @@
 #!/bin/bash
-# make check: unit tests, then the VM suite on one kernel.  Prints every
-# test line as it comes and ends with "N passed, N failed".
-#   run-check.sh VMLINUZ INITRD UNIT_TEST...
+# make check: unit tests, then for each kernel a W=1 build and the VM
+# suite.  Prints every test line as it comes and ends with
+# "N passed, N failed".
+#   run-check.sh "KERNELS" BUILD CACHE UNIT_TEST...
 set -uo pipefail
-vmlinuz=$1 initrd=$2
-shift 2
+kernels=$1 build=$2 cache=$3
+shift 3
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(dirname "$initrd")
+top=$(cd "$here/.." && pwd)
 extra=""
 [ -n "${ONLY:-}" ] && extra="ioband.only=$ONLY"
+log=$build/check.log
+: > "$log"
 
 echo "check: unit tests"
-"$here/run-unit.sh" "$@" 2>&1 | tee "$out/unit.log"
+"$here/run-unit.sh" "$@" 2>&1 | tee -a "$log"
 
-echo "check: VM tests on $(basename "$vmlinuz") (about 4 minutes under emulation)"
-"$here/vm/run-vm.sh" "$vmlinuz" "$initrd" check "$out/check-vm.log" "$extra" |
-	grep --line-buffered -E '^(ok|not ok|guest:|vm:|  \.\.)|(BUG|WARNING|Oops|panic|Call Trace)'
-vm_done=$?
-grep -q '^=== IOBAND-GUEST-DONE ===' "$out/check-vm.log"; vm_done=$?
+summary=()
+versions=()
+for k in $kernels; do
+	start=$(date +%s)
+	out=$build/$k
+	if "$top/scripts/build-module.sh" "$k" "$out" "$cache"; then
+		kver=$(cat "$out/kver")
+		w=$(grep -c 'warning:' "$out/build.log")
+		[ "$w" = 0 ] && r="ok" || r="not ok"
+		echo "$r - [$k] build with W=1: $w warnings ($kver)" | tee -a "$log"
+		versions+=("$k=$(modinfo -F version "$out/dm-ioband.ko")")
+	else
+		echo "not ok - [$k] build failed" | tee -a "$log"
+		summary+=("kernel $k: build failed")
+		continue
+	fi
+	echo "check: guest initramfs for $kver"
+	"$here/vm/mkinitramfs.sh" "$kver" "$(cat "$out/modroot")" "$out/dm-ioband.ko" \
+		"$build/runas" "$out/initrd.cpio" || { echo "not ok - [$k] initramfs" | tee -a "$log"; continue; }
+	echo "check: VM tests on $kver (about 5 minutes under emulation)"
+	"$here/vm/run-vm.sh" "$out/vmlinuz" "$out/initrd.cpio" check "$out/check-vm.log" "$extra" |
+		grep --line-buffered -E '^(ok|not ok|guest:|vm:|  \.\.)|(BUG|WARNING|Oops|panic|Call Trace)' |
+		sed -u "s/^\(ok\|not ok\) - /\1 - [$k] /" | tee -a "$log"
+	if ! grep -q '^=== IOBAND-GUEST-DONE ===' "$out/check-vm.log"; then
+		echo "not ok - [$k] VM suite did not run to its end (see $out/check-vm.log)" | tee -a "$log"
+	fi
+	p=$(grep -c "^ok - \[$k\]" "$log")
+	f=$(grep -c "^not ok - \[$k\]" "$log")
+	summary+=("kernel $k ($kver): $p passed, $f failed in $(( $(date +%s) - start )) s")
+done
 
-passed=$(cat "$out/unit.log" "$out/check-vm.log" | grep -c '^ok - ')
-failed=$(cat "$out/unit.log" "$out/check-vm.log" | grep -c '^not ok - ')
-if [ $vm_done -ne 0 ]; then
-	echo "not ok - VM suite did not run to its end (see $out/check-vm.log)"
-	failed=$((failed + 1))
+if [ ${#versions[@]} -gt 1 ]; then
+	uniq=$(printf '%s\n' "${versions[@]}" | cut -d= -f2 | sort -u | wc -l)
+	[ "$uniq" = 1 ] && r="ok" || r="not ok"
+	echo "$r - modules for every kernel have one version: ${versions[*]}" | tee -a "$log"
 fi
+for s in "${summary[@]}"; do echo "check: $s"; done
+passed=$(grep -c '^ok - ' "$log")
+failed=$(grep -c '^not ok - ' "$log")
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -97,30 +97,25 @@ if want weights; then
 	dm_remove ib1
 
 	# pid: fio's job threads (--thread) share the tgid of the process we
-	# attach; runas waits a second before exec so the attach comes first.
+	# attach; pgrp: runas makes a new process group and fio's threads stay
+	# in it.  runas waits before its exec so that the attach comes first.
+	attached_pair() {
+		fio_start /tmp/fa "$1 --delay 2" --name=a $R4 --thread $DT
+		pa=$!
+		fio_start /tmp/fb "$1 --delay 2" --name=b $R4 --thread $DT
+		pb=$!
+		dmsetup message ib1 0 attach $pa && dmsetup message ib1 0 weight $pa:100
+		dmsetup message ib1 0 attach $pb && dmsetup message ib1 0 weight $pb:300
+		wait
+		pair_result
+	}
 	dm_create ib1 "$(ioband_table /dev/slow t1 pid weight 0 :100)"
-	fio_start /tmp/fa "--delay 2" --name=a $R4 --thread $DT
-	pa=$!
-	fio_start /tmp/fb "--delay 2" --name=b $R4 --thread $DT
-	pb=$!
-	dmsetup message ib1 0 attach $pa && dmsetup message ib1 0 weight $pa:100
-	dmsetup message ib1 0 attach $pb && dmsetup message ib1 0 weight $pb:300
-	wait
-	pair_result
+	attached_pair ""
 	check_ratio "weights pid 4k randread qd16" 3.0 10
-
-	# pgrp: runas makes a new process group; fio's threads stay in it.
 	dmsetup message ib1 0 detach $pa
 	dmsetup message ib1 0 detach $pb
 	dmsetup message ib1 0 type pgrp
-	fio_start /tmp/fa "--newpgrp --delay 2" --name=a $R4 --thread $DT
-	pa=$!
-	fio_start /tmp/fb "--newpgrp --delay 2" --name=b $R4 --thread $DT
-	pb=$!
-	dmsetup message ib1 0 attach $pa && dmsetup message ib1 0 weight $pa:100
-	dmsetup message ib1 0 attach $pb && dmsetup message ib1 0 weight $pb:300
-	wait
-	pair_result
+	attached_pair "--newpgrp"
 	check_ratio "weights pgrp 4k randread qd16" 3.0 10
 	dm_remove ib1
 fi

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Build dm-ioband.ko for one of the supported kernels, with W=1.
+#   build-module.sh 6.1|6.12 OUTDIR CACHE
+# Writes OUTDIR/dm-ioband.ko, OUTDIR/build.log, OUTDIR/kver, OUTDIR/vmlinuz
+# (a link to the kernel image) and OUTDIR/modroot (where lib/modules is).
+# 6.1 is Debian 12's kernel on this host; 6.12 is Debian 13's, built in a
+# trixie chroot prepared by kernel-612.sh (its headers need gcc-14).
+set -euo pipefail
+which=$1 out=$(realpath -m "$2") cache=$(realpath -m "$3")
+src=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$out"
+
+case $which in
+6.1)
+	kver=$("$src/scripts/kernel.sh")
+	echo "build: dm-ioband.ko for $kver (W=1)"
+	rm -rf "$out/src"
+	mkdir -p "$out/src"
+	cp -r "$src/Kbuild" "$src/dm-ioband" "$out/src/"
+	make -C "/lib/modules/$kver/build" M="$out/src" W=1 modules > "$out/build.log" 2>&1 ||
+		{ cat "$out/build.log"; exit 1; }
+	cp "$out/src/dm-ioband.ko" "$out/dm-ioband.ko"
+	ln -sf "/boot/vmlinuz-$kver" "$out/vmlinuz"
+	echo / > "$out/modroot"
+	;;
+6.12)
+	"$src/scripts/kernel-612.sh" "$cache"
+	kver=$(cat "$cache/k612/kver")
+	root=$cache/trixie
+	echo "build: dm-ioband.ko for $kver in the trixie chroot (W=1)"
+	rm -rf "$root/build/ioband"
+	mkdir -p "$root/build/ioband"
+	cp -r "$src/Kbuild" "$src/dm-ioband" "$root/build/ioband/"
+	chroot "$root" make -C "/usr/src/linux-headers-$kver" M=/build/ioband W=1 modules \
+		> "$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
+	cp "$root/build/ioband/dm-ioband.ko" "$out/dm-ioband.ko"
+	ln -sf "$cache/k612/root/boot/vmlinuz-$kver" "$out/vmlinuz"
+	echo "$cache/k612/root/usr" > "$out/modroot"
+	;;
+*)
+	echo "build-module.sh: unknown kernel '$which' (6.1 or 6.12)" >&2
+	exit 2
+	;;
+esac
+echo "$kver" > "$out/kver"
+if grep -q 'warning:' "$out/build.log"; then
+	echo "build: warnings:"
+	grep 'warning:' "$out/build.log"
+fi
