@@ -3,7 +3,7 @@
 
 KVER    ?= $(shell scripts/kernel.sh 2>/dev/null)
 KDIR    ?= /lib/modules/$(KVER)/build
-KERNELS ?= 6.1
+KERNELS ?= 6.1 6.12
 BUILD   := build
 CACHE   ?= .cache
 CFLAGS_USER := -std=c11 -O2 -Wall -Wextra -Werror
@@ -17,7 +17,7 @@ help:
 	@echo "make deps       install what is missing (Debian 12, needs root)"
 	@echo "make            build dm-ioband.ko for the host's Debian kernel (and tools)"
 	@echo "make check      deps, build, unit tests, VM tests; ends with 'N passed, N failed'"
-	@echo "                KERNELS=\"6.1 6.12\" tests Debian 13's kernel too"
+	@echo "                on Debian 12 (6.1) and 13 (6.12) kernels; KERNELS=6.1 for one"
 	@echo "make demo       deps, build, boot a VM and show two groups sharing a disk 1:3"
 	@echo "make bench      deps, build, benchmarks in one VM boot (ioband, dm-linear, BFQ, ...)"
 	@echo "make install    install dm-ioband.ko for KVER ($(KVER)) and run depmod"

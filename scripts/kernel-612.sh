@@ -15,7 +15,8 @@ k=$cache/k612
 mirror=${IOBAND_MIRROR:-http://deb.debian.org/debian}
 mkdir -p "$cache" "$k"
 
-if [ -e "$k/kver" ] && [ -e "$k/root/boot/vmlinuz-$(cat "$k/kver")" ]; then
+if [ -e "$k/kver" ] && [ -e "$k/root/boot/vmlinuz-$(cat "$k/kver")" ] &&
+   chroot "$chroot_dir" perl -MPod::Usage -e 1 2>/dev/null; then
 	echo "k612: cached: $(cat "$k/kver")"
 	exit 0
 fi
@@ -29,11 +30,17 @@ if [ ! -e "$chroot_dir/.complete" ]; then
 	echo "k612: debootstrap trixie into $chroot_dir (about 3 minutes)"
 	rm -rf "$chroot_dir"
 	debootstrap --variant=minbase \
-		--include=gcc-14,make,libc6-dev,linux-headers-amd64,kmod,bc,libelf-dev,xz-utils \
+		--include=gcc-14,make,libc6-dev,linux-headers-amd64,kmod,bc,libelf-dev,xz-utils,perl \
 		trixie "$chroot_dir" "$mirror" 2>&1 |
 		grep --line-buffered -E '^I: (Retrieving|Validating|Extracting|Installing|Configuring|Base)' |
 		awk '{ n++ } n % 40 == 1 || /Base/ { print "k612: " $0; fflush() }'
 	touch "$chroot_dir/.complete"
+fi
+
+# W=1 runs kernel-doc, which needs perl's Pod::Usage
+if ! chroot "$chroot_dir" perl -MPod::Usage -e 1 2>/dev/null; then
+	echo "k612: installing perl in the chroot"
+	chroot "$chroot_dir" apt-get install -y -q perl >/dev/null
 fi
 
 kver=$(ls "$chroot_dir/usr/src" | sed -n 's/^linux-headers-\(.*-amd64\)$/\1/p' | sort -V | tail -1)

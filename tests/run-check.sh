@@ -16,6 +16,9 @@ log=$build/check.log
 echo "check: unit tests"
 "$here/run-unit.sh" "$@" 2>&1 | tee -a "$log"
 
+echo "check: make install and dkms"
+"$here/install-check.sh" "$("$top/scripts/kernel.sh")" 2>&1 | tee -a "$log"
+
 summary=()
 versions=()
 for k in $kernels; do

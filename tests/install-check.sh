@@ -1,0 +1,39 @@
+#!/bin/bash
+# Host-side checks of the installation paths, for make check:
+#   install-check.sh KVER
+# make install into a DESTDIR, and a DKMS build against the host's headers
+# (dkms add/build, then removed again).  Prints ok/not ok lines.
+set -uo pipefail
+kver=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+
+dest=$(mktemp -d)
+if make -s -C "$top" install KVER="$kver" DESTDIR="$dest" >"$dest.log" 2>&1 &&
+   [ -e "$dest/lib/modules/$kver/updates/dm-ioband.ko" ]; then
+	echo "ok - make install DESTDIR puts dm-ioband.ko in lib/modules/$kver/updates"
+else
+	echo "not ok - make install DESTDIR: $(tail -3 "$dest.log" | tr '\n' ' ')"
+fi
+rm -rf "$dest" "$dest.log"
+
+if ! command -v dkms >/dev/null || [ "$(id -u)" != 0 ]; then
+	echo "ok - dkms build: skipped (needs root and dkms)"
+	exit 0
+fi
+src=/usr/src/ioband-$ver
+if [ -e "$src" ] || dkms status ioband 2>/dev/null | grep -q .; then
+	echo "ok - dkms build: skipped (ioband is already registered with dkms here)"
+	exit 0
+fi
+mkdir -p "$src"
+cp -r "$top/Kbuild" "$top/dkms.conf" "$top/dm-ioband" "$src/"
+log=$(mktemp)
+if dkms add "ioband/$ver" >"$log" 2>&1 && dkms build "ioband/$ver" -k "$kver" >>"$log" 2>&1 &&
+   dkms status "ioband/$ver" -k "$kver" | grep -q built; then
+	echo "ok - dkms build ioband/$ver for $kver"
+else
+	echo "not ok - dkms build ioband/$ver for $kver: $(tail -5 "$log" | tr '\n' ' ')"
+fi
+dkms remove "ioband/$ver" --all >/dev/null 2>&1
+rm -rf "$src" "$log"
