@@ -219,6 +219,15 @@ static struct bio *pop_held(struct ioband_group *g, u64 now)
 	return bio;
 }
 
+static void take_all_held(struct ioband_group *g, struct bio_list *out,
+			  u64 now)
+{
+	struct bio *bio;
+
+	while ((bio = pop_held(g, now)))
+		bio_list_add(out, bio);
+}
+
 static void submit_list(struct bio_list *list)
 {
 	struct bio *bio;
@@ -310,14 +319,11 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io)
 void ioband_group_retire(struct ioband_group *g)
 {
 	struct bio_list out = BIO_EMPTY_LIST;
-	u64 now = ktime_get_ns();
-	struct bio *bio;
 	bool gone;
 
 	spin_lock_irq(&g->lock);
 	g->dead = true;
-	while ((bio = pop_held(g, now)))
-		bio_list_add(&out, bio);
+	take_all_held(g, &out, ktime_get_ns());
 	gone = !g->inflight;
 	spin_unlock_irq(&g->lock);
 	submit_list(&out);
@@ -329,12 +335,9 @@ void ioband_group_retire(struct ioband_group *g)
 void ioband_group_release_held(struct ioband_group *g)
 {
 	struct bio_list out = BIO_EMPTY_LIST;
-	u64 now = ktime_get_ns();
-	struct bio *bio;
 
 	spin_lock_irq(&g->lock);
-	while ((bio = pop_held(g, now)))
-		bio_list_add(&out, bio);
+	take_all_held(g, &out, ktime_get_ns());
 	spin_unlock_irq(&g->lock);
 	submit_list(&out);
 }
