@@ -74,8 +74,10 @@ install: module
 		INSTALL_MOD_PATH=$(DESTDIR) modules_install
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
+# Not kbuild's clean: it would sweep .ko and .o files out of $(CACHE) too.
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
+	rm -f dm-ioband.ko dm-ioband.o dm-ioband.mod dm-ioband.mod.c dm-ioband.mod.o \
+		.*.cmd Module.symvers modules.order dm-ioband/*.o dm-ioband/.*.cmd
 	$(MAKE) -C tools clean
 	rm -rf $(BUILD)
 

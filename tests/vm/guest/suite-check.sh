@@ -124,8 +124,8 @@ fi
 if want iosize; then
 	echo "guest: 2. weight-iosize, 4k against 64k, equal bytes +-10%"
 	dm_create ib2 "$(ioband_table /dev/slow t2 cgroup weight-iosize ${IOSIZE_TOKEN:-0} :100 $CG_A:100 $CG_B:100)"
-	# 64k I/Os are few at 8 MiB/s: measure longer.
-	DT="--ramp_time=1 --runtime=14 --time_based"
+	# 64k I/Os are few at 8 MiB/s (about 60 a second): measure longer.
+	DT="--ramp_time=1 --runtime=26 --time_based"
 	pair "--cgroup /sys/fs/cgroup/a" "--filename=/dev/mapper/ib2 --rw=randread --bs=4k --iodepth=16" \
 	     "--cgroup /sys/fs/cgroup/b" "--filename=/dev/mapper/ib2 --rw=randread --bs=64k --iodepth=8"
 	check_ratio "weight-iosize 4k vs 64k bytes" 1.0 10
