@@ -23,9 +23,11 @@ J="--filename=/dev/mapper/ioband0 --rw=randread --bs=4k --iodepth=16 --ramp_time
 fio_start /tmp/vm1 "--cgroup /sys/fs/cgroup/vm1" --name=vm1 $J
 fio_start /tmp/vm2 "--cgroup /sys/fs/cgroup/vm2" --name=vm2 $J
 
-# Live view from dmsetup status: sectors read per group per 2 s.
+# Live view from dmsetup status: sectors read per group, about every 2 s.
+cs() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
 prev1=0
 prev2=0
+prevt=$(cs)
 printf 'demo: %6s %12s %12s %8s\n' "time" "vm1 KiB/s" "vm2 KiB/s" "vm2/vm1"
 t=0
 while [ $t -lt 12 ]; do
@@ -33,8 +35,10 @@ while [ $t -lt 12 ]; do
 	t=$((t + 2))
 	s1=$(group_field ioband0 $A 3)
 	s2=$(group_field ioband0 $B 3)
-	r1=$(( (s1 - prev1) / 4 ))
-	r2=$(( (s2 - prev2) / 4 ))
+	now=$(cs)
+	r1=$(( (s1 - prev1) * 50 / (now - prevt) ))	# sectors/2 = KiB, per cs*100
+	r2=$(( (s2 - prev2) * 50 / (now - prevt) ))
+	prevt=$now
 	printf 'demo: %5ss %12s %12s %8s\n' $t $r1 $r2 "$(ratio $r1 $r2)"
 	prev1=$s1
 	prev2=$s2
