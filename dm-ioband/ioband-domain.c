@@ -120,7 +120,6 @@ static void domain_reshare(struct ioband_domain *dom, u64 busy_weight)
 	if (!total)
 		list_for_each_entry(g, &dom->groups, dom_node)
 			total += g->weight;
-	dom->total_weight = total;
 	list_for_each_entry(g, &dom->groups, dom_node) {
 		spin_lock(&g->lock);
 		g->bucket.share = iob_share(base, g->weight, total);

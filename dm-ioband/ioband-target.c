@@ -500,11 +500,12 @@ static int ioband_message(struct dm_target *ti, unsigned int argc, char **argv,
 	return r;
 }
 
+/*
+ * Releasing takes each group's lock after ib->suspending was set, so an
+ * admit() that has not seen the flag has queued its bio before we look.
+ */
 static void release_held(struct ioband_target *ib, struct ioband_group *g)
 {
-	/* Take the lock so that admit() sees ib->suspending after this. */
-	spin_lock_irq(&g->lock);
-	spin_unlock_irq(&g->lock);
 	ioband_group_release_held(g);
 }
 

@@ -70,7 +70,6 @@ struct ioband_domain {
 
 	spinlock_t lock;
 	struct list_head groups;	/* active groups of resumed targets */
-	u64 total_weight;
 	struct iob_clock clock;		/* epoch: written under lock */
 
 	struct iob_params params;
