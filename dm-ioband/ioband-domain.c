@@ -94,7 +94,8 @@ void ioband_domain_put(struct ioband_domain *dom)
 	kfree(dom);
 }
 
-u32 ioband_io_limit_default(struct dm_dev *dev, const struct iob_params *p)
+/* The io_limit in force for a device: as configured, or the default. */
+u32 ioband_io_limit(struct dm_dev *dev, const struct iob_params *p)
 {
 	struct request_queue *q = bdev_get_queue(dev->bdev);
 	u32 limit = p->io_limit;

@@ -248,7 +248,7 @@ u32 iob_cost(enum iob_policy policy, u32 sectors, bool has_data)
  * Below io_throttle in flight a group may run half an epoch into debt, so
  * that the next refill still leaves it with tokens.
  */
-bool iob_may_bypass(const struct iob_bucket *b)
+static bool iob_may_bypass(const struct iob_bucket *b)
 {
 	return b->tokens > -(b->share / 2);
 }

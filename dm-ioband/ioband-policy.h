@@ -105,7 +105,6 @@ bool iob_charge(struct iob_bucket *b, u32 cost);
 bool iob_used_since(const struct iob_gstate *g, u64 since_ns);
 enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,
 			    bool domain_quiet, u64 *busy_until_ns);
-bool iob_may_bypass(const struct iob_bucket *b);
 
 /* The dispatcher's decision, summed over the groups of one domain. */
 struct iob_round {

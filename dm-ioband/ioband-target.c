@@ -170,7 +170,7 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 	ib->params = p;
-	ib->io_limit = ioband_io_limit_default(ib->dev, &p);
+	ib->io_limit = ioband_io_limit(ib->dev, &p);
 
 	mutex_lock(&ioband_domains_lock);
 	dom = ioband_domain_get(devgroup, &p, ib->md, &err);
@@ -182,8 +182,6 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	ib->dom = dom;
 	list_add_tail(&ib->dom_node, &dom->targets);
-	if (dom->members == 1)
-		ioband_domain_set_params(dom, &p, ib->io_limit);
 	mutex_unlock(&ioband_domains_lock);
 
 	ti->num_flush_bios = 1;
@@ -241,7 +239,7 @@ static int ioband_map(struct dm_target *ti, struct bio *bio)
 			    bio_has_data(bio));
 
 	bio_set_dev(bio, ib->dev->bdev);
-	if (bio_sectors(bio))
+	if (io->sectors)
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 
 	rcu_read_lock();
@@ -334,7 +332,7 @@ static void set_domain_params(struct ioband_target *ib,
 	mutex_lock(&ioband_domains_lock);
 	list_for_each_entry(m, &dom->targets, dom_node) {
 		m->params = *p;
-		m->io_limit = ioband_io_limit_default(m->dev, p);
+		m->io_limit = ioband_io_limit(m->dev, p);
 	}
 	ioband_domain_set_params(dom, p, ib->io_limit);
 	mutex_unlock(&ioband_domains_lock);

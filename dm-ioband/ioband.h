@@ -137,6 +137,6 @@ void ioband_domain_kick(struct ioband_domain *dom);
 bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent);
 void ioband_complete(struct ioband_group *g, struct ioband_io *io);
 void ioband_group_release_held(struct ioband_group *g);
-u32 ioband_io_limit_default(struct dm_dev *dev, const struct iob_params *p);
+u32 ioband_io_limit(struct dm_dev *dev, const struct iob_params *p);
 
 #endif /* IOBAND_H */
