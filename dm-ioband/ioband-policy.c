@@ -364,7 +364,7 @@ void iob_clock_advance(struct iob_clock *c, u64 now_ns, u64 completed)
 
 /*
  * Waiting is worth it while the busy groups use the device.  It is not
- * when, for two idle windows, none of them has had a bio in the device at
+ * when, for two looks (20 ms), none of them has had a bio in the device at
  * the moments we looked and the domain has completed work at less than a
  * quarter of the rate it had before anyone waited: they only trickle.
  * (Devices complete in bursts, so a shorter look or a higher bar would
@@ -376,7 +376,7 @@ static bool wait_is_futile(const struct iob_round *r,
 {
 	u64 done = r->completed - c->wait_completed;
 
-	if (waited_ns < 2 * IOB_IDLE_WINDOW_NS || !c->wait_rate ||
+	if (waited_ns < 2 * IOB_WAIT_LOOK_NS || !c->wait_rate ||
 	    r->busy_inflight)
 		return false;
 	if (done >= (1ULL << 31) || c->wait_rate >= (1ULL << 32))
@@ -411,7 +411,7 @@ enum iob_verdict iob_round_verdict(const struct iob_round *r, u64 now_ns,
 	if (wait_is_futile(r, c, now_ns - c->wait_ns) ||
 	    now_ns - c->wait_ns >= IOB_MAX_WAIT_NS)
 		return IOB_ADVANCE;
-	retry = now_ns + IOB_IDLE_WINDOW_NS;
+	retry = now_ns + IOB_WAIT_LOOK_NS;
 	if (r->busy_until_ns < retry)
 		retry = r->busy_until_ns;
 	*retry_at_ns = retry;

@@ -44,8 +44,14 @@ enum iob_policy {
 #define IOB_DEVGROUP_MAX	31
 #define IOB_DEFAULT_GROUP_ID	(-1LL)
 
-/* A group with tokens that was active this recently still counts as busy. */
-#define IOB_IDLE_WINDOW_NS	10000000ULL
+/*
+ * A group with tokens that was active this recently still counts as busy:
+ * longer than a submitter's usual pause (a reader's think time, a thread
+ * or vCPU that lost its CPU for a scheduler slice or two).
+ */
+#define IOB_IDLE_WINDOW_NS	30000000ULL
+/* While waiting for busy groups, look again this often. */
+#define IOB_WAIT_LOOK_NS	10000000ULL
 /* Nobody waits for busy groups longer than this per epoch. */
 #define IOB_MAX_WAIT_NS		2000000000ULL
 

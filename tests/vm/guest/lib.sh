@@ -14,6 +14,9 @@ result() {
 		FAILED=$((FAILED + 1))
 		echo "not ok - $1: $3"
 	fi
+	# ioband.debug=1: the module's debug lines for this test, then clear.
+	[ -n "$DEBUG" ] && dmesg -c | sed 's/^/  dbg /'
+	return 0
 }
 
 # want TESTNAME: true if the suite should run it (ONLY filters by prefix).
