@@ -6,6 +6,7 @@ KDIR    ?= /lib/modules/$(KVER)/build
 KERNELS ?= 6.1 6.12
 BUILD   := build
 CACHE   ?= .cache
+PREFIX  ?= /usr/local
 CFLAGS_USER := -std=c11 -O2 -Wall -Wextra -Werror
 
 .PHONY: all module tools unit check check-run demo bench vm-6.1 install \
@@ -20,7 +21,8 @@ help:
 	@echo "                on Debian 12 (6.1) and 13 (6.12) kernels; KERNELS=6.1 for one"
 	@echo "make demo       deps, build, boot a VM and show two groups sharing a disk 1:3"
 	@echo "make bench      deps, build, benchmarks in one VM boot (ioband, dm-linear, BFQ, ...)"
-	@echo "make install    install dm-ioband.ko for KVER ($(KVER)) and run depmod"
+	@echo "make install    install dm-ioband.ko for KVER ($(KVER)), run depmod; iobandctl,"
+	@echo "                its man page and bash completion under PREFIX ($(PREFIX))"
 	@echo "make clean      remove build outputs; distclean also removes $(CACHE)/"
 	@echo "Variables: KVER, KERNELS, ONLY=<test prefix> (VM tests), IOBAND_KVM=1 (use KVM)"
 
@@ -43,7 +45,13 @@ $(BUILD)/test-%: tests/unit/test-%.c dm-ioband/ioband-policy.c dm-ioband/ioband-
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_USER) -Idm-ioband -o $@ $< dm-ioband/ioband-policy.c
 
-UNIT := $(BUILD)/test-policy $(BUILD)/test-sim
+TOOL_CORE := tools/table.c tools/config.c tools/plan.c tools/stats.c tools/groupspec.c
+
+$(BUILD)/test-iobandctl: tests/unit/test-iobandctl.c $(TOOL_CORE) tools/iobandctl.h tests/unit/check.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_USER) -D_GNU_SOURCE -Itools -o $@ $< $(TOOL_CORE)
+
+UNIT := $(BUILD)/test-policy $(BUILD)/test-sim $(BUILD)/test-iobandctl
 
 unit: $(UNIT)
 	@tests/run-unit.sh $^
@@ -55,11 +63,11 @@ check-run: all $(UNIT) $(BUILD)/runas
 	@tests/run-check.sh "$(KERNELS)" $(BUILD) $(CACHE) $(UNIT)
 
 # The module and initramfs for Debian 12's kernel, for demo and bench.
-vm-6.1: $(BUILD)/runas
+vm-6.1: $(BUILD)/runas tools
 	@scripts/build-module.sh 6.1 $(BUILD)/6.1 $(CACHE)
 	@echo "build: guest initramfs"
 	@tests/vm/mkinitramfs.sh $$(cat $(BUILD)/6.1/kver) / $(BUILD)/6.1/dm-ioband.ko \
-		$(BUILD)/runas $(BUILD)/6.1/initrd.cpio
+		$(BUILD)/runas tools/iobandctl $(BUILD)/6.1/initrd.cpio
 
 demo: deps
 	@$(MAKE) --no-print-directory vm-6.1
@@ -69,10 +77,11 @@ bench: deps
 	@$(MAKE) --no-print-directory vm-6.1
 	@bench/run-bench.sh $(BUILD)/6.1/vmlinuz $(BUILD)/6.1/initrd.cpio $(BUILD)
 
-install: module
+install: module tools
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
 		INSTALL_MOD_PATH=$(DESTDIR) modules_install
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 # Not kbuild's clean: it would sweep .ko and .o files out of $(CACHE) too.
 clean:

@@ -37,7 +37,7 @@ for k in $kernels; do
 	fi
 	echo "check: guest initramfs for $kver"
 	"$here/vm/mkinitramfs.sh" "$kver" "$(cat "$out/modroot")" "$out/dm-ioband.ko" \
-		"$build/runas" "$out/initrd.cpio" || { echo "not ok - [$k] initramfs" | tee -a "$log"; continue; }
+		"$build/runas" "$top/tools/iobandctl" "$out/initrd.cpio" || { echo "not ok - [$k] initramfs" | tee -a "$log"; continue; }
 	echo "check: VM tests on $kver (about 5 minutes under emulation)"
 	"$here/vm/run-vm.sh" "$out/vmlinuz" "$out/initrd.cpio" check "$out/check-vm.log" "$extra" |
 		grep --line-buffered -E '^(ok|not ok|guest:|vm:|  \.\.)|(BUG|WARNING|Oops|panic|Call Trace)' |

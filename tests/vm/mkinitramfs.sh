@@ -1,11 +1,11 @@
 #!/bin/bash
 # Build the guest initramfs for the ioband VM tests.
-#   mkinitramfs.sh KVER MODROOT IOBAND_KO RUNAS OUT
+#   mkinitramfs.sh KVER MODROOT IOBAND_KO RUNAS IOBANDCTL OUT
 # MODROOT holds lib/modules/KVER (/ for the host's Debian kernel).
 # The archive is an uncompressed newc cpio: the kernel unpacks it faster
 # under emulation than it would decompress it.
 set -euo pipefail
-kver=$1 modroot=$2 ko=$3 runas=$4 out=$5
+kver=$1 modroot=$2 ko=$3 runas=$4 iobandctl=$5 out=$6
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -31,6 +31,7 @@ copy_bin() {
 }
 copy_bin /usr/sbin/dmsetup
 copy_bin /usr/bin/fio
+copy_bin "$iobandctl"
 cp "$runas" "$root/bin/runas"
 
 # Kernel modules, in load order, as plain .ko files.

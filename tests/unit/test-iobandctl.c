@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of iobandctl's parts that need no kernel: table and status
+ * lines, group names, the apply file, apply's plan and the stats output.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "iobandctl.h"
+#include "check.h"
+
+static char err[ERR_LEN];
+
+static void test_table(void)
+{
+	struct ioband_conf c;
+	char out[1024];
+
+	CHECK(!table_parse("254:1 t1 0 0 user default 0 :100 1001:200 1002:300", &c, err, sizeof(err)),
+	      "%s", err);
+	CHECK(!strcmp(c.type, "uid") && !strcmp(c.policy, "weight"), "%s %s", c.type, c.policy);
+	CHECK(c.def_weight == 100 && c.ngroups == 2 && c.groups[1].id == 1002 &&
+	      c.groups[1].weight == 300, "%u %d", c.def_weight, c.ngroups);
+	CHECK(!table_format(&c, out, sizeof(out)) &&
+	      !strcmp(out, "254:1 t1 0 0 uid weight 0 :100 1001:200 1002:300"), "%s", out);
+	CHECK(!table_parse("8:16 dg 4 64 cgroup weight-iosize 512", &c, err, sizeof(err)) &&
+	      c.io_throttle == 4 && c.io_limit == 64 && c.token == 512 && c.def_weight == 100,
+	      "%s", err);
+
+	CHECK(table_parse("254:1 t1 0", &c, err, sizeof(err)) && strstr(err, "at least 7"), "%s", err);
+	CHECK(table_parse("254:1 t1 0 0 node weight 0", &c, err, sizeof(err)) &&
+	      strstr(err, "unknown group type 'node'"), "%s", err);
+	CHECK(table_parse("254:1 t1 0 0 uid fifo 0", &c, err, sizeof(err)) &&
+	      strstr(err, "unknown policy 'fifo'"), "%s", err);
+	CHECK(table_parse("254:1 t1 0 0 uid weight 0 1001", &c, err, sizeof(err)) &&
+	      strstr(err, "bad group argument '1001'"), "%s", err);
+	CHECK(table_parse("254:1 t1 x 0 uid weight 0", &c, err, sizeof(err)), "bad io_throttle");
+}
+
+static void test_status(void)
+{
+	struct group_stat g[4];
+	char dg[32];
+	int n;
+
+	n = status_parse("t1 -1 1 0 8 0 0 0 0 0 0 0 0 23 10 0 80 5 2 0 16 1 3 7 9\n",
+			 dg, sizeof(dg), g, 4);
+	CHECK(n == 2 && !strcmp(dg, "t1"), "n %d dg %s", n, dg);
+	CHECK(g[0].id == -1 && g[0].v[ST_RD_SECTORS] == 8, "%lld", g[0].id);
+	CHECK(g[1].id == 23 && g[1].v[ST_WR_SECTORS] == 16 && g[1].v[ST_HELD] == 3 &&
+	      g[1].v[ST_TIME_IN_QUEUE] == 9, "%llu", g[1].v[ST_HELD]);
+	CHECK(status_parse("t1 -1 1 0 8", dg, sizeof(dg), g, 4) < 0, "short block");
+	CHECK(status_parse("t1 -1 1 0 8 0 0 0 0 0 0 0 0 junk", dg, sizeof(dg), g, 4) < 0,
+	      "trailing junk");
+	CHECK(status_parse("t1", dg, sizeof(dg), g, 4) == 0, "no groups");
+}
+
+static void test_specs(void)
+{
+	char root[] = "/tmp/iobandctl-test-XXXXXX", path[256];
+	struct group_spec g;
+	struct stat st;
+
+	CHECK(mkdtemp(root) != NULL, "mkdtemp");
+	snprintf(path, sizeof(path), "%s/vm1.scope", root);
+	CHECK(!mkdir(path, 0755) && !stat(path, &st), "mkdir %s", path);
+	cgroup_root = root;
+	setenv("IOBANDCTL_ANY_FS", "1", 1);
+
+	CHECK(!spec_parse("vm1.scope", &g, err, sizeof(err)) && g.kind == SPEC_CGROUP, "%s", err);
+	CHECK(!spec_resolve(&g, err, sizeof(err)) && g.id == (long long)st.st_ino,
+	      "%s id %lld", err, g.id);
+	CHECK(!spec_parse(path, &g, err, sizeof(err)) && !spec_resolve(&g, err, sizeof(err)) &&
+	      g.id == (long long)st.st_ino, "absolute %s", err);
+	CHECK(!spec_parse("cgroup:vm1.scope", &g, err, sizeof(err)) &&
+	      !spec_resolve(&g, err, sizeof(err)) && g.id == (long long)st.st_ino, "%s", err);
+	CHECK(!spec_parse("nope", &g, err, sizeof(err)) && spec_resolve(&g, err, sizeof(err)) &&
+	      strstr(err, "/nope: no such cgroup"), "%s", err);
+	CHECK(!spec_check_type(&g, "cgroup", err, sizeof(err)), "cgroup on cgroup");
+	CHECK(spec_check_type(&g, "uid", err, sizeof(err)) &&
+	      strstr(err, "nope is a cgroup, but the device's groups are of type uid"), "%s", err);
+
+	CHECK(!spec_parse("user:0", &g, err, sizeof(err)) && g.kind == SPEC_UID &&
+	      !spec_resolve(&g, err, sizeof(err)) && g.id == 0, "%s", err);
+	CHECK(!spec_parse("user:root", &g, err, sizeof(err)) &&
+	      !spec_resolve(&g, err, sizeof(err)) && g.id == 0, "%s", err);
+	CHECK(!spec_parse("user:no-such-user-xyz", &g, err, sizeof(err)) &&
+	      spec_resolve(&g, err, sizeof(err)) && strstr(err, "no such user"), "%s", err);
+	CHECK(!spec_parse("group:0", &g, err, sizeof(err)) && g.kind == SPEC_GID &&
+	      !spec_resolve(&g, err, sizeof(err)) && g.id == 0, "%s", err);
+	CHECK(!spec_parse("pid:1x", &g, err, sizeof(err)) && spec_resolve(&g, err, sizeof(err)) &&
+	      strstr(err, "expected a positive number"), "%s", err);
+	snprintf(path, sizeof(path), "pid:%d", (int)getpid());
+	CHECK(!spec_parse(path, &g, err, sizeof(err)) && !spec_resolve(&g, err, sizeof(err)) &&
+	      g.id == getpid(), "%s", err);
+	CHECK(!spec_parse("pgrp:7", &g, err, sizeof(err)) && g.kind == SPEC_PGRP &&
+	      !spec_resolve(&g, err, sizeof(err)) && g.id == 7, "%s", err);
+	CHECK(spec_check_type(&g, "none", err, sizeof(err)) && strstr(err, "type none"), "%s", err);
+	CHECK(spec_parse("user:", &g, err, sizeof(err)) && strstr(err, "nothing after"), "%s", err);
+	CHECK(spec_parse("", &g, err, sizeof(err)), "empty");
+
+	snprintf(path, sizeof(path), "%s/vm1.scope", root);
+	rmdir(path);
+	rmdir(root);
+	cgroup_root = "/sys/fs/cgroup";
+}
+
+static struct config cfg;
+
+static int parse_text(const char *text)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int r = config_parse(f, "t.conf", &cfg, err, sizeof(err));
+
+	fclose(f);
+	return r;
+}
+
+static void test_config(void)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "[a]\ndevice = /dev/x\nspeed = 3\n", "t.conf:3: unknown key 'speed'" },
+		{ "[a]\ndevice /dev/x\n", "t.conf:2: expected 'key = value'" },
+		{ "device = /dev/x\n", "t.conf:1: 'device' before the first [device] section" },
+		{ "[a]\ntype = cgroup\n", "t.conf:1: [a]: no 'device ='" },
+		{ "[a]\ndevice = /dev/x\ntype = node\n", "t.conf:3: type 'node'" },
+		{ "[a]\ndevice = /dev/x\npolicy = fifo\n", "t.conf:3: policy 'fifo'" },
+		{ "[a]\ndevice = /dev/x\ntype = cgroup\ngroup a = 0\n", "t.conf:4: group a: weight '0'" },
+		{ "[a]\ndevice = /dev/x\ntype = cgroup\ngroup a = 1\ngroup a = 2\n",
+		  "t.conf:5: group a: listed twice (first on line 4)" },
+		{ "[a]\ndevice = /dev/x\ngroup a = 10\n", "t.conf:1: [a]: groups listed but type is none" },
+		{ "[a]\ndevice = /dev/x\n[a]\ndevice = /dev/y\n", "t.conf:3: [a]: listed twice" },
+		{ "[a/b]\n", "t.conf:1: 'a/b': a device name" },
+		{ "[a\n", "t.conf:1: expected '[name]'" },
+		{ "[a]\ndevice = /dev/x\ntoken = -1\n", "t.conf:3: token '-1'" },
+		{ "[a]\ndevice = /dev/x\nio-limit = 99999\n", "t.conf:3: io-limit '99999'" },
+		{ "[a]\ndevice = /dev/x\nweight = 10001\n", "t.conf:3: weight '10001'" },
+		{ "[a]\ndevice = /dev/x\ndevice-group = 0123456789012345678901234567890123\n",
+		  "t.conf:3: device-group" },
+		{ "[a]\ndevice = /dev/x\ngroup = 10\n", "t.conf:3: group: expected" },
+	};
+	size_t i;
+
+	CHECK(!parse_text("# VMs\n[vmdisks]   # the guests\n  device = /dev/sdb\n"
+			  "device-group = array0\ntype = cgroup\npolicy = weight-iosize\n"
+			  "token = 4096\nio-throttle = 8\nio-limit = 128\nweight = 50\n"
+			  "group machine.slice/vm1.scope = 300\ngroup /sys/fs/cgroup/vm2 = 100\n\n"
+			  "[logs]\ndevice = 8:32\n"), "%s", err);
+	CHECK(cfg.ndev == 2, "%d devices", cfg.ndev);
+	CHECK(!strcmp(cfg.dev[0].name, "vmdisks") && !strcmp(cfg.dev[0].device, "/dev/sdb") &&
+	      !strcmp(cfg.dev[0].c.devgroup, "array0") && !strcmp(cfg.dev[0].c.type, "cgroup") &&
+	      !strcmp(cfg.dev[0].c.policy, "weight-iosize") && cfg.dev[0].c.token == 4096 &&
+	      cfg.dev[0].c.io_throttle == 8 && cfg.dev[0].c.io_limit == 128 &&
+	      cfg.dev[0].c.def_weight == 50, "device 0");
+	CHECK(cfg.dev[0].nspecs == 2 && !strcmp(cfg.dev[0].specs[0].spec, "machine.slice/vm1.scope") &&
+	      cfg.dev[0].specs[0].weight == 300 && cfg.dev[0].specs[1].line == 12, "groups");
+	CHECK(!strcmp(cfg.dev[1].c.devgroup, "logs") && !strcmp(cfg.dev[1].c.type, "none") &&
+	      !strcmp(cfg.dev[1].c.policy, "weight") && cfg.dev[1].c.def_weight == 100,
+	      "defaults");
+	CHECK(!parse_text("") && cfg.ndev == 0, "empty file");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(parse_text(bad[i].text) && strstr(err, bad[i].want),
+		      "case %zu: got '%s', want '%s'", i, err, bad[i].want);
+}
+
+static bool plan_is(const struct plan *p, const char *want)
+{
+	char got[4096] = "";
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		if (i)
+			strcat(got, "; ");
+		strcat(got, p->s[i].kind == STEP_CREATE ? "create " : "");
+		strcat(got, p->s[i].text);
+	}
+	if (strcmp(got, want))
+		printf("  .. plan '%s', want '%s'\n", got, want);
+	return !strcmp(got, want);
+}
+
+static void test_plan(void)
+{
+	struct ioband_conf cur, want;
+	struct plan p;
+
+	table_parse("254:1 t1 0 0 cgroup weight 0 :100 23:100 62:300", &cur, err, sizeof(err));
+	want = cur;
+	CHECK(!plan_device(&cur, &want, &p, err, sizeof(err)) && plan_is(&p, ""), "same");
+	CHECK(!plan_device(NULL, &want, &p, err, sizeof(err)) &&
+	      plan_is(&p, "create 254:1 t1 0 0 cgroup weight 0 :100 23:100 62:300"), "create");
+
+	table_parse("254:1 t1 0 0 cgroup weight 0 :100 23:200 70:50", &want, err, sizeof(err));
+	CHECK(!plan_device(&cur, &want, &p, err, sizeof(err)) &&
+	      plan_is(&p, "detach 62; weight 23:200; attach 70; weight 70:50"), "groups");
+
+	table_parse("254:1 t1 8 64 cgroup weight-iosize 512 :50 23:100 62:300", &want, err, sizeof(err));
+	CHECK(!plan_device(&cur, &want, &p, err, sizeof(err)) &&
+	      plan_is(&p, "policy weight-iosize; token 512; io_limit 64; io_throttle 8; weight 50"),
+	      "params");
+	/* lowering io_throttle to below the current io_limit goes first */
+	table_parse("254:1 t1 16 32 cgroup weight 0 :100", &cur, err, sizeof(err));
+	table_parse("254:1 t1 2 4 cgroup weight 0 :100", &want, err, sizeof(err));
+	CHECK(!plan_device(&cur, &want, &p, err, sizeof(err)) &&
+	      plan_is(&p, "io_throttle 2; io_limit 4"), "throttle order");
+
+	table_parse("254:1 t1 0 0 cgroup weight 0 :100 23:100", &cur, err, sizeof(err));
+	table_parse("254:1 t1 0 0 uid weight 0 :100 1001:300", &want, err, sizeof(err));
+	CHECK(!plan_device(&cur, &want, &p, err, sizeof(err)) &&
+	      plan_is(&p, "detach 23; type uid; attach 1001; weight 1001:300"), "retype");
+
+	table_parse("254:2 t1 0 0 uid weight 0 :100", &want, err, sizeof(err));
+	CHECK(plan_device(&cur, &want, &p, err, sizeof(err)) &&
+	      strstr(err, "exists over device 254:1, not 254:2"), "%s", err);
+	table_parse("254:1 t2 0 0 cgroup weight 0 :100 23:100", &want, err, sizeof(err));
+	CHECK(plan_device(&cur, &want, &p, err, sizeof(err)) &&
+	      strstr(err, "device group t1, not t2"), "%s", err);
+}
+
+/* A small JSON checker: is the text one well-formed value? */
+static const char *js;
+
+static void ws(void)
+{
+	while (isspace((unsigned char)*js))
+		js++;
+}
+
+static bool value(void);
+
+static bool string(void)
+{
+	if (*js++ != '"')
+		return false;
+	while (*js && *js != '"') {
+		if ((unsigned char)*js < 0x20)
+			return false;
+		if (*js == '\\')
+			js++;
+		js++;
+	}
+	return *js++ == '"';
+}
+
+static bool number(void)
+{
+	const char *s = js;
+
+	strtod(js, (char **)&js);
+	return js != s;
+}
+
+static bool seq(char open, char close, bool keys)
+{
+	if (*js++ != open)
+		return false;
+	ws();
+	if (*js == close)
+		return js++, true;
+	for (;;) {
+		ws();
+		if (keys) {
+			if (!string())
+				return false;
+			ws();
+			if (*js++ != ':')
+				return false;
+		}
+		if (!value())
+			return false;
+		ws();
+		if (*js == close)
+			return js++, true;
+		if (*js++ != ',')
+			return false;
+	}
+}
+
+static bool value(void)
+{
+	ws();
+	if (*js == '{')
+		return seq('{', '}', true);
+	if (*js == '[')
+		return seq('[', ']', false);
+	if (*js == '"')
+		return string();
+	if (!strncmp(js, "true", 4) || !strncmp(js, "null", 4))
+		return js += 4, true;
+	if (!strncmp(js, "false", 5))
+		return js += 5, true;
+	return number();
+}
+
+static bool json_ok(const char *text)
+{
+	js = text;
+	if (!value())
+		return false;
+	ws();
+	return !*js;
+}
+
+static void test_stats(void)
+{
+	struct group_stat a[2] = {
+		{ -1, { 0 } },
+		{ 23, { 100, 0, 800, 0, 0, 0, 0, 0, 0, 0, 50 } },
+	}, b[3] = {
+		{ -1, { 0 } },
+		{ 23, { 1100, 0, 8800, 0, 10, 0, 80, 0, 2, 0, 1150 } },
+		{ 62, { 5, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0 } },
+	};
+	struct group_rate r[3];
+	char buf[4096];
+	FILE *f;
+
+	stats_rates(a, 2, b, 3, 2.0, r);
+	CHECK(r[1].rd_iops == 500 && r[1].wr_iops == 5, "iops %f %f", r[1].rd_iops, r[1].wr_iops);
+	CHECK(r[1].rd_mbs > 2.0479 && r[1].rd_mbs < 2.0481, "MB/s %f", r[1].rd_mbs);
+	CHECK(r[1].queue_ms > 1.089 && r[1].queue_ms < 1.091, "queue %f", r[1].queue_ms);
+	CHECK(r[1].held == 2 && r[1].rd_bytes == 8800 * 512ULL, "held/bytes");
+	CHECK(r[2].rd_iops == 0 && r[2].rd_bytes == 40 * 512, "new group has no rate yet");
+	/* after a "reset" message counters restart from zero */
+	a[1].v[ST_RD_IOS] = 5000;
+	stats_rates(a, 2, b, 3, 2.0, r);
+	CHECK(r[1].rd_iops == 550, "after reset %f", r[1].rd_iops);
+
+	strcpy(r[0].label, "default");
+	strcpy(r[1].label, "/sys/fs/cgroup/a \"quoted\"\\");
+	strcpy(r[2].label, "user:alice");
+	f = fmemopen(buf, sizeof(buf), "w");
+	stats_print_json(f, "ib0", "t1", r, 3, 2.0);
+	fclose(f);
+	CHECK(json_ok(buf), "json: %s", buf);
+	CHECK(strstr(buf, "\"name\": \"/sys/fs/cgroup/a \\\"quoted\\\"\\\\\"") != NULL, "escaped: %s", buf);
+	CHECK(strstr(buf, "\"read_bytes\": 4505600") != NULL, "bytes: %s", buf);
+	CHECK(!json_ok("{\"a\": [1, 2,]}") && !json_ok("{\"a\" 1}") && json_ok("[]"),
+	      "the checker checks");
+	f = fmemopen(buf, sizeof(buf), "w");
+	stats_print_text(f, "ib0", "t1", r, 3, 2.0);
+	fclose(f);
+	CHECK(strstr(buf, "GROUP") && strstr(buf, "user:alice") && strstr(buf, "ib0 (device group t1)"),
+	      "text: %s", buf);
+}
+
+int main(void)
+{
+	RUN(test_table);
+	RUN(test_status);
+	RUN(test_specs);
+	RUN(test_config);
+	RUN(test_plan);
+	RUN(test_stats);
+	return check_summary("test-iobandctl");
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobandctl: the file `iobandctl apply` reads.  One section per ioband
+ * device:
+ *
+ *   [vmdisks]                     # /dev/mapper/vmdisks
+ *   device = /dev/sdb             # required
+ *   device-group = array0         # default: the section name
+ *   type = cgroup                 # none cgroup user gid pid pgrp
+ *   policy = weight               # weight weight-iosize
+ *   token = 0
+ *   io-throttle = 0
+ *   io-limit = 0
+ *   weight = 100                  # the default group's
+ *   group machine.slice/vm1.scope = 300
+ *   group user:alice = 200
+ *
+ * Errors name the file and line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iobandctl.h"
+
+#define WEIGHT_MAX 10000
+#define PARAM_MAX 32767
+#define TOKEN_MAX (1U << 30)
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int uint_in(const char *s, unsigned int lo, unsigned int hi,
+		   unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static bool name_ok(const char *s)
+{
+	if (!*s || strlen(s) >= NAME_LEN || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-_.+", *s))
+			return false;
+	return true;
+}
+
+static __printf(5, 6)
+int fail_at(char *err, size_t len, const char *fname, int lineno,
+	    const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, len, "%s:%d: ", fname, lineno);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < len)
+		vsnprintf(err + n, len - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int set_key(struct conf_device *d, const char *key, const char *val,
+		   const char *fname, int lineno, char *err, size_t len)
+{
+	struct ioband_conf *c = &d->c;
+	const char *t;
+
+	if (!strcmp(key, "device")) {
+		if (!*val || strlen(val) >= sizeof(d->device))
+			return fail_at(err, len, fname, lineno, "device: expected a block device path or major:minor");
+		strcpy(d->device, val);
+	} else if (!strcmp(key, "device-group")) {
+		if (!*val || strlen(val) >= sizeof(c->devgroup) || strchr(val, ' '))
+			return fail_at(err, len, fname, lineno, "device-group '%s': expected 1 to 31 characters, no spaces", val);
+		strcpy(c->devgroup, val);
+	} else if (!strcmp(key, "type")) {
+		t = type_canonical(val);
+		if (!t)
+			return fail_at(err, len, fname, lineno, "type '%s': expected none, cgroup, user, gid, pid or pgrp", val);
+		strcpy(c->type, t);
+	} else if (!strcmp(key, "policy")) {
+		t = policy_canonical(val);
+		if (!t)
+			return fail_at(err, len, fname, lineno, "policy '%s': expected weight or weight-iosize", val);
+		strcpy(c->policy, t);
+	} else if (!strcmp(key, "token")) {
+		if (uint_in(val, 0, TOKEN_MAX, &c->token))
+			return fail_at(err, len, fname, lineno, "token '%s': expected 0 to %u", val, TOKEN_MAX);
+	} else if (!strcmp(key, "io-throttle")) {
+		if (uint_in(val, 0, PARAM_MAX, &c->io_throttle))
+			return fail_at(err, len, fname, lineno, "io-throttle '%s': expected 0 to %u", val, PARAM_MAX);
+	} else if (!strcmp(key, "io-limit")) {
+		if (uint_in(val, 0, PARAM_MAX, &c->io_limit))
+			return fail_at(err, len, fname, lineno, "io-limit '%s': expected 0 to %u", val, PARAM_MAX);
+	} else if (!strcmp(key, "weight")) {
+		if (uint_in(val, 1, WEIGHT_MAX, &c->def_weight))
+			return fail_at(err, len, fname, lineno, "weight '%s': expected 1 to %u", val, WEIGHT_MAX);
+	} else {
+		return fail_at(err, len, fname, lineno, "unknown key '%s'", key);
+	}
+	return 0;
+}
+
+static int add_group(struct conf_device *d, const char *spec, const char *val,
+		     const char *fname, int lineno, char *err, size_t len)
+{
+	struct conf_group *g;
+	int i;
+
+	if (!*spec)
+		return fail_at(err, len, fname, lineno, "group: expected 'group <cgroup path|user:NAME|...> = <weight>'");
+	for (i = 0; i < d->nspecs; i++)
+		if (!strcmp(d->specs[i].spec, spec))
+			return fail_at(err, len, fname, lineno, "group %s: listed twice (first on line %d)", spec,
+			     d->specs[i].line);
+	if (d->nspecs == MAX_GROUPS)
+		return fail_at(err, len, fname, lineno, "more than %d groups", MAX_GROUPS);
+	if (strlen(spec) >= sizeof(g->spec))
+		return fail_at(err, len, fname, lineno, "group: name too long");
+	g = &d->specs[d->nspecs];
+	if (uint_in(val, 1, WEIGHT_MAX, &g->weight))
+		return fail_at(err, len, fname, lineno, "group %s: weight '%s': expected 1 to %u", spec, val, WEIGHT_MAX);
+	strcpy(g->spec, spec);
+	g->line = lineno;
+	d->nspecs++;
+	return 0;
+}
+
+static void device_defaults(struct conf_device *d, const char *name, int line)
+{
+	memset(d, 0, sizeof(*d));
+	strcpy(d->name, name);
+	d->line = line;
+	strcpy(d->c.type, "none");
+	strcpy(d->c.policy, "weight");
+	d->c.def_weight = 100;
+}
+
+static int section_done(struct conf_device *d, const char *fname, char *err,
+			size_t len)
+{
+	int lineno = d->line;
+
+	if (!d->device[0])
+		return fail_at(err, len, fname, lineno, "[%s]: no 'device ='", d->name);
+	if (!d->c.devgroup[0]) {
+		if (strlen(d->name) >= sizeof(d->c.devgroup))
+			return fail_at(err, len, fname, lineno, "[%s]: name longer than 31 characters: set device-group", d->name);
+		strcpy(d->c.devgroup, d->name);
+	}
+	if (d->nspecs && !strcmp(d->c.type, "none"))
+		return fail_at(err, len, fname, lineno, "[%s]: groups listed but type is none", d->name);
+	return 0;
+}
+
+int config_parse(FILE *f, const char *fname, struct config *cfg,
+		 char *err, size_t len)
+{
+	struct conf_device *d = NULL;
+	char line[PATH_LEN + 128];
+	int lineno = 0, i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	while (fgets(line, sizeof(line), f)) {
+		char *s, *eq, *key, *val, *hash;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f))
+			return fail_at(err, len, fname, lineno, "line too long");
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		s = trim(line);
+		if (!*s)
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+
+			if (!end || *trim(end + 1))
+				return fail_at(err, len, fname, lineno, "expected '[name]'");
+			*end = '\0';
+			s = trim(s + 1);
+			if (!name_ok(s))
+				return fail_at(err, len, fname, lineno, "'%s': a device name is letters, digits and -_.+", s);
+			if (d && section_done(d, fname, err, len))
+				return -1;
+			for (i = 0; i < cfg->ndev; i++)
+				if (!strcmp(cfg->dev[i].name, s))
+					return fail_at(err, len, fname, lineno, "[%s]: listed twice (first on line %d)", s,
+					     cfg->dev[i].line);
+			if (cfg->ndev == MAX_DEVICES)
+				return fail_at(err, len, fname, lineno, "more than %d devices", MAX_DEVICES);
+			d = &cfg->dev[cfg->ndev++];
+			device_defaults(d, s, lineno);
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq)
+			return fail_at(err, len, fname, lineno, "expected 'key = value'");
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		if (!d)
+			return fail_at(err, len, fname, lineno, "'%s' before the first [device] section", key);
+		if (!strncmp(key, "group", 5) && (!key[5] || isspace((unsigned char)key[5]))) {
+			if (add_group(d, trim(key + 5), val, fname, lineno, err, len))
+				return -1;
+			continue;
+		}
+		if (set_key(d, key, val, fname, lineno, err, len))
+			return -1;
+	}
+	if (ferror(f))
+		return fail_at(err, len, fname, lineno, "read error");
+	if (d && section_done(d, fname, err, len))
+		return -1;
+	return 0;
+}

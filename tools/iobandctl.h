@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iobandctl: shared types.  The parsing, planning and formatting parts
+ * (table.c, config.c, plan.c, stats.c, groupspec.c) do no device-mapper
+ * calls, so the unit tests link them without libdevmapper.
+ */
+#ifndef IOBANDCTL_H
+#define IOBANDCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit codes. */
+#define EX_OK		0
+#define EX_FAIL		1
+#define EX_USAGE	2
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+
+#define MAX_GROUPS	256
+#define MAX_DEVICES	64
+#define NAME_LEN	128
+#define PATH_LEN	4096
+#define ERR_LEN		512
+
+/* A group attached to a device, as in its table line. */
+struct group_w {
+	long long id;
+	unsigned int weight;
+};
+
+/* One ioband target's configuration: what its table line says. */
+struct ioband_conf {
+	char dev[NAME_LEN];		/* major:minor or path */
+	char devgroup[32];
+	unsigned int io_throttle, io_limit, token;
+	char type[16];			/* none cgroup uid gid pid pgrp */
+	char policy[16];		/* weight weight-iosize */
+	unsigned int def_weight;
+	int ngroups;
+	struct group_w groups[MAX_GROUPS];
+};
+
+/* table.c */
+int table_parse(const char *params, struct ioband_conf *c, char *err, size_t len);
+int table_format(const struct ioband_conf *c, char *buf, size_t len);
+const char *type_canonical(const char *type);
+const char *policy_canonical(const char *policy);
+const struct group_w *conf_group(const struct ioband_conf *c, long long id);
+
+/* One group's counters from dmsetup status. */
+enum {
+	ST_RD_IOS, ST_RD_MERGES, ST_RD_SECTORS, ST_RD_TICKS,
+	ST_WR_IOS, ST_WR_MERGES, ST_WR_SECTORS, ST_WR_TICKS,
+	ST_HELD, ST_IO_TICKS, ST_TIME_IN_QUEUE, ST_NR
+};
+struct group_stat {
+	long long id;
+	unsigned long long v[ST_NR];
+};
+int status_parse(const char *params, char *devgroup, size_t dglen,
+		 struct group_stat *g, int max);
+
+/* Print into @err and return -1. */
+int errorf(char *err, size_t len, const char *fmt, ...) __printf(3, 4);
+
+/* groupspec.c: what a person types for a group, and its id. */
+enum spec_kind { SPEC_CGROUP, SPEC_UID, SPEC_GID, SPEC_PID, SPEC_PGRP };
+struct group_spec {
+	enum spec_kind kind;
+	char text[PATH_LEN];		/* as given */
+	long long id;			/* resolved */
+};
+extern const char *cgroup_root;		/* /sys/fs/cgroup, tests change it */
+int spec_parse(const char *s, struct group_spec *g, char *err, size_t len);
+int spec_resolve(struct group_spec *g, char *err, size_t len);
+int spec_check_type(const struct group_spec *g, const char *type,
+		    char *err, size_t len);
+const char *spec_kind_name(enum spec_kind k);
+void group_label(const char *type, long long id, char *buf, size_t len);
+
+/* config.c: the apply file. */
+struct conf_group {
+	char spec[PATH_LEN];
+	unsigned int weight;
+	int line;
+};
+struct conf_device {
+	char name[NAME_LEN];
+	char device[PATH_LEN];
+	int line;
+	struct ioband_conf c;		/* dev, groups filled by resolution */
+	int nspecs;
+	struct conf_group specs[MAX_GROUPS];
+};
+struct config {
+	int ndev;
+	struct conf_device dev[MAX_DEVICES];
+};
+int config_parse(FILE *f, const char *fname, struct config *cfg,
+		 char *err, size_t len);
+
+/* plan.c: the messages that turn @cur into @want (cur NULL: create). */
+#define MAX_STEPS	(3 * MAX_GROUPS + 16)
+enum step_kind { STEP_CREATE, STEP_MESSAGE };
+struct step {
+	enum step_kind kind;
+	char text[512];			/* table params or message */
+};
+struct plan {
+	int n;
+	struct step s[MAX_STEPS];
+};
+int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,
+		struct plan *p, char *err, size_t len);
+
+/* stats.c: rates between two status samples. */
+struct group_rate {
+	long long id;
+	char label[PATH_LEN];
+	unsigned int weight;
+	double share;			/* configured, in the device group */
+	double rd_mbs, wr_mbs, rd_iops, wr_iops;
+	unsigned long long held;
+	double queue_ms;		/* mean wait in ioband per I/O */
+	unsigned long long rd_bytes, wr_bytes;	/* totals */
+};
+int stats_rates(const struct group_stat *a, int na, const struct group_stat *b,
+		int nb, double secs, struct group_rate *out);
+void stats_print_text(FILE *f, const char *name, const char *devgroup,
+		      const struct group_rate *r, int n, double secs);
+void stats_print_json(FILE *f, const char *name, const char *devgroup,
+		      const struct group_rate *r, int n, double secs);
+void json_string(FILE *f, const char *s);
+
+#endif /* IOBANDCTL_H */

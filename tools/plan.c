@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobandctl: what `apply` does to a device - create it, or send the
+ * messages that change what differs and nothing else.  An empty plan
+ * means the device is as configured.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "iobandctl.h"
+
+static __printf(3, 4)
+void add(struct plan *p, enum step_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->n == MAX_STEPS)
+		return;
+	p->s[p->n].kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(p->s[p->n].text, sizeof(p->s[p->n].text), fmt, ap);
+	va_end(ap);
+	p->n++;
+}
+
+int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,
+		struct plan *p, char *err, size_t len)
+{
+	bool retype;
+	int i;
+
+	p->n = 0;
+	if (!cur) {
+		char line[sizeof(p->s[0].text)];
+
+		if (table_format(want, line, sizeof(line)))
+			return errorf(err, len, "too many groups for one table line");
+		add(p, STEP_CREATE, "%s", line);
+		return 0;
+	}
+	if (strcmp(cur->dev, want->dev))
+		return errorf(err, len, "exists over device %s, not %s: remove it first", cur->dev, want->dev);
+	if (strcmp(cur->devgroup, want->devgroup))
+		return errorf(err, len, "is in device group %s, not %s: remove it first", cur->devgroup,
+		     want->devgroup);
+
+	retype = strcmp(cur->type, want->type) != 0;
+	if (retype) {
+		for (i = 0; i < cur->ngroups; i++)
+			add(p, STEP_MESSAGE, "detach %lld", cur->groups[i].id);
+		add(p, STEP_MESSAGE, "type %s", want->type);
+	} else {
+		for (i = 0; i < cur->ngroups; i++)
+			if (!conf_group(want, cur->groups[i].id))
+				add(p, STEP_MESSAGE, "detach %lld", cur->groups[i].id);
+	}
+	if (strcmp(cur->policy, want->policy))
+		add(p, STEP_MESSAGE, "policy %s", want->policy);
+	if (cur->token != want->token)
+		add(p, STEP_MESSAGE, "token %u", want->token);
+	/* io_limit may not go below io_throttle: raise, then lower. */
+	if (want->io_throttle > cur->io_throttle) {
+		if (cur->io_limit != want->io_limit)
+			add(p, STEP_MESSAGE, "io_limit %u", want->io_limit);
+		add(p, STEP_MESSAGE, "io_throttle %u", want->io_throttle);
+	} else {
+		if (cur->io_throttle != want->io_throttle)
+			add(p, STEP_MESSAGE, "io_throttle %u", want->io_throttle);
+		if (cur->io_limit != want->io_limit)
+			add(p, STEP_MESSAGE, "io_limit %u", want->io_limit);
+	}
+	if (cur->def_weight != want->def_weight)
+		add(p, STEP_MESSAGE, "weight %u", want->def_weight);
+	for (i = 0; i < want->ngroups; i++) {
+		const struct group_w *w = &want->groups[i];
+		const struct group_w *c = retype ? NULL : conf_group(cur, w->id);
+
+		if (!c)
+			add(p, STEP_MESSAGE, "attach %lld", w->id);
+		if (!c || c->weight != w->weight)
+			add(p, STEP_MESSAGE, "weight %lld:%u", w->id, w->weight);
+	}
+	if (p->n == MAX_STEPS)
+		return errorf(err, len, "too many changes at once");
+	return 0;
+}

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iobandctl: per-group rates between two samples of dmsetup status, as a
+ * table for people and as JSON for scripts.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "iobandctl.h"
+
+static const struct group_stat *find(const struct group_stat *g, int n,
+				      long long id)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (g[i].id == id)
+			return &g[i];
+	return NULL;
+}
+
+/* A counter's growth; after a "reset" message it restarted from 0. */
+static unsigned long long delta(unsigned long long a, unsigned long long b)
+{
+	return b >= a ? b - a : b;
+}
+
+/*
+ * Fill @out (nb entries, in @b's order) with rates over @secs.  A group
+ * that was not in @a (attached in between) shows no rates yet.  Labels,
+ * weights and shares are the caller's.
+ */
+int stats_rates(const struct group_stat *a, int na, const struct group_stat *b,
+		int nb, double secs, struct group_rate *out)
+{
+	int i;
+
+	for (i = 0; i < nb; i++) {
+		const struct group_stat *s = find(a, na, b[i].id);
+		struct group_rate *r = &out[i];
+		unsigned long long d[ST_NR], ios;
+		int k;
+
+		memset(r, 0, sizeof(*r));
+		r->id = b[i].id;
+		r->held = b[i].v[ST_HELD];
+		r->rd_bytes = b[i].v[ST_RD_SECTORS] * 512;
+		r->wr_bytes = b[i].v[ST_WR_SECTORS] * 512;
+		for (k = 0; k < ST_NR; k++)
+			d[k] = s ? delta(s->v[k], b[i].v[k]) : 0;
+		if (secs > 0) {
+			r->rd_mbs = d[ST_RD_SECTORS] * 512.0 / 1e6 / secs;
+			r->wr_mbs = d[ST_WR_SECTORS] * 512.0 / 1e6 / secs;
+			r->rd_iops = d[ST_RD_IOS] / secs;
+			r->wr_iops = d[ST_WR_IOS] / secs;
+		}
+		ios = d[ST_RD_IOS] + d[ST_WR_IOS];
+		r->queue_ms = ios ? (double)d[ST_TIME_IN_QUEUE] / ios : 0;
+	}
+	return nb;
+}
+
+void stats_print_text(FILE *f, const char *name, const char *devgroup,
+		      const struct group_rate *r, int n, double secs)
+{
+	int i;
+
+	fprintf(f, "%s (device group %s), over %.1f s\n", name, devgroup, secs);
+	fprintf(f, "%-32s %6s %6s %9s %9s %8s %8s %6s %8s\n", "GROUP", "WEIGHT",
+		"SHARE", "READ MB/s", "WRITE MB/s", "RD IOPS", "WR IOPS", "HELD",
+		"QUEUE ms");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%-32s %6u %5.1f%% %9.2f %10.2f %8.0f %8.0f %6llu %8.2f\n",
+			r[i].label, r[i].weight, r[i].share * 100, r[i].rd_mbs,
+			r[i].wr_mbs, r[i].rd_iops, r[i].wr_iops, r[i].held,
+			r[i].queue_ms);
+}
+
+void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void stats_print_json(FILE *f, const char *name, const char *devgroup,
+		      const struct group_rate *r, int n, double secs)
+{
+	int i;
+
+	fputs("{\"device\": ", f);
+	json_string(f, name);
+	fputs(", \"device_group\": ", f);
+	json_string(f, devgroup);
+	fprintf(f, ", \"interval_s\": %.3f, \"groups\": [\n", secs);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "  {\"id\": %lld, \"name\": ", r[i].id);
+		json_string(f, r[i].label);
+		fprintf(f, ", \"weight\": %u, \"share\": %.4f", r[i].weight, r[i].share);
+		fprintf(f, ", \"read_mbs\": %.3f, \"write_mbs\": %.3f", r[i].rd_mbs, r[i].wr_mbs);
+		fprintf(f, ", \"read_iops\": %.1f, \"write_iops\": %.1f", r[i].rd_iops, r[i].wr_iops);
+		fprintf(f, ", \"held\": %llu, \"queue_ms\": %.3f", r[i].held, r[i].queue_ms);
+		fprintf(f, ", \"read_bytes\": %llu, \"write_bytes\": %llu}%s\n",
+			r[i].rd_bytes, r[i].wr_bytes, i + 1 < n ? "," : "");
+	}
+	fputs("]}\n", f);
+}
