@@ -86,7 +86,9 @@ install: module tools
 # Not kbuild's clean: it would sweep .ko and .o files out of $(CACHE) too.
 clean:
 	rm -f dm-ioband.ko dm-ioband.o dm-ioband.mod dm-ioband.mod.c dm-ioband.mod.o \
-		.*.cmd Module.symvers modules.order dm-ioband/*.o dm-ioband/.*.cmd
+		bio-cgroup.ko bio-cgroup.o bio-cgroup.mod bio-cgroup.mod.c bio-cgroup.mod.o \
+		.*.cmd Module.symvers modules.order dm-ioband/*.o dm-ioband/.*.cmd \
+		bio-cgroup/*.o bio-cgroup/.*.cmd
 	$(MAKE) -C tools clean
 	rm -rf $(BUILD)
 

@@ -5,6 +5,7 @@
  * that releases held bios.
  */
 #include <linux/blkdev.h>
+#include <linux/log2.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -104,6 +105,14 @@ u32 ioband_io_limit(struct dm_dev *dev, const struct iob_params *p)
 	if (!limit)
 		limit = 3 * q->nr_requests / 2;
 	return max(limit, iob_io_throttle(p));
+}
+
+/* The largest bio ioband lets through: what the device below takes. */
+u32 ioband_max_io_len(struct dm_dev *dev)
+{
+	u32 max = queue_max_sectors(bdev_get_queue(dev->bdev));
+
+	return rounddown_pow_of_two(clamp(max, 8U, 2048U));
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <linux/uidgid.h>
 
 #include "ioband.h"
+#include "bio-cgroup.h"
 
 struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
 					u32 weight)
@@ -34,13 +35,16 @@ struct ioband_group *ioband_group_find(struct ioband_target *ib, s64 id)
 	return xa_load(&ib->groups, (unsigned long)id);
 }
 
-/* The nearest attached ancestor of the current task's cgroup. */
-static struct ioband_group *cgroup_lookup(struct ioband_target *ib)
+/*
+ * The group of @cgrp's nearest attached ancestor (itself included), or
+ * NULL.  Called under rcu_read_lock().
+ */
+struct ioband_group *ioband_group_of_cgroup(struct ioband_target *ib,
+					    struct cgroup *cgrp)
 {
 	struct ioband_group *g;
-	struct cgroup *cgrp;
 
-	for (cgrp = task_dfl_cgroup(current); cgrp; cgrp = cgroup_parent(cgrp)) {
+	for (; cgrp; cgrp = cgroup_parent(cgrp)) {
 		g = xa_load(&ib->groups, (unsigned long)cgroup_id(cgrp));
 		if (g)
 			return g;
@@ -48,13 +52,15 @@ static struct ioband_group *cgroup_lookup(struct ioband_target *ib)
 	return NULL;
 }
 
-static struct ioband_group *owner_lookup(struct ioband_target *ib)
+static struct ioband_group *owner_lookup(struct ioband_target *ib,
+					 struct bio *bio)
 {
 	unsigned long id;
 
 	switch (READ_ONCE(ib->type)) {
 	case IOB_TYPE_CGROUP:
-		return cgroup_lookup(ib);
+		/* the pages' owner: writeback belongs to who dirtied */
+		return ioband_group_of_cgroup(ib, bio_cgroup_owner(bio));
 	case IOB_TYPE_UID:
 		id = from_kuid(&init_user_ns, current_uid());
 		break;
@@ -80,7 +86,7 @@ struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
 	struct ioband_group *g = NULL;
 
 	if (READ_ONCE(ib->nr_groups))
-		g = owner_lookup(ib);
+		g = owner_lookup(ib, bio);
 	return g ? g : ib->def;
 }
 

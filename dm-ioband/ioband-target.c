@@ -141,6 +141,11 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	xa_init(&ib->groups);
 	INIT_LIST_HEAD(&ib->dom_node);
 	ti->private = ib;
+	r = ioband_attr_init(ib);
+	if (r) {
+		ti->error = "Cannot allocate attribution counters";
+		goto bad;
+	}
 
 	r = -EINVAL;
 	dm_shift_arg(&as);	/* <dev>: opened last, after validation */
@@ -171,6 +176,14 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	ib->params = p;
 	ib->io_limit = ioband_io_limit(ib->dev, &p);
+	/*
+	 * Bios no larger than the device below takes: tokens are charged per
+	 * bio, and a writeback bio of physically contiguous pages can be
+	 * megabytes, many epochs' worth at once.
+	 */
+	r = dm_set_target_max_io_len(ti, ioband_max_io_len(ib->dev));
+	if (r)
+		goto bad;
 
 	mutex_lock(&ioband_domains_lock);
 	dom = ioband_domain_get(devgroup, &p, ib->md, &err);
@@ -196,6 +209,7 @@ bad:
 		dm_put_device(ti, ib->dev);
 	if (ib->def)
 		ioband_group_destroy_all(ib);
+	ioband_attr_exit(ib);
 	kfree(ib);
 	return r;
 }
@@ -210,6 +224,7 @@ static void ioband_dtr(struct dm_target *ti)
 	ioband_domain_put(ib->dom);
 	mutex_unlock(&ioband_domains_lock);
 	dm_put_device(ti, ib->dev);
+	ioband_attr_exit(ib);
 	kfree(ib);
 }
 
@@ -245,6 +260,7 @@ static int ioband_map(struct dm_target *ti, struct bio *bio)
 	rcu_read_lock();
 	g = ioband_group_of_bio(ib, bio);
 	io->g = g;
+	ioband_attr_count(ib, bio, g);
 	go = ioband_admit(g, bio, bio_is_urgent(bio));
 	rcu_read_unlock();
 	return go ? DM_MAPIO_REMAPPED : DM_MAPIO_SUBMITTED;
@@ -539,6 +555,7 @@ static void ioband_postsuspend(struct dm_target *ti)
 	ib->resumed = false;
 	apply_to_groups(ib, deactivate);
 	mutex_unlock(&ib->cfg_lock);
+	ioband_attr_hide(ib);
 }
 
 static void ioband_resume(struct dm_target *ti)
@@ -552,6 +569,7 @@ static void ioband_resume(struct dm_target *ti)
 	ib->resumed = true;
 	WRITE_ONCE(ib->suspending, false);
 	mutex_unlock(&ib->cfg_lock);
+	ioband_attr_show(ib);
 }
 
 static int ioband_iterate_devices(struct dm_target *ti,
@@ -580,16 +598,21 @@ static struct target_type ioband_target = {
 
 static int __init dm_ioband_init(void)
 {
-	int r = dm_register_target(&ioband_target);
+	int r;
 
-	if (r < 0)
+	ioband_attr_module_init();
+	r = dm_register_target(&ioband_target);
+	if (r < 0) {
 		DMERR("register failed %d", r);
+		ioband_attr_module_exit();
+	}
 	return r;
 }
 
 static void __exit dm_ioband_exit(void)
 {
 	dm_unregister_target(&ioband_target);
+	ioband_attr_module_exit();
 }
 
 module_init(dm_ioband_init);

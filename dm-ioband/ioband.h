@@ -97,6 +97,14 @@ struct ioband_target {
 	struct ioband_group *def;	/* the default group, id -1 */
 	struct xarray groups;		/* id -> attached group */
 	unsigned int nr_groups;
+	struct ioband_attr __percpu *attr;	/* attribution accuracy */
+	struct dentry *attr_file;
+};
+
+/* How often ioband's owner agreed with the kernel's (ioband-attribution.c). */
+struct ioband_attr {
+	u64 agree;
+	u64 disagree;
 };
 
 /* What ioband keeps per bio (ti->per_io_data_size). */
@@ -117,6 +125,8 @@ struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
 int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight);
 int ioband_group_detach(struct ioband_target *ib, s64 id);
 struct ioband_group *ioband_group_find(struct ioband_target *ib, s64 id);
+struct ioband_group *ioband_group_of_cgroup(struct ioband_target *ib,
+					    struct cgroup *cgrp);
 void ioband_group_destroy_all(struct ioband_target *ib);
 
 /* ioband-domain.c */
@@ -138,5 +148,16 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent);
 void ioband_complete(struct ioband_group *g, struct ioband_io *io);
 void ioband_group_release_held(struct ioband_group *g);
 u32 ioband_io_limit(struct dm_dev *dev, const struct iob_params *p);
+u32 ioband_max_io_len(struct dm_dev *dev);
+
+/* ioband-attribution.c */
+int ioband_attr_init(struct ioband_target *ib);
+void ioband_attr_exit(struct ioband_target *ib);
+void ioband_attr_show(struct ioband_target *ib);
+void ioband_attr_hide(struct ioband_target *ib);
+void ioband_attr_count(struct ioband_target *ib, struct bio *bio,
+		       struct ioband_group *g);
+void ioband_attr_module_init(void);
+void ioband_attr_module_exit(void);
 
 #endif /* IOBAND_H */

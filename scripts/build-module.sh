@@ -1,7 +1,7 @@
 #!/bin/bash
-# Build dm-ioband.ko for one of the supported kernels, with W=1.
+# Build dm-ioband.ko and bio-cgroup.ko for one of the supported kernels, with W=1.
 #   build-module.sh 6.1|6.12 OUTDIR CACHE
-# Writes OUTDIR/dm-ioband.ko, OUTDIR/build.log, OUTDIR/kver, OUTDIR/vmlinuz
+# Writes OUTDIR/dm-ioband.ko, OUTDIR/bio-cgroup.ko, OUTDIR/build.log, OUTDIR/kver, OUTDIR/vmlinuz
 # (a link to the kernel image) and OUTDIR/modroot (where lib/modules is).
 # 6.1 is Debian 12's kernel on this host; 6.12 is Debian 13's, built in a
 # trixie chroot prepared by kernel-612.sh (its headers need gcc-14).
@@ -16,10 +16,10 @@ case $which in
 	echo "build: dm-ioband.ko for $kver (W=1)"
 	rm -rf "$out/src"
 	mkdir -p "$out/src"
-	cp -r "$src/Kbuild" "$src/dm-ioband" "$out/src/"
+	cp -r "$src/Kbuild" "$src/dm-ioband" "$src/bio-cgroup" "$out/src/"
 	make -C "/lib/modules/$kver/build" M="$out/src" W=1 modules > "$out/build.log" 2>&1 ||
 		{ cat "$out/build.log"; exit 1; }
-	cp "$out/src/dm-ioband.ko" "$out/dm-ioband.ko"
+	cp "$out/src/dm-ioband.ko" "$out/src/bio-cgroup.ko" "$out/"
 	ln -sf "/boot/vmlinuz-$kver" "$out/vmlinuz"
 	echo / > "$out/modroot"
 	;;
@@ -30,10 +30,10 @@ case $which in
 	echo "build: dm-ioband.ko for $kver in the trixie chroot (W=1)"
 	rm -rf "$root/build/ioband"
 	mkdir -p "$root/build/ioband"
-	cp -r "$src/Kbuild" "$src/dm-ioband" "$root/build/ioband/"
+	cp -r "$src/Kbuild" "$src/dm-ioband" "$src/bio-cgroup" "$root/build/ioband/"
 	chroot "$root" make -C "/usr/src/linux-headers-$kver" M=/build/ioband W=1 modules \
 		> "$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
-	cp "$root/build/ioband/dm-ioband.ko" "$out/dm-ioband.ko"
+	cp "$root/build/ioband/dm-ioband.ko" "$root/build/ioband/bio-cgroup.ko" "$out/"
 	ln -sf "$cache/k612/root/boot/vmlinuz-$kver" "$out/vmlinuz"
 	echo "$cache/k612/root/usr" > "$out/modroot"
 	;;

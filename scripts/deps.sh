@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(make gcc libc6-dev kmod cpio busybox-static fio dmsetup libdevmapper-dev
-      qemu-system-x86 linux-image-amd64 linux-headers-amd64 pkg-config dkms debootstrap)
+      qemu-system-x86 linux-image-amd64 linux-headers-amd64 pkg-config dkms debootstrap
+      e2fsprogs)
 [ "${IOBAND_DEPS_EXTRA:-}" ] && pkgs+=(${IOBAND_DEPS_EXTRA})
 
 missing=()

@@ -11,10 +11,11 @@ ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 dest=$(mktemp -d)
 if make -s -C "$top" install KVER="$kver" DESTDIR="$dest" >"$dest.log" 2>&1 &&
    [ -e "$dest/lib/modules/$kver/updates/dm-ioband.ko" ] &&
+   [ -e "$dest/lib/modules/$kver/updates/bio-cgroup.ko" ] &&
    [ -x "$dest/usr/local/sbin/iobandctl" ] &&
    [ -e "$dest/usr/local/share/man/man8/iobandctl.8" ] &&
    "$dest/usr/local/sbin/iobandctl" --version | grep -q "^iobandctl $ver\$"; then
-	echo "ok - make install DESTDIR puts dm-ioband.ko in lib/modules/$kver/updates, iobandctl $ver and iobandctl.8 in usr/local"
+	echo "ok - make install DESTDIR puts dm-ioband.ko and bio-cgroup.ko in lib/modules/$kver/updates, iobandctl $ver and iobandctl.8 in usr/local"
 else
 	echo "not ok - make install DESTDIR: $(tail -3 "$dest.log" | tr '\n' ' ')"
 fi
@@ -30,10 +31,11 @@ if [ -e "$src" ] || dkms status ioband 2>/dev/null | grep -q .; then
 	exit 0
 fi
 mkdir -p "$src"
-cp -r "$top/Kbuild" "$top/dkms.conf" "$top/dm-ioband" "$src/"
+cp -r "$top/Kbuild" "$top/dkms.conf" "$top/dm-ioband" "$top/bio-cgroup" "$src/"
 log=$(mktemp)
 if dkms add "ioband/$ver" >"$log" 2>&1 && dkms build "ioband/$ver" -k "$kver" >>"$log" 2>&1 &&
-   dkms status "ioband/$ver" -k "$kver" | grep -q built; then
+   dkms status "ioband/$ver" -k "$kver" | grep -q built &&
+   find "/var/lib/dkms/ioband/$ver" -name 'bio-cgroup.ko*' | grep -q .; then
 	echo "ok - dkms build ioband/$ver for $kver"
 else
 	echo "not ok - dkms build ioband/$ver for $kver: $(tail -5 "$log" | tr '\n' ' ')"

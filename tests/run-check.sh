@@ -38,7 +38,7 @@ for k in $kernels; do
 	echo "check: guest initramfs for $kver"
 	"$here/vm/mkinitramfs.sh" "$kver" "$(cat "$out/modroot")" "$out/dm-ioband.ko" \
 		"$build/runas" "$top/tools/iobandctl" "$out/initrd.cpio" || { echo "not ok - [$k] initramfs" | tee -a "$log"; continue; }
-	echo "check: VM tests on $kver (about 5 minutes under emulation)"
+	echo "check: VM tests on $kver (about 7 minutes under emulation)"
 	"$here/vm/run-vm.sh" "$out/vmlinuz" "$out/initrd.cpio" check "$out/check-vm.log" "$extra" |
 		grep --line-buffered -E '^(ok|not ok|guest:|vm:|  \.\.)|(BUG|WARNING|Oops|panic|Call Trace)' |
 		sed -u "s/^\(ok\|not ok\) - /\1 - [$k] /" | tee -a "$log"

@@ -176,19 +176,40 @@ static int run_with_cookie(struct dm_task *dmt)
 	return ok;
 }
 
+/*
+ * Create without a table, load it (the target's constructor runs here, and
+ * its errno survives, which it does not in a one-step create with this
+ * libdevmapper), then resume; a failure removes the half-made device.
+ */
 int dmx_create(const char *name, unsigned long long sectors, const char *params)
 {
 	struct dm_task *dmt = task(DM_DEVICE_CREATE, name);
-	char node[NAME_LEN + 16];
+	char node[NAME_LEN + 16], err[ERR_LEN];
 	int ok;
 
 	if (!dmt)
 		return -1;
-	ok = dm_task_add_target(dmt, 0, sectors, "ioband", params) &&
-	     run_with_cookie(dmt);
+	ok = run_with_cookie(dmt);
 	dm_task_destroy(dmt);
 	if (!ok)
 		return -1;
+	dmt = task(DM_DEVICE_RELOAD, name);
+	ok = dmt && dm_task_add_target(dmt, 0, sectors, "ioband", params) &&
+	     dm_task_run(dmt);
+	if (ok) {
+		dm_task_destroy(dmt);
+		dmt = task(DM_DEVICE_RESUME, name);
+		ok = dmt && run_with_cookie(dmt);
+	}
+	if (dmt)
+		dm_task_destroy(dmt);
+	if (!ok) {
+		snprintf(err, sizeof(err), "%s (the kernel log says why: dmesg | grep ioband)",
+			 dmx_error());
+		dmx_remove(name);
+		snprintf(last_error, sizeof(last_error), "%s", err);
+		return -1;
+	}
 	snprintf(node, sizeof(node), "/dev/mapper/%s", name);
 	if (access(node, F_OK))
 		dm_mknodes(name);

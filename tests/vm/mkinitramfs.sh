@@ -32,10 +32,11 @@ copy_bin() {
 copy_bin /usr/sbin/dmsetup
 copy_bin /usr/bin/fio
 copy_bin "$iobandctl"
+copy_bin /sbin/mke2fs
 cp "$runas" "$root/bin/runas"
 
 # Kernel modules, in load order, as plain .ko files.
-mods="configfs null_blk dm-mod dm-delay dm-flakey bfq brd loop"
+mods="configfs null_blk dm-mod dm-delay dm-flakey bfq brd loop ext4"
 : > "$root/etc/modules"
 for m in $mods; do
 	for f in $(modprobe -d "$modroot" -S "$kver" --show-depends "$m" |
@@ -50,8 +51,9 @@ for m in $mods; do
 		echo "$name" >> "$root/etc/modules"
 	done
 done
+cp "$(dirname "$ko")/bio-cgroup.ko" "$root/lib/modules/bio-cgroup.ko"
 cp "$ko" "$root/lib/modules/dm-ioband.ko"
-echo dm-ioband.ko >> "$root/etc/modules"
+printf 'bio-cgroup.ko\ndm-ioband.ko\n' >> "$root/etc/modules"
 
 cp "$here"/guest/*.sh "$root/tests/"
 cp "$here/guest/init" "$root/init"

@@ -27,15 +27,21 @@ dm_create lin "0 $(sectors /dev/fast) linear /dev/fast 0"
 dm_create ibf "$(ioband_table /dev/fast bf cgroup weight 0 :100 $A:100 $B:300)"
 echo "bench: uncontended 4k random read, QD16, null_blk without a limit"
 echo "bench: (three rounds of ${IRT} s, devices alternating; the median round)"
+echo "bench: (ibo is ibf with bio-cgroup's page owners off: the cost of owner resolution)"
+BCG=/sys/module/bio_cgroup/parameters/enable
 for round in 1 2 3; do
-	for d in fast lin ibf; do
-		dev=/dev/$d
-		[ $d = fast ] || dev=/dev/mapper/$d
+	for d in fast lin ibf ibo; do
+		case $d in
+		fast) dev=/dev/fast ;;
+		ibo) dev=/dev/mapper/ibf; echo 0 > $BCG ;;
+		*) dev=/dev/mapper/$d ;;
+		esac
 		eval "a1_${d}_$round=$(iops $dev 1) a2_${d}_$round=$(iops $dev 2)"
+		echo 1 > $BCG
 	done
 done
 printf 'bench: %-24s %12s %12s\n' device "1 job IOPS" "2 jobs IOPS"
-for d in fast lin ibf; do
+for d in fast lin ibf ibo; do
 	eval "i1=\$(median \$a1_${d}_1 \$a1_${d}_2 \$a1_${d}_3) i2=\$(median \$a2_${d}_1 \$a2_${d}_2 \$a2_${d}_3)"
 	printf 'bench: %-24s %12s %12s\n' $d $i1 $i2
 	echo "data: iops $d $i1 $i2"
@@ -46,6 +52,8 @@ for round in 1 2 3; do
 done
 printf 'bench: ioband / dm-linear (medians): 1 job %s, 2 jobs %s (target >= 0.95)\n' \
 	"$(ratio $I1_lin $I1_ibf)" "$(ratio $I2_lin $I2_ibf)"
+printf 'bench: owners from pages / owners off (medians): 1 job %s, 2 jobs %s (target >= 0.98)\n' \
+	"$(ratio $I1_ibo $I1_ibf)" "$(ratio $I2_ibo $I2_ibf)"
 dm_remove ibf
 dm_remove lin
 [ "$ONLY_IOPS" = iops ] && { echo "bench: done"; exit 0; }

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-ioband attribution accuracy: for every bio of a cgroup type device,
+ * does the group ioband charges (from bio-cgroup's owner: the pages'
+ * memory cgroup) match the group of the cgroup the kernel itself
+ * associates the bio with?
+ *
+ * A target cannot read the kernel's association off its clone: dm core
+ * copies it there only after map, and bio_endio() drops it before end_io
+ * runs.  So the check asks what the kernel asks, independently of the
+ * pages' memory cgroups: for a write of page-cache pages, the cgroup that
+ * owns the inode's writeback (inode->i_wb, which wbc_init_bio() uses and
+ * which the kernel switches to whoever writes most of the inode); for
+ * everything else, the submitting task's io cgroup (bio_associate_blkg()).
+ *
+ * The counts are in /sys/kernel/debug/ioband/<major:minor> while the
+ * device is resumed:
+ *   agree N      same group
+ *   disagree N   another group
+ */
+#include <linux/backing-dev.h>
+#include <linux/cgroup.h>
+#include <linux/debugfs.h>
+#include <linux/device-mapper.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+
+#include "ioband.h"
+
+static struct dentry *ioband_debugfs;
+
+int ioband_attr_init(struct ioband_target *ib)
+{
+	ib->attr = alloc_percpu(struct ioband_attr);
+	return ib->attr ? 0 : -ENOMEM;
+}
+
+void ioband_attr_exit(struct ioband_target *ib)
+{
+	ioband_attr_hide(ib);
+	free_percpu(ib->attr);
+}
+
+static int attr_show(struct seq_file *m, void *v)
+{
+	struct ioband_target *ib = m->private;
+	struct ioband_attr sum = { 0 };
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ioband_attr *a = per_cpu_ptr(ib->attr, cpu);
+
+		sum.agree += READ_ONCE(a->agree);
+		sum.disagree += READ_ONCE(a->disagree);
+	}
+	seq_printf(m, "agree %llu\ndisagree %llu\n", sum.agree, sum.disagree);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(attr);
+
+/*
+ * The file appears at resume and goes at suspend, so that a reload's two
+ * tables never show at once.  dm_device_name() is the major:minor.
+ */
+void ioband_attr_show(struct ioband_target *ib)
+{
+	if (!ioband_debugfs || ib->attr_file)
+		return;
+	ib->attr_file = debugfs_create_file(dm_device_name(ib->md), 0444,
+					    ioband_debugfs, ib, &attr_fops);
+	if (IS_ERR(ib->attr_file))
+		ib->attr_file = NULL;
+}
+
+void ioband_attr_hide(struct ioband_target *ib)
+{
+	debugfs_remove(ib->attr_file);	/* waits for readers */
+	ib->attr_file = NULL;
+}
+
+/* The cgroup the kernel associates @bio with.  Under rcu_read_lock(). */
+static struct cgroup *kernel_owner(struct bio *bio)
+{
+	if (op_is_write(bio_op(bio)) && bio_has_data(bio)) {
+		struct address_space *mapping;
+		struct bdi_writeback *wb;
+
+		/* stable: the page is under writeback or locked */
+		mapping = folio_mapping(page_folio(bio_page(bio)));
+		if (mapping && mapping->host) {
+			wb = READ_ONCE(mapping->host->i_wb);
+			if (wb && wb->blkcg_css)
+				return wb->blkcg_css->cgroup;
+		}
+	}
+	return task_css(current, io_cgrp_id)->cgroup;
+}
+
+/* At map, with the group @g the bio is charged to.  Under rcu_read_lock(). */
+void ioband_attr_count(struct ioband_target *ib, struct bio *bio,
+		       struct ioband_group *g)
+{
+	struct ioband_group *kg;
+
+	if (READ_ONCE(ib->type) != IOB_TYPE_CGROUP)
+		return;
+	kg = ioband_group_of_cgroup(ib, kernel_owner(bio));
+	if (!kg)
+		kg = ib->def;
+	if (kg == g)
+		this_cpu_inc(ib->attr->agree);
+	else
+		this_cpu_inc(ib->attr->disagree);
+}
+
+void ioband_attr_module_init(void)
+{
+	ioband_debugfs = debugfs_create_dir("ioband", NULL);
+	if (IS_ERR(ioband_debugfs))
+		ioband_debugfs = NULL;
+}
+
+void ioband_attr_module_exit(void)
+{
+	debugfs_remove_recursive(ioband_debugfs);
+}
