@@ -45,11 +45,12 @@ $(BUILD)/test-%: tests/unit/test-%.c dm-ioband/ioband-policy.c dm-ioband/ioband-
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_USER) -Idm-ioband -o $@ $< dm-ioband/ioband-policy.c
 
-TOOL_CORE := tools/table.c tools/config.c tools/plan.c tools/stats.c tools/groupspec.c
+TOOL_CORE := tools/table.c tools/config.c tools/plan.c tools/stats.c tools/groupspec.c \
+	     dm-ioband/ioband-policy.c
 
 $(BUILD)/test-iobandctl: tests/unit/test-iobandctl.c $(TOOL_CORE) tools/iobandctl.h tests/unit/check.h
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS_USER) -D_GNU_SOURCE -Itools -o $@ $< $(TOOL_CORE)
+	$(CC) $(CFLAGS_USER) -D_GNU_SOURCE -Itools -Idm-ioband -o $@ $< $(TOOL_CORE)
 
 UNIT := $(BUILD)/test-policy $(BUILD)/test-sim $(BUILD)/test-iobandctl
 

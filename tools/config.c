@@ -25,10 +25,6 @@
 
 #include "iobandctl.h"
 
-#define WEIGHT_MAX 10000
-#define PARAM_MAX 32767
-#define TOKEN_MAX (1U << 30)
-
 static char *trim(char *s)
 {
 	char *e;
@@ -39,22 +35,6 @@ static char *trim(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
-}
-
-static int uint_in(const char *s, unsigned int lo, unsigned int hi,
-		   unsigned int *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = (unsigned int)v;
-	return 0;
 }
 
 static bool name_ok(const char *s)
@@ -106,17 +86,17 @@ static int set_key(struct conf_device *d, const char *key, const char *val,
 			return fail_at(err, len, fname, lineno, "policy '%s': expected weight or weight-iosize", val);
 		strcpy(c->policy, t);
 	} else if (!strcmp(key, "token")) {
-		if (uint_in(val, 0, TOKEN_MAX, &c->token))
-			return fail_at(err, len, fname, lineno, "token '%s': expected 0 to %u", val, TOKEN_MAX);
+		if (iob_parse_u32(val, 0, IOB_TOKEN_MAX, &c->token))
+			return fail_at(err, len, fname, lineno, "token '%s': expected 0 to %u", val, IOB_TOKEN_MAX);
 	} else if (!strcmp(key, "io-throttle")) {
-		if (uint_in(val, 0, PARAM_MAX, &c->io_throttle))
-			return fail_at(err, len, fname, lineno, "io-throttle '%s': expected 0 to %u", val, PARAM_MAX);
+		if (iob_parse_u32(val, 0, IOB_IO_PARAM_MAX, &c->io_throttle))
+			return fail_at(err, len, fname, lineno, "io-throttle '%s': expected 0 to %u", val, IOB_IO_PARAM_MAX);
 	} else if (!strcmp(key, "io-limit")) {
-		if (uint_in(val, 0, PARAM_MAX, &c->io_limit))
-			return fail_at(err, len, fname, lineno, "io-limit '%s': expected 0 to %u", val, PARAM_MAX);
+		if (iob_parse_u32(val, 0, IOB_IO_PARAM_MAX, &c->io_limit))
+			return fail_at(err, len, fname, lineno, "io-limit '%s': expected 0 to %u", val, IOB_IO_PARAM_MAX);
 	} else if (!strcmp(key, "weight")) {
-		if (uint_in(val, 1, WEIGHT_MAX, &c->def_weight))
-			return fail_at(err, len, fname, lineno, "weight '%s': expected 1 to %u", val, WEIGHT_MAX);
+		if (iob_parse_u32(val, 1, IOB_WEIGHT_MAX, &c->def_weight))
+			return fail_at(err, len, fname, lineno, "weight '%s': expected 1 to %u", val, IOB_WEIGHT_MAX);
 	} else {
 		return fail_at(err, len, fname, lineno, "unknown key '%s'", key);
 	}
@@ -140,8 +120,8 @@ static int add_group(struct conf_device *d, const char *spec, const char *val,
 	if (strlen(spec) >= sizeof(g->spec))
 		return fail_at(err, len, fname, lineno, "group: name too long");
 	g = &d->specs[d->nspecs];
-	if (uint_in(val, 1, WEIGHT_MAX, &g->weight))
-		return fail_at(err, len, fname, lineno, "group %s: weight '%s': expected 1 to %u", spec, val, WEIGHT_MAX);
+	if (iob_parse_u32(val, 1, IOB_WEIGHT_MAX, &g->weight))
+		return fail_at(err, len, fname, lineno, "group %s: weight '%s': expected 1 to %u", spec, val, IOB_WEIGHT_MAX);
 	strcpy(g->spec, spec);
 	g->line = lineno;
 	d->nspecs++;

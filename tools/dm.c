@@ -109,10 +109,11 @@ out:
 	return r;
 }
 
-int dmx_table(const char *name, char *params, size_t len)
+/* The parameters of @name's first target, which must be ioband's. */
+static int ioband_target(int type, const char *name, char *params, size_t len)
 {
 	char tt[64];
-	int r = first_target(DM_DEVICE_TABLE, name, tt, sizeof(tt), params, len, NULL);
+	int r = first_target(type, name, tt, sizeof(tt), params, len, NULL);
 
 	if (!r && strcmp(tt, "ioband")) {
 		snprintf(last_error, sizeof(last_error), "not an ioband device (%s)", tt);
@@ -121,16 +122,14 @@ int dmx_table(const char *name, char *params, size_t len)
 	return r;
 }
 
+int dmx_table(const char *name, char *params, size_t len)
+{
+	return ioband_target(DM_DEVICE_TABLE, name, params, len);
+}
+
 int dmx_status(const char *name, char *params, size_t len)
 {
-	char tt[64];
-	int r = first_target(DM_DEVICE_STATUS, name, tt, sizeof(tt), params, len, NULL);
-
-	if (!r && strcmp(tt, "ioband")) {
-		snprintf(last_error, sizeof(last_error), "not an ioband device (%s)", tt);
-		return -EINVAL;
-	}
-	return r;
+	return ioband_target(DM_DEVICE_STATUS, name, params, len);
 }
 
 int dmx_list(char names[][NAME_LEN], int max)

@@ -102,24 +102,11 @@ static int print_help(FILE *f, const char *which)
 static int opt_uint(const char *what, const char *s, unsigned int lo,
 		    unsigned int hi, unsigned int *out)
 {
-	char *end;
-	unsigned long v;
-
-	if (*s >= '0' && *s <= '9') {
-		v = strtoul(s, &end, 10);
-		if (!*end && v >= lo && v <= hi) {
-			*out = (unsigned int)v;
-			return 0;
-		}
-	}
+	if (!iob_parse_u32(s, lo, hi, out))
+		return 0;
 	usage_error("%s '%s': expected %u to %u", what, s, lo, hi);
 	return -1;
 }
-
-#define WEIGHT_MAX 10000
-#define TOKEN_MAX (1U << 30)
-#define PARAM_MAX 32767
-#define CARRYOVER_MAX 64
 
 static int read_conf(const char *name, struct ioband_conf *c)
 {
@@ -182,19 +169,19 @@ static int do_create(int argc, char **argv)
 			strcpy(c.policy, t);
 			break;
 		case 'w':
-			if (opt_uint("weight", optarg, 1, WEIGHT_MAX, &c.def_weight))
+			if (opt_uint("weight", optarg, 1, IOB_WEIGHT_MAX, &c.def_weight))
 				return EX_USAGE;
 			break;
 		case 'k':
-			if (opt_uint("token", optarg, 0, TOKEN_MAX, &c.token))
+			if (opt_uint("token", optarg, 0, IOB_TOKEN_MAX, &c.token))
 				return EX_USAGE;
 			break;
 		case 'T':
-			if (opt_uint("io-throttle", optarg, 0, PARAM_MAX, &c.io_throttle))
+			if (opt_uint("io-throttle", optarg, 0, IOB_IO_PARAM_MAX, &c.io_throttle))
 				return EX_USAGE;
 			break;
 		case 'L':
-			if (opt_uint("io-limit", optarg, 0, PARAM_MAX, &c.io_limit))
+			if (opt_uint("io-limit", optarg, 0, IOB_IO_PARAM_MAX, &c.io_limit))
 				return EX_USAGE;
 			break;
 		case 'h':
@@ -363,7 +350,7 @@ static int do_attach_detach(int argc, char **argv, bool attach)
 
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (o == 'w' && attach) {
-			if (opt_uint("weight", optarg, 1, WEIGHT_MAX, &weight))
+			if (opt_uint("weight", optarg, 1, IOB_WEIGHT_MAX, &weight))
 				return EX_USAGE;
 		} else {
 			return o == 'h' ? print_help(stdout, cmd) : usage_error("bad option");
@@ -434,16 +421,16 @@ static int do_set(int argc, char **argv)
 		if (group && strcmp(key, "weight"))
 			return usage_error("%s: only weight is set per group", key);
 		if (!strcmp(key, "weight")) {
-			if (opt_uint("weight", val, 1, WEIGHT_MAX, &v))
+			if (opt_uint("weight", val, 1, IOB_WEIGHT_MAX, &v))
 				return EX_USAGE;
 		} else if (!strcmp(key, "token")) {
-			if (opt_uint("token", val, 0, TOKEN_MAX, &v))
+			if (opt_uint("token", val, 0, IOB_TOKEN_MAX, &v))
 				return EX_USAGE;
 		} else if (!strcmp(key, "carryover")) {
-			if (opt_uint("carryover", val, 0, CARRYOVER_MAX, &v))
+			if (opt_uint("carryover", val, 0, IOB_CARRYOVER_MAX, &v))
 				return EX_USAGE;
 		} else if (!strcmp(key, "io_throttle") || !strcmp(key, "io_limit")) {
-			if (opt_uint(key, val, 0, PARAM_MAX, &v))
+			if (opt_uint(key, val, 0, IOB_IO_PARAM_MAX, &v))
 				return EX_USAGE;
 		} else if (!strcmp(key, "policy")) {
 			if (!policy_canonical(val))

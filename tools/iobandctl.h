@@ -11,12 +11,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "ioband-policy.h"	/* iob_parse_u32(), names and limits */
+
 /* Exit codes. */
 #define EX_OK		0
 #define EX_FAIL		1
 #define EX_USAGE	2
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 
 #define MAX_GROUPS	256

@@ -13,42 +13,23 @@
 
 #include "iobandctl.h"
 
-static const char *const types[] = { "none", "cgroup", "uid", "gid", "pid", "pgrp" };
-
 const char *type_canonical(const char *type)
 {
-	size_t i;
+	enum iob_type t;
 
-	if (!strcmp(type, "user"))
-		return "uid";
-	for (i = 0; i < ARRAY_SIZE(types); i++)
-		if (!strcmp(type, types[i]))
-			return types[i];
-	return NULL;
+	return iob_parse_type(type, &t) ? NULL : iob_type_name(t);
 }
 
 const char *policy_canonical(const char *policy)
 {
-	if (!strcmp(policy, "weight") || !strcmp(policy, "default"))
-		return "weight";
-	if (!strcmp(policy, "weight-iosize"))
-		return "weight-iosize";
-	return NULL;
+	enum iob_policy p;
+
+	return iob_parse_policy(policy, &p) ? NULL : iob_policy_name(p);
 }
 
 static int parse_uint(const char *s, unsigned int *out)
 {
-	unsigned long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 0xffffffffUL)
-		return -1;
-	*out = (unsigned int)v;
-	return 0;
+	return iob_parse_u32(s, 0, UINT32_MAX, out);
 }
 
 static int parse_ll(const char *s, long long *out)
