@@ -406,7 +406,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		spin_unlock(&g->lock);
 		iob_round_add(&r, c, g->completed, until);
 	}
-	v = iob_round_verdict(&r, now, &dom->clock, retry_at);
+	v = iob_round_verdict(&r, &dom->params, now, &dom->clock, retry_at);
 	if (v == IOB_ADVANCE) {
 		DMDEBUG("%s: epoch %llu ends after %llu us (waited %llu us, busy %d, rate %llu)",
 			dom->name, dom->clock.epoch,
@@ -417,7 +417,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 			DMDEBUG("  group %lld tokens %lld/%lld held %u inflight %u idle %lld us",
 				g->id, g->bucket.tokens, g->bucket.share, g->held, g->inflight,
 				(s64)(now - g->last_active_ns) / 1000);
-		iob_clock_advance(&dom->clock, now, r.completed);
+		iob_clock_advance(&dom->clock, &dom->params, now, r.completed);
 		domain_reshare(dom, busy_weight);
 	} else if (v == IOB_WAIT) {
 		*retry_at -= now;

@@ -332,28 +332,47 @@ void iob_round_add(struct iob_round *r, enum iob_class c, u64 completed,
 	}
 }
 
-/* Tokens completed per 2^30 ns between two points, 0 if not measurable. */
-static u64 rate_between(u64 from_ns, u64 from_done, u64 to_ns, u64 to_done)
+/*
+ * Tokens completed per 2^30 ns between two points, or 0 if that span says
+ * nothing about the device.  Devices complete in bursts (a queue's worth,
+ * a tick's worth at once): one bio completing a millisecond into an epoch
+ * would pass for ten times the device's speed.  A span is believed if it
+ * is long (IOB_RATE_SPAN_NS), or if it is at least IOB_RATE_MIN_NS and saw
+ * a fair part of an epoch's work (a quarter of the token base).
+ */
+static u64 span_rate(const struct iob_params *p, const struct iob_clock *c,
+		     u64 from_ns, u64 from_done, u64 to_ns, u64 to_done)
 {
 	u64 len = to_ns - from_ns, done = to_done - from_done;
 
-	/* Less than a millisecond says little about the device. */
-	if (to_ns <= from_ns || len < 1000000 || done >= (1ULL << 33))
+	if (to_ns <= from_ns || done >= (1ULL << 33))
+		return 0;
+	if (len < IOB_RATE_SPAN_NS &&
+	    (len < IOB_RATE_MIN_NS || done < iob_token_base(p, c) / 4))
 		return 0;
 	return (done << 30) / len;
 }
 
-void iob_clock_advance(struct iob_clock *c, u64 now_ns, u64 completed)
+/*
+ * The part of an epoch before any wait shows what the device does while
+ * everyone keeps it busy (the whole epoch may include a wait for a group
+ * that only trickled); if that part says nothing, the whole epoch does.
+ * No epoch more than doubles the rate, so whatever burst slips through
+ * does not make the next epochs seconds long.
+ */
+void iob_clock_advance(struct iob_clock *c, const struct iob_params *p,
+		       u64 now_ns, u64 completed)
 {
-	u64 rate;
+	u64 rate = 0;
 
-	/* The part of the epoch before any wait shows what the device does. */
 	if (c->wait_ns)
-		rate = rate_between(c->start_ns, c->start_completed,
-				    c->wait_ns, c->wait_completed);
-	else
-		rate = rate_between(c->start_ns, c->start_completed,
-				    now_ns, completed);
+		rate = span_rate(p, c, c->start_ns, c->start_completed,
+				 c->wait_ns, c->wait_completed);
+	if (!rate)
+		rate = span_rate(p, c, c->start_ns, c->start_completed,
+				 now_ns, completed);
+	if (c->rate && rate > 2 * c->rate)
+		rate = 2 * c->rate;
 	if (rate)
 		c->rate = rate;
 	c->epoch++;
@@ -385,7 +404,8 @@ static bool wait_is_futile(const struct iob_round *r,
 	return (done << 32) < c->wait_rate * waited_ns;
 }
 
-enum iob_verdict iob_round_verdict(const struct iob_round *r, u64 now_ns,
+enum iob_verdict iob_round_verdict(const struct iob_round *r,
+				   const struct iob_params *p, u64 now_ns,
 				   struct iob_clock *c, u64 *retry_at_ns)
 {
 	u64 retry;
@@ -401,8 +421,9 @@ enum iob_verdict iob_round_verdict(const struct iob_round *r, u64 now_ns,
 	if (!c->wait_ns) {
 		c->wait_ns = now_ns;
 		c->wait_completed = r->completed;
-		c->wait_rate = rate_between(c->start_ns, c->start_completed,
-					    now_ns, r->completed);
+		c->wait_rate = span_rate(p, c, c->start_ns,
+					 c->start_completed, now_ns,
+					 r->completed);
 		if (!c->wait_rate)
 			c->wait_rate = c->rate;
 	}

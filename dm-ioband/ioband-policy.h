@@ -52,6 +52,12 @@ enum iob_policy {
 #define IOB_IDLE_WINDOW_NS	30000000ULL
 /* While waiting for busy groups, look again this often. */
 #define IOB_WAIT_LOOK_NS	10000000ULL
+/*
+ * A device's rate is believed when measured over this long, or over a
+ * shorter span that saw a quarter epoch's work, never under the minimum.
+ */
+#define IOB_RATE_SPAN_NS	20000000ULL
+#define IOB_RATE_MIN_NS		1000000ULL
 /* Nobody waits for busy groups longer than this per epoch. */
 #define IOB_MAX_WAIT_NS		2000000000ULL
 
@@ -127,7 +133,7 @@ struct iob_clock {
 	u64 epoch;
 	u64 start_ns;		/* when this epoch began */
 	u64 start_completed;	/* the domain's completed tokens then */
-	/* tokens completed per 2^30 ns before any wait, last measured */
+	/* tokens completed per 2^30 ns, last measured (iob_clock_advance) */
 	u64 rate;
 	u64 wait_ns;		/* waiting for busy groups since; 0 if not */
 	u64 wait_completed;
@@ -144,8 +150,10 @@ enum iob_verdict {
 void iob_round_init(struct iob_round *r);
 void iob_round_add(struct iob_round *r, enum iob_class c, u64 completed,
 		   u64 busy_until_ns);
-enum iob_verdict iob_round_verdict(const struct iob_round *r, u64 now_ns,
+enum iob_verdict iob_round_verdict(const struct iob_round *r,
+				   const struct iob_params *p, u64 now_ns,
 				   struct iob_clock *c, u64 *retry_at_ns);
-void iob_clock_advance(struct iob_clock *c, u64 now_ns, u64 completed);
+void iob_clock_advance(struct iob_clock *c, const struct iob_params *p,
+		       u64 now_ns, u64 completed);
 
 #endif /* IOBAND_POLICY_H */

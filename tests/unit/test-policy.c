@@ -5,6 +5,9 @@
 #include "ioband-policy.h"
 #include "check.h"
 
+/* The policy whose token base the rate tests see (1024..16384). */
+static const struct iob_params P = { .policy = IOB_POLICY_WEIGHT_IOSIZE };
+
 static void test_parse_u32(void)
 {
 	static const char *const bad[] = {
@@ -171,51 +174,103 @@ static void test_rounds(void)
 
 	iob_round_init(&r);
 	iob_round_add(&r, IOB_WAITING, 0, 0);
-	CHECK(iob_round_verdict(&r, now, &c, &retry) == IOB_ADVANCE,
+	CHECK(iob_round_verdict(&r, &P, now, &c, &retry) == IOB_ADVANCE,
 	      "nobody busy: advance");
 	/* An epoch of 100 ms that completed 1000 tokens sets the rate. */
-	iob_clock_advance(&c, now, 1000);
+	iob_clock_advance(&c, &P, now, 1000);
 	CHECK(c.epoch == 1 && c.start_ns == now && c.rate == (1000ULL << 30) / 100000000ULL,
 	      "rate %llu", (unsigned long long)c.rate);
 
 	iob_round_add(&r, IOB_BUSY, 1000, now + 1000);
-	CHECK(iob_round_verdict(&r, now, &c, &retry) == IOB_WAIT &&
+	CHECK(iob_round_verdict(&r, &P, now, &c, &retry) == IOB_WAIT &&
 	      c.wait_ns == now && retry == now + 1000, "wait, retry %llu",
 	      (unsigned long long)(retry - now));
 	/* 20 ms later 150 more tokens completed: the device is busy. */
 	iob_round_init(&r);
 	iob_round_add(&r, IOB_WAITING, 0, 0);
 	iob_round_add(&r, IOB_BUSY, 1150, ~0ULL);
-	CHECK(iob_round_verdict(&r, now + 20000000ULL, &c, &retry) == IOB_WAIT,
+	CHECK(iob_round_verdict(&r, &P, now + 20000000ULL, &c, &retry) == IOB_WAIT,
 	      "device busy: keep waiting");
 	/* 40 ms in, only 80, but the busy group has bios in the device. */
 	iob_round_init(&r);
 	iob_round_add(&r, IOB_WAITING, 0, 0);
 	iob_round_add(&r, IOB_BUSY, 1080, ~0ULL);
-	CHECK(iob_round_verdict(&r, now + 40000000ULL, &c, &retry) == IOB_WAIT,
+	CHECK(iob_round_verdict(&r, &P, now + 40000000ULL, &c, &retry) == IOB_WAIT,
 	      "slow completions: keep waiting");
 	/* Nothing in flight: the busy group trickles; stop waiting. */
 	iob_round_init(&r);
 	iob_round_add(&r, IOB_WAITING, 0, 0);
 	iob_round_add(&r, IOB_BUSY, 1080, now + 40000001ULL);
-	CHECK(iob_round_verdict(&r, now + 40000000ULL, &c, &retry) == IOB_ADVANCE,
+	CHECK(iob_round_verdict(&r, &P, now + 40000000ULL, &c, &retry) == IOB_ADVANCE,
 	      "device idles: advance");
 	iob_round_add(&r, IOB_READY, 0, 0);
-	CHECK(iob_round_verdict(&r, now, &c, &retry) == IOB_DISPATCH, "ready");
+	CHECK(iob_round_verdict(&r, &P, now, &c, &retry) == IOB_DISPATCH, "ready");
 	iob_round_init(&r);
 	iob_round_add(&r, IOB_BUSY, 0, 0);
-	CHECK(iob_round_verdict(&r, now, &c, &retry) == IOB_NOTHING && !c.wait_ns,
+	CHECK(iob_round_verdict(&r, &P, now, &c, &retry) == IOB_NOTHING && !c.wait_ns,
 	      "nothing");
 	/* The hard cap holds even while the device is busy. */
 	iob_round_init(&r);
 	iob_round_add(&r, IOB_WAITING, 0, 0);
 	iob_round_add(&r, IOB_BUSY, 0, ~0ULL);
-	CHECK(iob_round_verdict(&r, now, &c, &retry) == IOB_WAIT, "wait again");
+	CHECK(iob_round_verdict(&r, &P, now, &c, &retry) == IOB_WAIT, "wait again");
 	iob_round_init(&r);
 	iob_round_add(&r, IOB_WAITING, 0, 0);
 	iob_round_add(&r, IOB_BUSY, 1ULL << 30, ~0ULL);
-	CHECK(iob_round_verdict(&r, now + IOB_MAX_WAIT_NS, &c, &retry) == IOB_ADVANCE,
+	CHECK(iob_round_verdict(&r, &P, now + IOB_MAX_WAIT_NS, &c, &retry) == IOB_ADVANCE,
 	      "cap");
+}
+
+/* The device's rate: over a span long enough to mean something. */
+static void test_rate(void)
+{
+	const u64 ms = 1000000ULL, t0 = 5000 * ms;
+	const u64 per100 = (1000ULL << 30) / (100 * ms);	/* 1000 per 100 ms */
+	struct iob_clock c = { .start_ns = t0 };
+	struct iob_round r;
+	u64 retry;
+
+	iob_clock_advance(&c, &P, t0 + 100 * ms, 1000);
+	CHECK(c.rate == per100, "first epoch sets the rate: %llu", (unsigned long long)c.rate);
+
+	/*
+	 * A tick's worth (400 of a 2000 base) completes 2 ms into the epoch,
+	 * then everyone waits for a slow group; 120 ms in, 1200 have
+	 * completed.  The 2 ms say nothing (that would be 200000 per s): the
+	 * whole epoch does.
+	 */
+	iob_round_init(&r);
+	iob_round_add(&r, IOB_WAITING, 0, 0);
+	iob_round_add(&r, IOB_BUSY, 1000 + 400, ~0ULL);
+	CHECK(iob_round_verdict(&r, &P, t0 + 102 * ms, &c, &retry) == IOB_WAIT, "wait");
+	CHECK(c.wait_rate == per100, "a 2 ms start is judged by the last rate: %llu",
+	      (unsigned long long)c.wait_rate);
+	iob_clock_advance(&c, &P, t0 + 220 * ms, 1000 + 1200);
+	CHECK(c.rate == (1200ULL << 30) / (120 * ms), "whole epoch: %llu",
+	      (unsigned long long)c.rate);
+	CHECK(iob_token_base(&P, &c) >= 1999 && iob_token_base(&P, &c) <= 2000,
+	      "base %u", iob_token_base(&P, &c));
+
+	/* 50 ms of everyone busy before a wait: that part sets the rate. */
+	iob_round_init(&r);
+	iob_round_add(&r, IOB_WAITING, 0, 0);
+	iob_round_add(&r, IOB_BUSY, 2200 + 600, ~0ULL);
+	CHECK(iob_round_verdict(&r, &P, t0 + 270 * ms, &c, &retry) == IOB_WAIT, "wait 2");
+	CHECK(c.wait_rate == (600ULL << 30) / (50 * ms), "wait rate %llu",
+	      (unsigned long long)c.wait_rate);
+	iob_clock_advance(&c, &P, t0 + 400 * ms, 2200 + 700);
+	CHECK(c.rate == (600ULL << 30) / (50 * ms), "pre-wait rate %llu",
+	      (unsigned long long)c.rate);
+
+	/* A 3 ms epoch with a burst of 3000: at most double the last rate. */
+	retry = c.rate;
+	iob_clock_advance(&c, &P, t0 + 403 * ms, 2900 + 3000);
+	CHECK(c.rate == 2 * retry, "burst capped: %llu, was %llu",
+	      (unsigned long long)c.rate, (unsigned long long)retry);
+	/* Under a millisecond: not measured at all. */
+	retry = c.rate;
+	iob_clock_advance(&c, &P, t0 + 403 * ms + 500000, 5900 + 10);
+	CHECK(c.rate == retry && c.epoch == 5, "0.5 ms epoch: rate kept");
 }
 
 int main(void)
@@ -225,5 +280,6 @@ int main(void)
 	RUN(test_group_args);
 	RUN(test_tokens);
 	RUN(test_rounds);
+	RUN(test_rate);
 	return check_summary("test-policy");
 }

@@ -121,9 +121,9 @@ static void dispatch(struct sim *s)
 			}
 			iob_round_add(&r, c, g->completed, until);
 		}
-		v = iob_round_verdict(&r, s->now, &s->clock, &s->retry_at);
+		v = iob_round_verdict(&r, &s->p, s->now, &s->clock, &s->retry_at);
 		if (v == IOB_ADVANCE) {
-			iob_clock_advance(&s->clock, s->now, r.completed);
+			iob_clock_advance(&s->clock, &s->p, s->now, r.completed);
 			reshare(s, busy_weight);
 			continue;
 		}
