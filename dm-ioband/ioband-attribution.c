@@ -98,17 +98,28 @@ static struct cgroup *kernel_owner(struct bio *bio)
 	return task_css(current, io_cgrp_id)->cgroup;
 }
 
-/* At map, with the group @g the bio is charged to.  Under rcu_read_lock(). */
+/*
+ * At map, with the group @g the bio is charged to and the cgroup @owner
+ * it was resolved from.  Under rcu_read_lock().
+ */
 void ioband_attr_count(struct ioband_target *ib, struct bio *bio,
-		       struct ioband_group *g)
+		       struct ioband_group *g, struct cgroup *owner)
 {
-	struct ioband_group *kg;
+	struct cgroup *kcg;
+	struct ioband_group *kg = g;
 
 	if (READ_ONCE(ib->type) != IOB_TYPE_CGROUP)
 		return;
-	kg = ioband_group_of_cgroup(ib, kernel_owner(bio));
-	if (!kg)
-		kg = ib->def;
+	/*
+	 * The same cgroup (the usual case) needs no second lookup, and
+	 * without groups everything is the default group's.
+	 */
+	kcg = kernel_owner(bio);
+	if (kcg != owner && READ_ONCE(ib->nr_groups)) {
+		kg = ioband_group_of_cgroup(ib, kcg);
+		if (!kg)
+			kg = ib->def;
+	}
 	if (kg == g)
 		this_cpu_inc(ib->attr->agree);
 	else

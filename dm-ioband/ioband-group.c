@@ -53,14 +53,15 @@ struct ioband_group *ioband_group_of_cgroup(struct ioband_target *ib,
 }
 
 static struct ioband_group *owner_lookup(struct ioband_target *ib,
-					 struct bio *bio)
+					 struct bio *bio, struct cgroup **owner)
 {
 	unsigned long id;
 
 	switch (READ_ONCE(ib->type)) {
 	case IOB_TYPE_CGROUP:
 		/* the pages' owner: writeback belongs to who dirtied */
-		return ioband_group_of_cgroup(ib, bio_cgroup_owner(bio));
+		*owner = bio_cgroup_owner(bio);
+		return ioband_group_of_cgroup(ib, *owner);
 	case IOB_TYPE_UID:
 		id = from_kuid(&init_user_ns, current_uid());
 		break;
@@ -79,14 +80,18 @@ static struct ioband_group *owner_lookup(struct ioband_target *ib,
 	return xa_load(&ib->groups, id);
 }
 
-/* The group @bio is charged to.  Called under rcu_read_lock(). */
+/*
+ * The group @bio is charged to; for a cgroup type device with groups
+ * attached, *@owner is the cgroup that owns the bio (else left alone).
+ * Called under rcu_read_lock().
+ */
 struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
-					 struct bio *bio)
+					 struct bio *bio, struct cgroup **owner)
 {
 	struct ioband_group *g = NULL;
 
 	if (READ_ONCE(ib->nr_groups))
-		g = owner_lookup(ib, bio);
+		g = owner_lookup(ib, bio, owner);
 	return g ? g : ib->def;
 }
 

@@ -244,6 +244,7 @@ static int ioband_map(struct dm_target *ti, struct bio *bio)
 {
 	struct ioband_target *ib = ti->private;
 	struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
+	struct cgroup *owner = NULL;
 	struct ioband_group *g;
 	bool go;
 
@@ -258,9 +259,9 @@ static int ioband_map(struct dm_target *ti, struct bio *bio)
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 
 	rcu_read_lock();
-	g = ioband_group_of_bio(ib, bio);
+	g = ioband_group_of_bio(ib, bio, &owner);
 	io->g = g;
-	ioband_attr_count(ib, bio, g);
+	ioband_attr_count(ib, bio, g, owner);
 	go = ioband_admit(g, bio, bio_is_urgent(bio));
 	rcu_read_unlock();
 	return go ? DM_MAPIO_REMAPPED : DM_MAPIO_SUBMITTED;

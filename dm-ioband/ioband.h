@@ -121,7 +121,7 @@ struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
 					u32 weight);
 void ioband_group_retire(struct ioband_group *g);
 struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
-					 struct bio *bio);
+					 struct bio *bio, struct cgroup **owner);
 int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight);
 int ioband_group_detach(struct ioband_target *ib, s64 id);
 struct ioband_group *ioband_group_find(struct ioband_target *ib, s64 id);
@@ -156,7 +156,7 @@ void ioband_attr_exit(struct ioband_target *ib);
 void ioband_attr_show(struct ioband_target *ib);
 void ioband_attr_hide(struct ioband_target *ib);
 void ioband_attr_count(struct ioband_target *ib, struct bio *bio,
-		       struct ioband_group *g);
+		       struct ioband_group *g, struct cgroup *owner);
 void ioband_attr_module_init(void);
 void ioband_attr_module_exit(void);
 
