@@ -571,6 +571,30 @@ if want writeback; then
 	result "cgroup removed while attached: group stays readable, detach works" $? \
 		"after rmdir and sync: $R sectors charged to the removed cgroup; detach status $dt"
 
+	# 6. O_DIRECT random reads in a against buffered writes in b, 1:1 by
+	# bytes.  b's dd is held at 8-16 MiB dirty, so the flusher writes
+	# its pages back all along, charged to b by their owner.  fio must not
+	# flush the device's page cache first (invalidate=0): that would wait
+	# for all of b's writeback.
+	dmsetup message ib11 0 weight $CG_B:100
+	echo $((8 << 20)) > /proc/sys/vm/dirty_background_bytes
+	echo $((16 << 20)) > /proc/sys/vm/dirty_bytes
+	echo 3000 > /proc/sys/vm/dirty_expire_centisecs
+	runas --cgroup /sys/fs/cgroup/b -- dd if=/dev/zero of=/mnt/wb/big bs=1M count=400 2>/dev/null &
+	wp=$!
+	fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ib11 \
+		--rw=randread --bs=4k --iodepth=16 --invalidate=0 --runtime=$((RUNTIME + 2)) --time_based
+	sleep 4
+	sa=$(group_field ib11 $CG_A 3); sb=$(wr ib11 $CG_B)
+	sleep 10
+	ea=$(group_field ib11 $CG_A 3); eb=$(wr ib11 $CG_B)
+	kill $wp 2>/dev/null
+	wait
+	# truncated, the rest of b's dirty pages need no writeback
+	rm -f /mnt/wb/big
+	BW_A=$(( (ea - sa) / 2 / 10 )); BW_B=$(( (eb - sb) / 2 / 10 )); WINDOW_S=10
+	check_ratio "O_DIRECT reads in a against buffered writeback in b share 1:1" 1.0 10
+
 	umount /mnt/wb
 	dm_remove ib11
 	rmdir /sys/fs/cgroup/n/leaf /sys/fs/cgroup/n
