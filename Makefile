@@ -89,7 +89,7 @@ clean:
 	rm -f dm-ioband.ko dm-ioband.o dm-ioband.mod dm-ioband.mod.c dm-ioband.mod.o \
 		bio-cgroup.ko bio-cgroup.o bio-cgroup.mod bio-cgroup.mod.c bio-cgroup.mod.o \
 		.*.cmd Module.symvers modules.order dm-ioband/*.o dm-ioband/.*.cmd \
-		bio-cgroup/*.o bio-cgroup/.*.cmd
+		bio-cgroup/*.o bio-cgroup/.*.cmd bio-cgroup-cost.* bench/*.o bench/.*.cmd
 	$(MAKE) -C tools clean
 	rm -rf $(BUILD)
 

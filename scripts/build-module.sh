@@ -1,7 +1,8 @@
 #!/bin/bash
 # Build dm-ioband.ko and bio-cgroup.ko for one of the supported kernels, with W=1.
 #   build-module.sh 6.1|6.12 OUTDIR CACHE
-# Writes OUTDIR/dm-ioband.ko, OUTDIR/bio-cgroup.ko, OUTDIR/build.log, OUTDIR/kver, OUTDIR/vmlinuz
+# Writes OUTDIR/dm-ioband.ko, OUTDIR/bio-cgroup.ko (for 6.1 also the bench's
+# bio-cgroup-cost.ko), OUTDIR/build.log, OUTDIR/kver, OUTDIR/vmlinuz
 # (a link to the kernel image) and OUTDIR/modroot (where lib/modules is).
 # 6.1 is Debian 12's kernel on this host; 6.12 is Debian 13's, built in a
 # trixie chroot prepared by kernel-612.sh (its headers need gcc-14).
@@ -17,9 +18,12 @@ case $which in
 	rm -rf "$out/src"
 	mkdir -p "$out/src"
 	cp -r "$src/Kbuild" "$src/dm-ioband" "$src/bio-cgroup" "$out/src/"
-	make -C "/lib/modules/$kver/build" M="$out/src" W=1 modules > "$out/build.log" 2>&1 ||
-		{ cat "$out/build.log"; exit 1; }
-	cp "$out/src/dm-ioband.ko" "$out/src/bio-cgroup.ko" "$out/"
+	mkdir -p "$out/src/bench"
+	cp "$src/bench/bio-cgroup-cost.c" "$out/src/bench/"
+	# with the bench's module, which is never installed
+	make -C "/lib/modules/$kver/build" M="$out/src" W=1 IOBAND_BENCH=m modules \
+		> "$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
+	cp "$out/src/dm-ioband.ko" "$out/src/bio-cgroup.ko" "$out/src/bio-cgroup-cost.ko" "$out/"
 	ln -sf "/boot/vmlinuz-$kver" "$out/vmlinuz"
 	echo / > "$out/modroot"
 	;;

@@ -12,10 +12,11 @@ dest=$(mktemp -d)
 if make -s -C "$top" install KVER="$kver" DESTDIR="$dest" >"$dest.log" 2>&1 &&
    [ -e "$dest/lib/modules/$kver/updates/dm-ioband.ko" ] &&
    [ -e "$dest/lib/modules/$kver/updates/bio-cgroup.ko" ] &&
+   [ ! -e "$dest/lib/modules/$kver/updates/bio-cgroup-cost.ko" ] &&
    [ -x "$dest/usr/local/sbin/iobandctl" ] &&
    [ -e "$dest/usr/local/share/man/man8/iobandctl.8" ] &&
    "$dest/usr/local/sbin/iobandctl" --version | grep -q "^iobandctl $ver\$"; then
-	echo "ok - make install DESTDIR puts dm-ioband.ko and bio-cgroup.ko in lib/modules/$kver/updates, iobandctl $ver and iobandctl.8 in usr/local"
+	echo "ok - make install DESTDIR puts dm-ioband.ko and bio-cgroup.ko (not the bench's module) in lib/modules/$kver/updates, iobandctl $ver and iobandctl.8 in usr/local"
 else
 	echo "not ok - make install DESTDIR: $(tail -3 "$dest.log" | tr '\n' ' ')"
 fi

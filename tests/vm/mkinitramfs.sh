@@ -54,6 +54,9 @@ done
 cp "$(dirname "$ko")/bio-cgroup.ko" "$root/lib/modules/bio-cgroup.ko"
 cp "$ko" "$root/lib/modules/dm-ioband.ko"
 printf 'bio-cgroup.ko\ndm-ioband.ko\n' >> "$root/etc/modules"
+# the bench's, loaded by the bench when it wants it
+cost=$(dirname "$ko")/bio-cgroup-cost.ko
+[ -e "$cost" ] && cp "$cost" "$root/lib/modules/"
 
 cp "$here"/guest/*.sh "$root/tests/"
 cp "$here/guest/init" "$root/init"

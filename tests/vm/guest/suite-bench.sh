@@ -81,57 +81,33 @@ printf 'bench: owners from pages / owners off: median %s (pairs %s..%s, middle h
 	"$5" "$1" "$9" "$3" "$7"
 echo "data: owner $5 $1 $9"
 
-# The cost itself, which those IOPS are too noisy to resolve: the kernel's
-# function_graph tracer times every bio_cgroup_owner() call, with page
-# owners on and off (off returns the submitter's cgroup at once, so the
-# tracer's own cost, in both, cancels).  Each run's 10th percentile: the
-# call as it runs when nothing (an interrupt, the host) gets in its way.
-# The difference against the time a job spends per I/O at this VM's rate
-# is the IOPS a CPU-bound job loses.
-T=/sys/kernel/tracing
-mount -t tracefs none $T 2>/dev/null
-owner_us() {	# owner_us 1|0 -> "P10_US IOPS"
-	echo $1 > $BCG
-	echo > $T/trace
-	echo 1 > $T/tracing_on
-	fio_start /tmp/i "" --name=i --filename=/dev/mapper/ibf --rw=randread --bs=4k --iodepth=16 \
-		--runtime=2 --time_based
-	wait
-	echo 0 > $T/tracing_on
-	echo 1 > $BCG
-	awk '/ us +\|/ { for (i = 2; i <= NF; i++) if ($i == "us") { print $(i - 1); break } }' $T/trace |
-		sort -n | awk -v iops="$(fio_field /tmp/i 8)" '{ v[NR] = $1 }
-			END { printf "%s %d\n", NR ? v[int((NR + 9) / 10)] : 0, iops }'
-}
-if echo bio_cgroup_owner > $T/set_ftrace_filter 2>/dev/null &&
-   echo function_graph > $T/current_tracer && echo 8192 > $T/buffer_size_kb; then
-	runs=
-	for en in 1 0 1 0 1 0; do runs="$runs $en $(owner_us $en)"; done
-	echo nop > $T/current_tracer
-	echo > $T/set_ftrace_filter
-	echo "$runs" | awk '{
-		for (i = 1; i <= NF; i += 3) {
-			k = $i; n[k]++; v[k, n[k]] = $(i + 1); iops += $(i + 2); runs++
-			line = line sprintf(" %s %s", k ? "on" : "off", $(i + 1))
+# The cost itself, which those IOPS are far too noisy to show:
+# bio-cgroup-cost.ko times bio_cgroup_owner() in the kernel on a bio of four
+# page-cache pages that cgroup a wrote, and on a bio without data (what the
+# call costs with the lookup off: the submitter's cgroup at once), in
+# alternating blocks of 1000 calls, the fastest block of each.  Against the
+# time a job spends per I/O on ibf here, the difference is the share of
+# IOPS a CPU-bound job loses to owner resolution.
+if [ -e /lib/modules/bio-cgroup-cost.ko ]; then
+	runas --cgroup /sys/fs/cgroup/a -- dd if=/dev/zero of=/tmp/cost bs=4k count=4 2>/dev/null
+	insmod /lib/modules/bio-cgroup-cost.ko file=/tmp/cost
+	rmmod bio_cgroup_cost
+	set -- $(dmesg | grep 'bio-cgroup-cost:' | tail -1 | awk '{
+		for (i = 1; i <= NF; i++) {
+			if ($i == "cgroup") id = $(i + 1)
+			if ($i == "pages") w = $(i + 1)
+			if ($i == "data") wo = $(i + 1)
 		}
-		for (k = 0; k <= 1; k++) {	# median and spread of 3 runs
-			lo[k] = hi[k] = v[k, 1]; s = 0
-			for (j = 1; j <= n[k]; j++) {
-				if (v[k, j] < lo[k]) lo[k] = v[k, j]
-				if (v[k, j] > hi[k]) hi[k] = v[k, j]
-				s += v[k, j]
-			}
-			med[k] = s - lo[k] - hi[k]
-		}
-		cost = med[1] - med[0]; res = hi[1] - lo[1]
-		if (hi[0] - lo[0] > res) res = hi[0] - lo[0]
-		bound = (cost > 0 ? cost : 0) + res; per = 1e6 * runs / iops
-		printf "bench: bio_cgroup_owner() traced, 10th percentile per run (us):%s\n", line
-		printf "bench: owner resolution costs %.3f us per bio (runs of one setting differ by up to %.3f us): at most %.3f us of the %.1f us a job spends per I/O here (%d IOPS, traced): <= %.2f%% (target <= 2%%)\n", cost, res, bound, per, iops / runs, 100 * bound / per
-		printf "data: owner_cost %.3f %.3f %.1f\n", cost, res, per
+		sub(/;/, "", id); sub(/,/, "", w); print id, w, wo }')
+	awk -v id="$1" -v a="$A" -v w="$2" -v wo="$3" -v iops="$I1_ibf" 'BEGIN {
+		per = 1e6 / iops; d = (w - wo) / 1000
+		printf "bench: bio_cgroup_owner() per bio: %.1f ns with page owners (found cgroup %s, a is %s), %.1f ns without\n", w / 1000, id, a, wo / 1000
+		printf "bench: owner resolution adds %.1f ns per bio, %.3f%% of the %.1f us a job spends per I/O on ibf here (target <= 2%%)\n", d, 100 * d / (per * 1000), per
+		printf "data: owner_cost %.1f %.1f %.1f\n", w / 1000, wo / 1000, per
 	}'
+	rm -f /tmp/cost
 else
-	echo "bench: no function_graph tracer in this kernel: owner resolution cost not timed"
+	echo "bench: no bio-cgroup-cost.ko: owner resolution not timed"
 fi
 dm_remove ibf
 dm_remove lin
