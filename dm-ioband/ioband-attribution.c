@@ -100,25 +100,25 @@ static struct cgroup *kernel_owner(struct bio *bio)
 
 /*
  * At map, with the group @g the bio is charged to and the cgroup @owner
- * it was resolved from.  Under rcu_read_lock().
+ * it was resolved from (NULL: no group attached, so everything is the
+ * default group's).  Under rcu_read_lock().
  */
 void ioband_attr_count(struct ioband_target *ib, struct bio *bio,
 		       struct ioband_group *g, struct cgroup *owner)
 {
-	struct cgroup *kcg;
 	struct ioband_group *kg = g;
+	struct cgroup *kcg;
 
 	if (READ_ONCE(ib->type) != IOB_TYPE_CGROUP)
 		return;
-	/*
-	 * The same cgroup (the usual case) needs no second lookup, and
-	 * without groups everything is the default group's.
-	 */
-	kcg = kernel_owner(bio);
-	if (kcg != owner && READ_ONCE(ib->nr_groups)) {
-		kg = ioband_group_of_cgroup(ib, kcg);
-		if (!kg)
-			kg = ib->def;
+	/* The same cgroup (the usual case) needs no second lookup. */
+	if (owner) {
+		kcg = kernel_owner(bio);
+		if (kcg != owner) {
+			kg = ioband_group_of_cgroup(ib, kcg);
+			if (!kg)
+				kg = ib->def;
+		}
 	}
 	if (kg == g)
 		this_cpu_inc(ib->attr->agree);

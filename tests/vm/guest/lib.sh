@@ -128,6 +128,9 @@ fio_rbw() { fio_field "$1" 7; }
 fio_wbw() { fio_field "$1" 48; }
 fio_err() { fio_field "$1" 5; }
 
+# pct PART WHOLE: PART as a percentage of WHOLE, 2 decimals (0 if WHOLE is 0).
+pct() { awk -v p="$1" -v w="$2" 'BEGIN { printf "%.2f", w ? 100 * p / w : 0 }'; }
+
 # ratio A B: B/A with 3 decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a <= 0) print "inf"; else printf "%.3f", b / a }'; }
 

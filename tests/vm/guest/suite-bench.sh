@@ -17,9 +17,9 @@ B=$(stat -c %i /sys/fs/cgroup/b)
 # --- uncontended IOPS --------------------------------------------------------
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 IRT=${IRT:-5}
-iops() {	# iops DEV JOBS -> read IOPS
+iops() {	# iops DEV JOBS [SECONDS] -> read IOPS
 	fio_start /tmp/i "" --name=i --filename=$1 --rw=randread --bs=4k --iodepth=16 --numjobs=$2 \
-		--ramp_time=1 --runtime=$IRT --time_based
+		--ramp_time=1 --runtime=${3:-$IRT} --time_based
 	wait
 	fio_field /tmp/i 8
 }
@@ -29,10 +29,8 @@ echo "bench: uncontended 4k random read, QD16, null_blk without a limit"
 echo "bench: (three rounds of ${IRT} s, devices alternating; the median round)"
 for round in 1 2 3; do
 	for d in fast lin ibf; do
-		case $d in
-		fast) dev=/dev/fast ;;
-		*) dev=/dev/mapper/$d ;;
-		esac
+		dev=/dev/$d
+		[ $d = fast ] || dev=/dev/mapper/$d
 		eval "a1_${d}_$round=$(iops $dev 1) a2_${d}_$round=$(iops $dev 2)"
 	done
 done
@@ -59,11 +57,8 @@ BCG=/sys/module/bio_cgroup/parameters/enable
 echo "bench: owner resolution: 9 pairs of ${ORT} s runs, 1 job, page owners on / off"
 owner_iops() {	# owner_iops 1|0 -> IOPS with page owners on or off
 	echo $1 > $BCG
-	fio_start /tmp/i "" --name=i --filename=/dev/mapper/ibf --rw=randread --bs=4k --iodepth=16 \
-		--ramp_time=1 --runtime=$ORT --time_based
-	wait
+	iops /dev/mapper/ibf 1 $ORT
 	echo 1 > $BCG
-	fio_field /tmp/i 8
 }
 pairs=
 for pair in 1 2 3 4 5 6 7 8 9; do
@@ -92,14 +87,13 @@ if [ -e /lib/modules/bio-cgroup-cost.ko ]; then
 	runas --cgroup /sys/fs/cgroup/a -- dd if=/dev/zero of=/tmp/cost bs=4k count=4 2>/dev/null
 	insmod /lib/modules/bio-cgroup-cost.ko file=/tmp/cost
 	rmmod bio_cgroup_cost
-	set -- $(dmesg | grep 'bio-cgroup-cost:' | tail -1 | awk '{
+	dmesg | grep 'bio-cgroup-cost:' | tail -1 | awk -v a="$A" -v iops="$I1_ibf" '{
 		for (i = 1; i <= NF; i++) {
 			if ($i == "cgroup") id = $(i + 1)
 			if ($i == "pages") w = $(i + 1)
 			if ($i == "data") wo = $(i + 1)
 		}
-		sub(/;/, "", id); sub(/,/, "", w); print id, w, wo }')
-	awk -v id="$1" -v a="$A" -v w="$2" -v wo="$3" -v iops="$I1_ibf" 'BEGIN {
+		sub(/;/, "", id); sub(/,/, "", w)
 		per = 1e6 / iops; d = (w - wo) / 1000
 		printf "bench: bio_cgroup_owner() per bio: %.1f ns with page owners (found cgroup %s, a is %s), %.1f ns without\n", w / 1000, id, a, wo / 1000
 		printf "bench: owner resolution adds %.1f ns per bio, %.3f%% of the %.1f us a job spends per I/O on ibf here (target <= 2%%)\n", d, 100 * d / (per * 1000), per

@@ -516,15 +516,15 @@ if want writeback; then
 	wait $sp
 	A=$(wr ib11 $CG_A); B=$(wr ib11 $CG_B); D=$(wr ib11 -1)
 	want=$((48 << 11))
-	pa=$(awk -v g="$A" -v w=$want 'BEGIN { printf "%.2f", 100 * g / w }')
-	pb=$(awk -v g="$B" -v w=$want 'BEGIN { printf "%.2f", 100 * g / w }')
+	pa=$(pct "$A" $want)
+	pb=$(pct "$B" $want)
 	at_least "$pa" 99 && at_least "$pb" 99 && at_least 101 "$pa" && at_least 101 "$pb"
 	result "ext4 writeback by the flusher charged to the dirtier" $? \
 		"a $pa%, b $pb% of their 48 MiB ($A and $B of $want sectors); default group $D sectors (journal, metadata)"
 	BW_A=$(( (ea - sa) / 2 / 12 )); BW_B=$(( (eb - sb) / 2 / 12 )); WINDOW_S=12
 	check_ratio "ext4 writeback of two cgroups shares 1:3" 3.0 10
 	ag=$(( $(attr ib11 agree) - a0 )); dg=$(( $(attr ib11 disagree) - d0 ))
-	p=$(awk -v a=$ag -v d=$dg 'BEGIN { printf "%.2f", a + d ? 100 * a / (a + d) : 0 }')
+	p=$(pct $ag $((ag + dg)))
 	at_least "$p" 99 && [ $ag -gt 1000 ]
 	result "attribution agrees with the kernel's own on ext4 writeback" $? "$p%: agree $ag, disagree $dg"
 
@@ -538,7 +538,7 @@ if want writeback; then
 	sync
 	echo 1 > /sys/module/bio_cgroup/parameters/enable
 	A0=$(wr ib11 $CG_A); D0=$(wr ib11 -1)
-	po=$(awk -v g="$A0" -v w=$((16 << 11)) 'BEGIN { printf "%.2f", 100 * g / w }')
+	po=$(pct "$A0" $((16 << 11)))
 	at_least 5 "$po" && at_least "$D0" $((16 << 11))
 	result "with attribution off the writeback lands on the default group" $? \
 		"a got $po% of its 16 MiB ($A0 sectors), default group $D0 sectors; with it on: $pa%"
@@ -553,7 +553,7 @@ if want writeback; then
 	runas --cgroup /sys/fs/cgroup/n/leaf -- dd if=/dev/zero of=/mnt/wb/n bs=1M count=8 2>/dev/null
 	sync
 	N=$(wr ib11 $CG_N)
-	pn=$(awk -v g="$N" -v w=$((8 << 11)) 'BEGIN { printf "%.2f", 100 * g / w }')
+	pn=$(pct "$N" $((8 << 11)))
 	at_least "$pn" 99
 	result "writeback of n/leaf charged to attached ancestor n" $? "$pn% ($N sectors)"
 
@@ -608,9 +608,9 @@ if want writeback; then
 	runas --cgroup /sys/fs/cgroup/a -- dd if=/dev/zero of=/dev/mapper/ib12 bs=1M count=16 2>/dev/null
 	sync
 	A=$(wr ib12 $CG_A); D=$(wr ib12 -1)
-	pa=$(awk -v g="$A" -v w=$((16 << 11)) 'BEGIN { printf "%.2f", 100 * g / w }')
+	pa=$(pct "$A" $((16 << 11)))
 	ag=$(( $(attr ib12 agree) - a0 )); dg=$(( $(attr ib12 disagree) - d0 ))
-	p=$(awk -v a=$ag -v d=$dg 'BEGIN { printf "%.2f", a + d ? 100 * a / (a + d) : 0 }')
+	p=$(pct $ag $((ag + dg)))
 	exec 3<&-
 	at_least "$pa" 99
 	result "buffered writes to /dev/mapper/ib12 charged to the writer's cgroup" $? "$pa% ($A of $((16 << 11)) sectors), default group $D"
