@@ -95,15 +95,26 @@ void ioband_domain_put(struct ioband_domain *dom)
 	kfree(dom);
 }
 
-/* The io_limit in force for a device: as configured, or the default. */
-u32 ioband_io_limit(struct dm_dev *dev, const struct iob_params *p)
+/*
+ * The device group's cap on bios in flight per direction: io_limit as
+ * configured, else dm-ioband's default, what the queue below accepts plus
+ * half, taking the deepest queue of the members (they are parts of one
+ * device or one array).  Never below io_throttle.
+ */
+static u32 domain_io_limit(struct ioband_domain *dom,
+			   const struct iob_params *p)
 {
-	struct request_queue *q = bdev_get_queue(dev->bdev);
+	struct ioband_target *ib;
 	u32 limit = p->io_limit;
 
-	/* dm-ioband's default: what the queue below accepts, plus half. */
-	if (!limit)
-		limit = 3 * q->nr_requests / 2;
+	lockdep_assert_held(&ioband_domains_lock);
+	if (!limit) {
+		list_for_each_entry(ib, &dom->targets, dom_node) {
+			struct request_queue *q = bdev_get_queue(ib->dev->bdev);
+
+			limit = max(limit, 3 * q->nr_requests / 2);
+		}
+	}
 	return max(limit, iob_io_throttle(p));
 }
 
@@ -137,12 +148,22 @@ static void domain_reshare(struct ioband_domain *dom, u64 busy_weight)
 	}
 }
 
+/*
+ * Make @p the device group's parameters.  Called with ioband_domains_lock
+ * held; the fast path reads the fields one at a time, without a lock.
+ */
 void ioband_domain_set_params(struct ioband_domain *dom,
-			      const struct iob_params *p, u32 io_limit)
+			      const struct iob_params *p)
 {
+	u32 io_limit = domain_io_limit(dom, p);
+
 	spin_lock_irq(&dom->lock);
-	dom->params = *p;
-	dom->io_limit = io_limit;
+	WRITE_ONCE(dom->params.policy, p->policy);
+	WRITE_ONCE(dom->params.token, p->token);
+	WRITE_ONCE(dom->params.carryover, p->carryover);
+	WRITE_ONCE(dom->params.io_throttle, p->io_throttle);
+	WRITE_ONCE(dom->params.io_limit, p->io_limit);
+	WRITE_ONCE(dom->io_limit, io_limit);
 	domain_reshare(dom, 0);
 	spin_unlock_irq(&dom->lock);
 	ioband_domain_kick(dom);
@@ -164,8 +185,8 @@ void ioband_domain_activate(struct ioband_domain *dom, struct ioband_group *g)
 		g->active = true;
 		domain_reshare(dom, 0);
 		spin_lock(&g->lock);
-		g->bucket.epoch = dom->clock.epoch;
-		g->bucket.tokens = g->bucket.share;
+		iob_resume_bucket(&g->bucket, dom->clock.epoch);
+		dom->completed_base -= g->completed;
 		spin_unlock(&g->lock);
 	}
 	spin_unlock_irq(&dom->lock);
@@ -177,6 +198,9 @@ void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
 	if (g->active) {
 		list_del_init(&g->dom_node);
 		g->active = false;
+		spin_lock(&g->lock);
+		dom->completed_base += g->completed;
+		spin_unlock(&g->lock);
 		domain_reshare(dom, 0);
 	}
 	spin_unlock_irq(&dom->lock);
@@ -196,9 +220,11 @@ static bool io_limit_reached(struct ioband_domain *dom, int dir)
 
 static bool domain_quiet(struct ioband_domain *dom)
 {
+	u32 throttle = READ_ONCE(dom->params.io_throttle);
+
 	return atomic_read(&dom->inflight[READ]) +
 	       atomic_read(&dom->inflight[WRITE]) <
-	       iob_io_throttle(&dom->params);
+	       (throttle ? throttle : IOB_DEFAULT_IO_THROTTLE);
 }
 
 /* A bio leaves ioband for the device below.  Called with g->lock held. */
@@ -221,10 +247,10 @@ static struct bio *pop_held(struct ioband_group *g, u64 now)
 	if (!bio)
 		return NULL;
 	io = dm_per_bio_data(bio, sizeof(*io));
+	g->stats.queue_ns += now - io->arrive_ns;
+	start_bio(g, io, now);	/* before held drops: still busy */
 	g->held--;
 	atomic_dec(&g->ib->dom->held);
-	g->stats.queue_ns += now - io->arrive_ns;
-	start_bio(g, io, now);
 	return bio;
 }
 
@@ -266,28 +292,33 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 		io->g = g;
 		spin_lock_irqsave(&g->lock, flags);
 	}
+	iob_think(&g->think_ns, !g->held && !g->inflight, now,
+		  g->last_done_ns);
 	iob_refill(&g->bucket, READ_ONCE(dom->clock.epoch),
-		   dom->params.carryover);
-	if (urgent || g->ib->suspending) {
+		   READ_ONCE(dom->params.carryover));
+	if (unlikely(urgent || READ_ONCE(g->ib->suspending))) {
+		iob_charge_urgent(&g->bucket, io->cost);
+		start_bio(g, io, now);
 		go = true;
-	} else {
-		go = bio_list_empty(&g->queue) &&
-		     !io_limit_reached(dom, io->dir) &&
-		     (g->bucket.tokens > 0 ||
-		      iob_may_take(&g->bucket, domain_quiet(dom)));
-	}
-	if (go) {
+	} else if (bio_list_empty(&g->queue) &&
+		   !io_limit_reached(dom, io->dir) &&
+		   (g->bucket.tokens > 0 ||
+		    iob_may_take(&g->bucket, domain_quiet(dom)))) {
 		/* Out of tokens: others may be waiting for this group. */
 		kick = iob_charge(&g->bucket, io->cost) &&
 		       atomic_read(&dom->held);
 		start_bio(g, io, now);
+		go = true;
 	} else {
 		if (!g->held && !g->inflight)
 			g->busy_since_ns = now;
+		/* its submitter polls the device below, where it is not yet */
+		bio_clear_polled(bio);
 		bio_list_add(&g->queue, bio);
 		g->held++;
 		atomic_inc(&dom->held);
 		kick = true;
+		go = false;
 	}
 	spin_unlock_irqrestore(&g->lock, flags);
 	if (kick)
@@ -309,6 +340,7 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io)
 	g->completed += io->cost;
 	g->inflight--;
 	g->last_active_ns = now;
+	g->last_done_ns = now;
 	if (!g->held && !g->inflight)
 		g->stats.io_ticks_ns += now - g->busy_since_ns;
 	kick = !g->inflight || io_limit_reached(dom, io->dir);
@@ -398,6 +430,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		st.held = g->held;
 		st.inflight = g->inflight;
 		st.last_active_ns = g->last_active_ns;
+		st.think_ns = g->think_ns;
 		if (iob_used_since(&st, dom->clock.start_ns))
 			busy_weight += g->weight;
 		c = iob_classify(&st, now, quiet, &until);
@@ -406,6 +439,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		spin_unlock(&g->lock);
 		iob_round_add(&r, c, g->completed, until);
 	}
+	r.completed += dom->completed_base;
 	v = iob_round_verdict(&r, &dom->params, now, &dom->clock, retry_at);
 	if (v == IOB_ADVANCE) {
 		DMDEBUG("%s: epoch %llu ends after %llu us (waited %llu us, busy %d, rate %llu)",

@@ -25,6 +25,7 @@
 #include <linux/limits.h>
 #include <linux/string.h>
 #else
+#include <stdio.h>
 #include <string.h>
 #define S64_MAX INT64_MAX
 #define U64_MAX UINT64_MAX
@@ -179,6 +180,231 @@ int iob_parse_weight_arg(enum iob_type type, const char *s, s64 *id,
 }
 
 /*
+ * A device-group parameter by name, as in "dmsetup message DEV 0 KEY VAL"
+ * and the table line.  On error @p is unchanged and @err says why.
+ */
+int iob_parse_param(const char *key, const char *val, struct iob_params *p,
+		    char *err, size_t errlen)
+{
+	struct iob_params n = *p;
+	u32 max = IOB_IO_PARAM_MAX, *field, v;
+
+	if (streq(key, "policy")) {
+		if (iob_parse_policy(val, &n.policy)) {
+			snprintf(err, errlen, "policy %s: unknown policy (weight, weight-iosize, default)", val);
+			return -EINVAL;
+		}
+		*p = n;
+		return 0;
+	}
+	if (streq(key, "token")) {
+		field = &n.token;
+		max = IOB_TOKEN_MAX;
+	} else if (streq(key, "carryover")) {
+		field = &n.carryover;
+		max = IOB_CARRYOVER_MAX;
+	} else if (streq(key, "io_throttle")) {
+		field = &n.io_throttle;
+	} else if (streq(key, "io_limit")) {
+		field = &n.io_limit;
+	} else {
+		snprintf(err, errlen, "unknown parameter '%s'", key);
+		return -EINVAL;
+	}
+	if (iob_parse_u32(val, 0, max, &v)) {
+		snprintf(err, errlen, "%s %s: expected 0 to %u", key, val, max);
+		return -EINVAL;
+	}
+	*field = v;
+	if (n.io_limit && n.io_limit < iob_io_throttle(&n)) {
+		snprintf(err, errlen, "%s %s: io_limit %u would be below io_throttle %u",
+			 key, val, n.io_limit, iob_io_throttle(&n));
+		return -EINVAL;
+	}
+	*p = n;
+	return 0;
+}
+
+/*
+ * A device-group id is printed in the table line and the status: 1 to 31
+ * printable ASCII characters without spaces, so that it reads back the same.
+ */
+bool iob_valid_devgroup(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (s[n] <= ' ' || s[n] > '~' || n == IOB_DEVGROUP_MAX)
+			return false;
+	return n > 0;
+}
+
+static int parse_table_head(char **argv, struct iob_table *t,
+			    const char **error)
+{
+	struct iob_params *p = &t->params;
+	u32 v;
+
+	if (!iob_valid_devgroup(argv[0])) {
+		*error = "Invalid device-group id: 1 to 31 printable ASCII characters, no spaces";
+		return -EINVAL;
+	}
+	strcpy(t->devgroup, argv[0]);
+	if (iob_parse_u32(argv[1], 0, IOB_IO_PARAM_MAX, &v)) {
+		*error = "Invalid io_throttle: expected 0 to 32767";
+		return -EINVAL;
+	}
+	p->io_throttle = v;
+	if (iob_parse_u32(argv[2], 0, IOB_IO_PARAM_MAX, &v)) {
+		*error = "Invalid io_limit: expected 0 to 32767";
+		return -EINVAL;
+	}
+	p->io_limit = v;
+	if (p->io_limit && p->io_limit < iob_io_throttle(p)) {
+		*error = "io_limit is smaller than io_throttle";
+		return -EINVAL;
+	}
+	switch (iob_parse_type(argv[3], &t->type)) {
+	case 0:
+		break;
+	case -EOPNOTSUPP:
+		*error = "Group types node and cpuset are not supported";
+		return -EINVAL;
+	default:
+		*error = "Unknown group type: expected none, cgroup, uid, user, gid, pid or pgrp";
+		return -EINVAL;
+	}
+	if (iob_parse_policy(argv[4], &p->policy)) {
+		*error = "Unknown policy: expected weight, weight-iosize or default";
+		return -EINVAL;
+	}
+	if (iob_parse_u32(argv[5], 0, IOB_TOKEN_MAX, &v)) {
+		*error = "Invalid token base: expected 0 to 1073741824";
+		return -EINVAL;
+	}
+	p->token = v;
+	return 0;
+}
+
+/* One argument of the tail: carryover=N, :<weight> or <id>:<weight>. */
+static int parse_table_arg(const char *arg, struct iob_table *t,
+			   bool *have_default, bool *have_carryover,
+			   const char **error)
+{
+	struct iob_group_arg *ga = &t->groups[t->ngroups];
+	unsigned int i;
+	int r;
+
+	if (!strncmp(arg, "carryover=", 10)) {
+		if (*have_carryover) {
+			*error = "carryover given twice";
+			return -EINVAL;
+		}
+		if (iob_parse_u32(arg + 10, 0, IOB_CARRYOVER_MAX, &t->params.carryover)) {
+			*error = "Invalid carryover: expected carryover=0 to carryover=64";
+			return -EINVAL;
+		}
+		*have_carryover = true;
+		return 0;
+	}
+	r = iob_parse_weight_arg(t->type, arg, &ga->id, &ga->weight);
+	if (r == -EPERM) {
+		*error = "Group type none takes no groups";
+		return -EINVAL;
+	}
+	if (r || (ga->id == IOB_DEFAULT_GROUP_ID && arg[0] != ':')) {
+		*error = "Invalid group argument: expected :<weight> or <id>:<weight>, weight 1 to 10000";
+		return -EINVAL;
+	}
+	if (ga->id == IOB_DEFAULT_GROUP_ID) {
+		if (*have_default) {
+			*error = "Default weight given twice";
+			return -EINVAL;
+		}
+		*have_default = true;
+		t->def_weight = ga->weight;
+		return 0;
+	}
+	for (i = 0; i < t->ngroups; i++) {
+		if (t->groups[i].id == ga->id) {
+			*error = "Group id given twice";
+			return -EINVAL;
+		}
+	}
+	t->ngroups++;
+	return 0;
+}
+
+/*
+ * <device-group-id> <io_throttle> <io_limit> <group-type> <policy>
+ * <token-base> [carryover=<n>] [:<default-weight>] [<id>:<weight> ...]
+ * (argv without the table's <dev>; carryover= may stand anywhere in the
+ * tail).  t->groups must have room for @argc entries.
+ */
+int iob_parse_table(unsigned int argc, char **argv, struct iob_table *t,
+		    const char **error)
+{
+	bool have_default = false, have_carryover = false;
+	unsigned int i;
+	int r;
+
+	t->ngroups = 0;
+	t->def_weight = IOB_DEFAULT_WEIGHT;
+	memset(&t->params, 0, sizeof(t->params));
+	t->params.carryover = IOB_DEFAULT_CARRYOVER;
+	if (argc < 6) {
+		*error = "Not enough arguments: <dev> <device-group-id> <io_throttle> <io_limit> <group-type> <policy> <token-base> [carryover=<n>] [:<weight>] [<id>:<weight>...]";
+		return -EINVAL;
+	}
+	r = parse_table_head(argv, t, error);
+	for (i = 6; !r && i < argc; i++)
+		r = parse_table_arg(argv[i], t, &have_default, &have_carryover,
+				    error);
+	return r;
+}
+
+/*
+ * The table line from <device-group-id> to the default weight; carryover
+ * only when it is not the default, so that dm-ioband 1.x lines print back
+ * as they were written.  Returns what snprintf() returns.
+ */
+int iob_format_params(char *buf, size_t len, const char *devgroup,
+		      const struct iob_params *p, enum iob_type type,
+		      u32 def_weight)
+{
+	if (p->carryover != IOB_DEFAULT_CARRYOVER)
+		return snprintf(buf, len, "%s %u %u %s %s %u carryover=%u :%u",
+				devgroup, p->io_throttle, p->io_limit,
+				iob_type_name(type), iob_policy_name(p->policy),
+				p->token, p->carryover, def_weight);
+	return snprintf(buf, len, "%s %u %u %s %s %u :%u", devgroup,
+			p->io_throttle, p->io_limit, iob_type_name(type),
+			iob_policy_name(p->policy), p->token, def_weight);
+}
+
+/* The whole line after <dev>; 0, or -1 if it does not fit in @len. */
+int iob_format_table(const struct iob_table *t, char *buf, size_t len)
+{
+	size_t off;
+	unsigned int i;
+	int r;
+
+	r = iob_format_params(buf, len, t->devgroup, &t->params, t->type,
+			      t->def_weight);
+	if (r < 0 || (size_t)r >= len)
+		return -1;
+	off = (size_t)r;
+	for (i = 0; i < t->ngroups; i++) {
+		r = snprintf(buf + off, len - off, " %lld:%u",
+			     (long long)t->groups[i].id, t->groups[i].weight);
+		if (r < 0 || (size_t)r >= len - off)
+			return -1;
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+/*
  * Tokens per epoch.  With "token 0" the epoch follows the device: what it
  * completes in about IOB_EPOCH_NS, between 128 and 2048 I/Os (1024 and
  * 16384 sectors for weight-iosize).  Short epochs keep shares even over
@@ -221,7 +447,8 @@ void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover)
 	u64 n = epoch - b->epoch;
 	s64 cap = b->share * ((s64)carryover + 1);
 
-	if (!n)
+	/* an epoch read before the bucket's last refill is no new epoch */
+	if ((s64)n <= 0)
 		return;
 	b->epoch = epoch;
 	if (n > (u64)carryover + 1)
@@ -229,6 +456,37 @@ void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover)
 	b->tokens += b->share * (s64)n;
 	if (b->tokens > cap)
 		b->tokens = cap;
+}
+
+/*
+ * A group whose device resumes starts the current epoch with its share,
+ * less what it owes: a suspend does not wipe a debt.
+ */
+void iob_resume_bucket(struct iob_bucket *b, u64 epoch)
+{
+	b->epoch = epoch;
+	b->tokens = (b->tokens < 0 ? b->tokens : 0) + b->share;
+}
+
+/*
+ * Think time: an exponentially weighted mean (1/8) of the time from the
+ * completion that left a group with nothing queued or in flight to its
+ * next bio; a bio that finds the group with I/O outstanding is a sample
+ * of 0 (the group is backlogged).  One long pause (a descheduled
+ * submitter) counts as at most IOB_THINK_CAP_NS.
+ */
+void iob_think(u64 *think_ns, bool was_empty, u64 now_ns, u64 last_done_ns)
+{
+	u64 sample = 0;
+
+	if (was_empty) {
+		if (!last_done_ns)
+			return;		/* the group's first bio */
+		sample = now_ns > last_done_ns ? now_ns - last_done_ns : 0;
+		if (sample > IOB_THINK_CAP_NS)
+			sample = IOB_THINK_CAP_NS;
+	}
+	*think_ns = *think_ns - *think_ns / 8 + sample / 8;
 }
 
 /*
@@ -268,6 +526,22 @@ bool iob_charge(struct iob_bucket *b, u32 cost)
 	return had && b->tokens <= 0;
 }
 
+/*
+ * Urgent bios (metadata, swap, reclaim, empty flushes) go down whatever
+ * the group's tokens, and are charged; but they never put a group more
+ * than one epoch's share into debt, so a burst of them cannot lock the
+ * group out for many epochs.
+ */
+void iob_charge_urgent(struct iob_bucket *b, u32 cost)
+{
+	s64 floor = -(b->share > 0 ? b->share : 1);
+
+	if (b->tokens - (s64)cost >= floor)
+		b->tokens -= cost;
+	else if (b->tokens > floor)
+		b->tokens = floor;
+}
+
 /* Did the group use the device since @since_ns (e.g. this epoch)? */
 bool iob_used_since(const struct iob_gstate *g, u64 since_ns)
 {
@@ -284,7 +558,7 @@ enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,
 			return IOB_READY;
 		return IOB_WAITING;
 	}
-	if (b->tokens <= 0)
+	if (b->tokens <= 0 || g->think_ns > IOB_THINK_NS)
 		return IOB_IDLE;
 	if (g->inflight) {
 		*busy_until_ns = U64_MAX;	/* until its completions say */
@@ -375,7 +649,7 @@ void iob_clock_advance(struct iob_clock *c, const struct iob_params *p,
 		rate = 2 * c->rate;
 	if (rate)
 		c->rate = rate;
-	c->epoch++;
+	WRITE_ONCE(c->epoch, c->epoch + 1);
 	c->start_ns = now_ns;
 	c->start_completed = completed;
 	c->wait_ns = 0;

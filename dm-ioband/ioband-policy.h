@@ -10,14 +10,17 @@
 #ifdef __KERNEL__
 #include <linux/types.h>
 #include <linux/errno.h>
+#include <linux/compiler.h>
 #else
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
 typedef int64_t s64;
 typedef uint64_t u64;
 typedef uint32_t u32;
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define WRITE_ONCE(x, v) ((x) = (v))
 #endif
 
 enum iob_type {
@@ -60,6 +63,14 @@ enum iob_policy {
 #define IOB_RATE_MIN_NS		1000000ULL
 /* Nobody waits for busy groups longer than this per epoch. */
 #define IOB_MAX_WAIT_NS		2000000000ULL
+/*
+ * A group whose mean think time (from a completion that left it with
+ * nothing queued to its next bio) is longer than this is not waited for:
+ * it is light and steady, not backlogged, and would only hold the others
+ * back.  Samples are capped so that one long pause is forgotten soon.
+ */
+#define IOB_THINK_NS		2000000ULL
+#define IOB_THINK_CAP_NS	(4 * IOB_THINK_NS)
 
 /* Device-group wide parameters, as configured (0 means "default"). */
 struct iob_params {
@@ -85,6 +96,32 @@ const char *iob_policy_name(enum iob_policy policy);
 int iob_parse_group_id(enum iob_type type, const char *s, s64 *id);
 int iob_parse_weight_arg(enum iob_type type, const char *s, s64 *id,
 			 u32 *weight);
+int iob_parse_param(const char *key, const char *val, struct iob_params *p,
+		    char *err, size_t errlen);
+
+/* One <id>:<weight> of a table line. */
+struct iob_group_arg {
+	s64 id;
+	u32 weight;
+};
+
+/* A table line after its <dev>, which dm core opens. */
+struct iob_table {
+	char devgroup[IOB_DEVGROUP_MAX + 1];
+	struct iob_params params;
+	enum iob_type type;
+	u32 def_weight;
+	unsigned int ngroups;
+	struct iob_group_arg *groups;	/* the caller's, room for argc */
+};
+
+bool iob_valid_devgroup(const char *s);
+int iob_parse_table(unsigned int argc, char **argv, struct iob_table *t,
+		    const char **error);
+int iob_format_params(char *buf, size_t len, const char *devgroup,
+		      const struct iob_params *p, enum iob_type type,
+		      u32 def_weight);
+int iob_format_table(const struct iob_table *t, char *buf, size_t len);
 
 /* An automatic epoch lasts about this long. */
 #define IOB_EPOCH_NS		200000000ULL
@@ -94,7 +131,9 @@ u32 iob_token_base(const struct iob_params *p, const struct iob_clock *c);
 u32 iob_io_throttle(const struct iob_params *p);
 s64 iob_share(u32 token_base, u32 weight, u64 total_weight);
 void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover);
+void iob_resume_bucket(struct iob_bucket *b, u64 epoch);
 u32 iob_cost(enum iob_policy policy, u32 sectors, bool has_data);
+void iob_think(u64 *think_ns, bool was_empty, u64 now_ns, u64 last_done_ns);
 
 /* What a group means for the dispatcher right now. */
 enum iob_class {
@@ -109,10 +148,12 @@ struct iob_gstate {
 	u32 held;
 	u32 inflight;
 	u64 last_active_ns;
+	u64 think_ns;		/* mean think time (iob_think) */
 };
 
 bool iob_may_take(const struct iob_bucket *b, bool domain_quiet);
 bool iob_charge(struct iob_bucket *b, u32 cost);
+void iob_charge_urgent(struct iob_bucket *b, u32 cost);
 
 bool iob_used_since(const struct iob_gstate *g, u64 since_ns);
 enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,

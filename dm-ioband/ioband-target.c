@@ -34,83 +34,19 @@ static __printf(2, 3) int ioband_refuse(struct ioband_target *ib,
 	return -EINVAL;
 }
 
-static int parse_params(struct dm_arg_set *as, struct iob_params *p,
-			enum iob_type *type, char **error)
+/* Attach the table line's groups; the default group exists already. */
+static int attach_groups(struct ioband_target *ib, const struct iob_table *t,
+			 char **error)
 {
-	u32 v;
-
-	if (iob_parse_u32(dm_shift_arg(as), 0, IOB_IO_PARAM_MAX, &v)) {
-		*error = "Invalid io_throttle: expected 0 to 32767";
-		return -EINVAL;
-	}
-	p->io_throttle = v;
-	if (iob_parse_u32(dm_shift_arg(as), 0, IOB_IO_PARAM_MAX, &v)) {
-		*error = "Invalid io_limit: expected 0 to 32767";
-		return -EINVAL;
-	}
-	p->io_limit = v;
-	if (p->io_limit && p->io_limit < iob_io_throttle(p)) {
-		*error = "io_limit is smaller than io_throttle";
-		return -EINVAL;
-	}
-	switch (iob_parse_type(dm_shift_arg(as), type)) {
-	case 0:
-		break;
-	case -EOPNOTSUPP:
-		*error = "Group types node and cpuset are not supported";
-		return -EINVAL;
-	default:
-		*error = "Unknown group type: expected none, cgroup, uid, user, gid, pid or pgrp";
-		return -EINVAL;
-	}
-	if (iob_parse_policy(dm_shift_arg(as), &p->policy)) {
-		*error = "Unknown policy: expected weight, weight-iosize or default";
-		return -EINVAL;
-	}
-	if (iob_parse_u32(dm_shift_arg(as), 0, IOB_TOKEN_MAX, &v)) {
-		*error = "Invalid token base: expected 0 to 1073741824";
-		return -EINVAL;
-	}
-	p->token = v;
-	p->carryover = IOB_DEFAULT_CARRYOVER;
-	return 0;
-}
-
-/* The [:<default-weight>] [<id>:<weight> ...] tail of the table line. */
-static int parse_groups(struct ioband_target *ib, struct dm_arg_set *as,
-			char **error)
-{
-	bool have_default = false;
-	u32 weight;
-	s64 id;
+	unsigned int i;
 	int r;
 
-	while (as->argc) {
-		const char *arg = dm_shift_arg(as);
-
-		r = iob_parse_weight_arg(ib->type, arg, &id, &weight);
-		if (r == -EPERM) {
-			*error = "Group type none takes no groups";
-			return -EINVAL;
-		}
-		if (r || (id == IOB_DEFAULT_GROUP_ID && arg[0] != ':')) {
-			*error = "Invalid group argument: expected :<weight> or <id>:<weight>, weight 1 to 10000";
-			return -EINVAL;
-		}
-		if (id == IOB_DEFAULT_GROUP_ID) {
-			if (have_default) {
-				*error = "Default weight given twice";
-				return -EINVAL;
-			}
-			have_default = true;
-			ib->def->weight = weight;
-			continue;
-		}
-		r = ioband_group_attach(ib, id, weight);
+	ib->def->weight = t->def_weight;
+	for (i = 0; i < t->ngroups; i++) {
+		r = ioband_group_attach(ib, t->groups[i].id, t->groups[i].weight);
 		if (r) {
-			*error = r == -EBUSY ? "Group id given twice" :
-					       "Cannot allocate group";
-			return r == -EBUSY ? -EINVAL : r;
+			*error = "Cannot allocate group";
+			return r;
 		}
 	}
 	return 0;
@@ -118,20 +54,21 @@ static int parse_groups(struct ioband_target *ib, struct dm_arg_set *as,
 
 static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
-	struct dm_arg_set as = { .argc = argc, .argv = argv };
 	struct ioband_domain *dom;
 	struct ioband_target *ib;
-	const char *devgroup;
+	struct iob_table t = {};
 	const char *err;
-	struct iob_params p;
 	int r;
 
-	if (argc < 7) {
-		ti->error = "Not enough arguments: <dev> <device-group-id> <io_throttle> <io_limit> <group-type> <policy> <token-base> [:<weight>] [<id>:<weight>...]";
+	if (argc < 1) {
+		ti->error = "Not enough arguments: <dev> <device-group-id> <io_throttle> <io_limit> <group-type> <policy> <token-base> [carryover=<n>] [:<weight>] [<id>:<weight>...]";
 		return -EINVAL;
 	}
 	ib = kzalloc(sizeof(*ib), GFP_KERNEL);
-	if (!ib) {
+	t.groups = kcalloc(argc, sizeof(*t.groups), GFP_KERNEL);
+	if (!ib || !t.groups) {
+		kfree(ib);
+		kfree(t.groups);
 		ti->error = "Cannot allocate ioband context";
 		return -ENOMEM;
 	}
@@ -147,16 +84,14 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 
-	r = -EINVAL;
-	dm_shift_arg(&as);	/* <dev>: opened last, after validation */
-	devgroup = dm_shift_arg(&as);
-	if (!devgroup[0] || strlen(devgroup) > IOB_DEVGROUP_MAX) {
-		ti->error = "Invalid device-group id: 1 to 31 characters";
+	/* <dev> is opened last, after validation */
+	r = iob_parse_table(argc - 1, argv + 1, &t, &err);
+	if (r) {
+		ti->error = (char *)err;
 		goto bad;
 	}
-	r = parse_params(&as, &p, &ib->type, &ti->error);
-	if (r)
-		goto bad;
+	ib->type = t.type;
+	ib->params = t.params;
 
 	r = -ENOMEM;
 	ib->def = ioband_group_alloc(ib, IOB_DEFAULT_GROUP_ID,
@@ -165,7 +100,7 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Cannot allocate default group";
 		goto bad;
 	}
-	r = parse_groups(ib, &as, &ti->error);
+	r = attach_groups(ib, &t, &ti->error);
 	if (r)
 		goto bad;
 
@@ -174,8 +109,6 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Device lookup failed";
 		goto bad;
 	}
-	ib->params = p;
-	ib->io_limit = ioband_io_limit(ib->dev, &p);
 	/*
 	 * Bios no larger than the device below takes: tokens are charged per
 	 * bio, and a writeback bio of physically contiguous pages can be
@@ -186,7 +119,7 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 
 	mutex_lock(&ioband_domains_lock);
-	dom = ioband_domain_get(devgroup, &p, ib->md, &err);
+	dom = ioband_domain_get(t.devgroup, &t.params, ib->md, &err);
 	if (IS_ERR(dom)) {
 		mutex_unlock(&ioband_domains_lock);
 		ti->error = (char *)err;
@@ -196,6 +129,7 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ib->dom = dom;
 	list_add_tail(&ib->dom_node, &dom->targets);
 	mutex_unlock(&ioband_domains_lock);
+	kfree(t.groups);
 
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = 1;
@@ -205,6 +139,7 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	return 0;
 
 bad:
+	kfree(t.groups);
 	if (ib->dev)
 		dm_put_device(ti, ib->dev);
 	if (ib->def)
@@ -251,7 +186,7 @@ static int ioband_map(struct dm_target *ti, struct bio *bio)
 	io->arrive_ns = ktime_get_ns();
 	io->sectors = bio_sectors(bio);
 	io->dir = bio_data_dir(bio);
-	io->cost = iob_cost(ib->dom->params.policy, io->sectors,
+	io->cost = iob_cost(READ_ONCE(ib->dom->params.policy), io->sectors,
 			    bio_has_data(bio));
 
 	bio_set_dev(bio, ib->dev->bdev);
@@ -309,10 +244,14 @@ static void ioband_status(struct dm_target *ti, status_type_t type,
 	struct ioband_target *ib = ti->private;
 	struct ioband_domain *dom = ib->dom;
 	struct ioband_group *g;
+	struct iob_params p;
 	unsigned int sz = 0;
 	unsigned long id;
 
 	mutex_lock(&ib->cfg_lock);
+	mutex_lock(&ioband_domains_lock);
+	p = ib->params;
+	mutex_unlock(&ioband_domains_lock);
 	switch (type) {
 	case STATUSTYPE_INFO:
 		DMEMIT("%s", dom->name);
@@ -321,11 +260,12 @@ static void ioband_status(struct dm_target *ti, status_type_t type,
 			emit_group_stats(g, result, maxlen, &sz);
 		break;
 	case STATUSTYPE_TABLE:
-		DMEMIT("%s %s %u %u %s %s %u :%u", ib->dev->name, dom->name,
-		       ib->params.io_throttle, ib->params.io_limit,
-		       iob_type_name(ib->type),
-		       iob_policy_name(ib->params.policy), ib->params.token,
-		       ib->def->weight);
+		DMEMIT("%s ", ib->dev->name);
+		if (sz < maxlen)
+			sz += min_t(unsigned int, maxlen - sz,
+				    iob_format_params(result + sz, maxlen - sz,
+						      dom->name, &p, ib->type,
+						      ib->def->weight));
 		xa_for_each(&ib->groups, id, g)
 			DMEMIT(" %lld:%u", g->id, g->weight);
 		break;
@@ -333,58 +273,34 @@ static void ioband_status(struct dm_target *ti, status_type_t type,
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
 		DMEMIT(",device_name=%s,device_group=%s,group_type=%s,policy=%s;",
 		       ib->dev->name, dom->name, iob_type_name(ib->type),
-		       iob_policy_name(ib->params.policy));
+		       iob_policy_name(p.policy));
 		break;
 	}
 	mutex_unlock(&ib->cfg_lock);
 }
 
-/* Apply new device-group parameters to every member of the domain. */
-static void set_domain_params(struct ioband_target *ib,
-			      const struct iob_params *p)
-{
-	struct ioband_domain *dom = ib->dom;
-	struct ioband_target *m;
-
-	mutex_lock(&ioband_domains_lock);
-	list_for_each_entry(m, &dom->targets, dom_node) {
-		m->params = *p;
-		m->io_limit = ioband_io_limit(m->dev, p);
-	}
-	ioband_domain_set_params(dom, p, ib->io_limit);
-	mutex_unlock(&ioband_domains_lock);
-}
-
+/*
+ * A device-group parameter: read, changed and written for every member
+ * and the domain under ioband_domains_lock, so that messages to two
+ * members of one device group cannot lose each other's change.
+ */
 static int msg_param(struct ioband_target *ib, const char *key,
 		     const char *val)
 {
-	struct iob_params p = ib->params;
-	u32 v;
+	struct ioband_target *m;
+	struct iob_params p;
+	char err[128];
 
-	if (!strcmp(key, "policy")) {
-		if (iob_parse_policy(val, &p.policy))
-			return ioband_refuse(ib, "policy %s: unknown policy (weight, weight-iosize, default)", val);
-	} else if (!strcmp(key, "token")) {
-		if (iob_parse_u32(val, 0, IOB_TOKEN_MAX, &v))
-			return ioband_refuse(ib, "token %s: expected 0 to %u", val, IOB_TOKEN_MAX);
-		p.token = v;
-	} else if (!strcmp(key, "carryover")) {
-		if (iob_parse_u32(val, 0, IOB_CARRYOVER_MAX, &v))
-			return ioband_refuse(ib, "carryover %s: expected 0 to %u", val, IOB_CARRYOVER_MAX);
-		p.carryover = v;
-	} else if (!strcmp(key, "io_throttle")) {
-		if (iob_parse_u32(val, 0, IOB_IO_PARAM_MAX, &v))
-			return ioband_refuse(ib, "io_throttle %s: expected 0 to %u", val, IOB_IO_PARAM_MAX);
-		p.io_throttle = v;
-	} else {
-		if (iob_parse_u32(val, 0, IOB_IO_PARAM_MAX, &v))
-			return ioband_refuse(ib, "io_limit %s: expected 0 to %u", val, IOB_IO_PARAM_MAX);
-		p.io_limit = v;
+	mutex_lock(&ioband_domains_lock);
+	p = ib->params;
+	if (iob_parse_param(key, val, &p, err, sizeof(err))) {
+		mutex_unlock(&ioband_domains_lock);
+		return ioband_refuse(ib, "%s", err);
 	}
-	if (p.io_limit && p.io_limit < iob_io_throttle(&p))
-		return ioband_refuse(ib, "%s %s: io_limit %u would be below io_throttle %u",
-				     key, val, p.io_limit, iob_io_throttle(&p));
-	set_domain_params(ib, &p);
+	list_for_each_entry(m, &ib->dom->targets, dom_node)
+		m->params = p;
+	ioband_domain_set_params(ib->dom, &p);
+	mutex_unlock(&ioband_domains_lock);
 	return 0;
 }
 
@@ -559,13 +475,27 @@ static void ioband_postsuspend(struct dm_target *ti)
 	ioband_attr_hide(ib);
 }
 
+/*
+ * The suspend did not happen (interrupted, or the filesystem could not be
+ * frozen): throttle again, or every bio would go through unchecked.
+ */
+static void ioband_presuspend_undo(struct dm_target *ti)
+{
+	struct ioband_target *ib = ti->private;
+
+	WRITE_ONCE(ib->suspending, false);
+	ioband_domain_kick(ib->dom);
+}
+
 static void ioband_resume(struct dm_target *ti)
 {
 	struct ioband_target *ib = ti->private;
 
 	mutex_lock(&ib->cfg_lock);
 	/* A reloaded table brings its own device-group parameters. */
-	ioband_domain_set_params(ib->dom, &ib->params, ib->io_limit);
+	mutex_lock(&ioband_domains_lock);
+	ioband_domain_set_params(ib->dom, &ib->params);
+	mutex_unlock(&ioband_domains_lock);
 	apply_to_groups(ib, activate);
 	ib->resumed = true;
 	WRITE_ONCE(ib->suspending, false);
@@ -592,6 +522,7 @@ static struct target_type ioband_target = {
 	.status = ioband_status,
 	.message = ioband_message,
 	.presuspend = ioband_presuspend,
+	.presuspend_undo = ioband_presuspend_undo,
 	.postsuspend = ioband_postsuspend,
 	.resume = ioband_resume,
 	.iterate_devices = ioband_iterate_devices,

@@ -56,6 +56,8 @@ struct ioband_group {
 	u32 inflight;
 	u64 completed;			/* tokens of completed bios */
 	u64 last_active_ns;
+	u64 last_done_ns;		/* last completion */
+	u64 think_ns;			/* mean think time (iob_think) */
 	u64 busy_since_ns;		/* io_ticks accounting */
 	struct ioband_stats stats;
 	struct rcu_head rcu;
@@ -72,8 +74,18 @@ struct ioband_domain {
 	struct list_head groups;	/* active groups of resumed targets */
 	struct iob_clock clock;		/* epoch: written under lock */
 
+	/*
+	 * Written under ioband_domains_lock and dom->lock, field by field
+	 * (WRITE_ONCE): the fast path reads single fields without a lock.
+	 */
 	struct iob_params params;
 	u32 io_limit;			/* effective */
+	/*
+	 * Completed tokens of groups no longer active, less those of groups
+	 * active again (u64, wrapping): with the active groups' own counts it
+	 * makes a total that does not jump when groups come and go.
+	 */
+	u64 completed_base;
 	atomic_t inflight[2];
 	atomic_t held;
 
@@ -90,9 +102,14 @@ struct ioband_target {
 	struct mapped_device *md;
 	struct mutex cfg_lock;		/* serialises messages and suspend */
 	enum iob_type type;
-	struct iob_params params;	/* as in the table; synced by messages */
-	u32 io_limit;			/* effective io_limit for this device */
-	bool suspending;		/* read under group locks */
+	/*
+	 * The device group's parameters as this table says them: written by
+	 * the ctr and, for every member at once, by messages; read and
+	 * written under ioband_domains_lock.  They become the domain's when
+	 * the table resumes.
+	 */
+	struct iob_params params;
+	bool suspending;		/* admit everything: WRITE_ONCE */
 	bool resumed;
 	struct ioband_group *def;	/* the default group, id -1 */
 	struct xarray groups;		/* id -> attached group */
@@ -137,7 +154,7 @@ struct ioband_domain *ioband_domain_get(const char *name,
 					const char **error);
 void ioband_domain_put(struct ioband_domain *dom);
 void ioband_domain_set_params(struct ioband_domain *dom,
-			      const struct iob_params *p, u32 io_limit);
+			      const struct iob_params *p);
 void ioband_domain_activate(struct ioband_domain *dom,
 			    struct ioband_group *g);
 void ioband_domain_deactivate(struct ioband_domain *dom,
@@ -147,7 +164,6 @@ void ioband_domain_kick(struct ioband_domain *dom);
 bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent);
 void ioband_complete(struct ioband_group *g, struct ioband_io *io);
 void ioband_group_release_held(struct ioband_group *g);
-u32 ioband_io_limit(struct dm_dev *dev, const struct iob_params *p);
 u32 ioband_max_io_len(struct dm_dev *dev);
 
 /* ioband-attribution.c */
