@@ -72,8 +72,8 @@ static int set_key(struct conf_device *d, const char *key, const char *val,
 			return fail_at(err, len, fname, lineno, "device: expected a block device path or major:minor");
 		strcpy(d->device, val);
 	} else if (!strcmp(key, "device-group")) {
-		if (!*val || strlen(val) >= sizeof(c->devgroup) || strchr(val, ' '))
-			return fail_at(err, len, fname, lineno, "device-group '%s': expected 1 to 31 characters, no spaces", val);
+		if (!iob_valid_devgroup(val))
+			return fail_at(err, len, fname, lineno, "device-group '%s': expected 1 to 31 printable ASCII characters, no spaces", val);
 		strcpy(c->devgroup, val);
 	} else if (!strcmp(key, "type")) {
 		t = type_canonical(val);
@@ -88,6 +88,9 @@ static int set_key(struct conf_device *d, const char *key, const char *val,
 	} else if (!strcmp(key, "token")) {
 		if (iob_parse_u32(val, 0, IOB_TOKEN_MAX, &c->token))
 			return fail_at(err, len, fname, lineno, "token '%s': expected 0 to %u", val, IOB_TOKEN_MAX);
+	} else if (!strcmp(key, "carryover")) {
+		if (iob_parse_u32(val, 0, IOB_CARRYOVER_MAX, &c->carryover))
+			return fail_at(err, len, fname, lineno, "carryover '%s': expected 0 to %u", val, IOB_CARRYOVER_MAX);
 	} else if (!strcmp(key, "io-throttle")) {
 		if (iob_parse_u32(val, 0, IOB_IO_PARAM_MAX, &c->io_throttle))
 			return fail_at(err, len, fname, lineno, "io-throttle '%s': expected 0 to %u", val, IOB_IO_PARAM_MAX);
@@ -136,6 +139,7 @@ static void device_defaults(struct conf_device *d, const char *name, int line)
 	strcpy(d->c.type, "none");
 	strcpy(d->c.policy, "weight");
 	d->c.def_weight = 100;
+	d->c.carryover = IOB_DEFAULT_CARRYOVER;
 }
 
 static int section_done(struct conf_device *d, const char *fname, char *err,

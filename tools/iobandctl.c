@@ -143,7 +143,7 @@ static int do_create(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ioband_conf c = { .def_weight = 100 };
+	struct ioband_conf c = { .def_weight = 100, .carryover = IOB_DEFAULT_CARRYOVER };
 	const char *dg = NULL, *name, *t;
 	unsigned long long sectors;
 	char line[8192], params[64];
@@ -197,8 +197,8 @@ static int do_create(int argc, char **argv)
 		return usage_error("'%s': not a device name", name);
 	if (!dg)
 		dg = name;
-	if (strlen(dg) >= sizeof(c.devgroup) || strchr(dg, ' ') || !*dg)
-		return usage_error("device group '%s': 1 to 31 characters, no spaces", dg);
+	if (!iob_valid_devgroup(dg))
+		return usage_error("device group '%s': 1 to 31 printable ASCII characters, no spaces", dg);
 	strcpy(c.devgroup, dg);
 	if (dmx_table(name, params, sizeof(params)) != -ENXIO)
 		return fail(name, "a device-mapper device of that name exists already");
@@ -290,8 +290,8 @@ static int do_list(int argc, char **argv)
 			printf(", \"device_group\": ");
 			json_string(stdout, c->devgroup);
 			printf(", \"type\": \"%s\", \"policy\": \"%s\"", c->type, c->policy);
-			printf(", \"token\": %u, \"io_throttle\": %u, \"io_limit\": %u",
-			       c->token, c->io_throttle, c->io_limit);
+			printf(", \"token\": %u, \"carryover\": %u, \"io_throttle\": %u, \"io_limit\": %u",
+			       c->token, c->carryover, c->io_throttle, c->io_limit);
 			printf(", \"groups\": [");
 			printf("{\"id\": -1, \"name\": \"default\", \"weight\": %u}", c->def_weight);
 			for (g = 0; g < c->ngroups; g++) {
@@ -605,6 +605,7 @@ static unsigned long long sizes[MAX_DEVICES];
 static int params_clash(const struct ioband_conf *a, const struct ioband_conf *b)
 {
 	return strcmp(a->policy, b->policy) || a->token != b->token ||
+	       a->carryover != b->carryover ||
 	       a->io_throttle != b->io_throttle || a->io_limit != b->io_limit;
 }
 

@@ -36,7 +36,7 @@ struct group_w {
 struct ioband_conf {
 	char dev[NAME_LEN];		/* major:minor or path */
 	char devgroup[32];
-	unsigned int io_throttle, io_limit, token;
+	unsigned int io_throttle, io_limit, token, carryover;
 	char type[16];			/* none cgroup uid gid pid pgrp */
 	char policy[16];		/* weight weight-iosize */
 	unsigned int def_weight;

@@ -58,6 +58,8 @@ int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,
 		add(p, STEP_MESSAGE, "policy %s", want->policy);
 	if (cur->token != want->token)
 		add(p, STEP_MESSAGE, "token %u", want->token);
+	if (cur->carryover != want->carryover)
+		add(p, STEP_MESSAGE, "carryover %u", want->carryover);
 	/* io_limit may not go below io_throttle: raise, then lower. */
 	if (want->io_throttle > cur->io_throttle) {
 		if (cur->io_limit != want->io_limit)

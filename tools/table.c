@@ -2,7 +2,7 @@
 /*
  * iobandctl: ioband table lines and status lines, read and written.
  *   table:  <dev> <devgroup> <io_throttle> <io_limit> <type> <policy>
- *           <token> [:<default weight>] [<id>:<weight> ...]
+ *           <token> [carryover=<n>] [:<default weight>] [<id>:<weight> ...]
  *   status: <devgroup> then per group <id> and eleven counters
  */
 #include <errno.h>
@@ -97,11 +97,17 @@ int table_parse(const char *params, struct ioband_conf *c, char *err, size_t len
 	if (parse_uint(tok[6], &c->token))
 		return errorf(err, len, "bad token '%s'", tok[6]);
 	c->def_weight = 100;
+	c->carryover = IOB_DEFAULT_CARRYOVER;
 	for (i = 7; i < n; i++) {
 		char *colon = strchr(tok[i], ':');
 		unsigned int w;
 		long long id = 0;
 
+		if (!strncmp(tok[i], "carryover=", 10)) {
+			if (iob_parse_u32(tok[i] + 10, 0, IOB_CARRYOVER_MAX, &c->carryover))
+				return errorf(err, len, "bad carryover '%s'", tok[i]);
+			continue;
+		}
 		if (!colon || parse_uint(colon + 1, &w))
 			return errorf(err, len, "bad group argument '%s'", tok[i]);
 		*colon = '\0';
@@ -123,9 +129,12 @@ int table_format(const struct ioband_conf *c, char *buf, size_t len)
 	size_t off;
 	int i, r;
 
-	r = snprintf(buf, len, "%s %s %u %u %s %s %u :%u", c->dev, c->devgroup,
-		     c->io_throttle, c->io_limit, c->type, c->policy, c->token,
-		     c->def_weight);
+	r = snprintf(buf, len, "%s %s %u %u %s %s %u", c->dev, c->devgroup,
+		     c->io_throttle, c->io_limit, c->type, c->policy, c->token);
+	if (r >= 0 && (size_t)r < len && c->carryover != IOB_DEFAULT_CARRYOVER)
+		r += snprintf(buf + r, len - (size_t)r, " carryover=%u", c->carryover);
+	if (r >= 0 && (size_t)r < len)
+		r += snprintf(buf + r, len - (size_t)r, " :%u", c->def_weight);
 	if (r < 0 || (size_t)r >= len)
 		return -1;
 	off = (size_t)r;
