@@ -9,8 +9,8 @@ CACHE   ?= .cache
 PREFIX  ?= /usr/local
 CFLAGS_USER := -std=c11 -O2 -Wall -Wextra -Werror
 
-.PHONY: all module tools unit check check-run demo bench vm-6.1 install \
-	clean distclean deps help
+.PHONY: all module tools unit check check-run check-long check-debug demo \
+	bench vm-6.1 install clean distclean deps help
 
 all: module tools
 
@@ -19,6 +19,9 @@ help:
 	@echo "make            build dm-ioband.ko for the host's Debian kernel (and tools)"
 	@echo "make check      deps, build, unit tests, VM tests; ends with 'N passed, N failed'"
 	@echo "                on Debian 12 (6.1) and 13 (6.12) kernels; KERNELS=6.1 for one"
+	@echo "make check-long the fuzzers longer and the soak scenarios (opt-in, about 30 minutes)"
+	@echo "make check-debug the VM suite on a KASAN/lockdep/kmemleak kernel built from"
+	@echo "                Debian's 6.1 source (opt-in; about 40 minutes to build it once)"
 	@echo "make demo       deps, build, boot a VM and show two groups sharing a disk 1:3"
 	@echo "make bench      deps, build, benchmarks in one VM boot (ioband, dm-linear, BFQ, ...)"
 	@echo "make install    install dm-ioband.ko for KVER ($(KVER)), run depmod; iobandctl,"
@@ -52,7 +55,13 @@ $(BUILD)/test-iobandctl: tests/unit/test-iobandctl.c $(TOOL_CORE) tools/iobandct
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_USER) -D_GNU_SOURCE -Itools -Idm-ioband -o $@ $< $(TOOL_CORE)
 
-UNIT := $(BUILD)/test-policy $(BUILD)/test-sim $(BUILD)/test-iobandctl
+# The parsers under AddressSanitizer and UBSan, fed a million mutated lines.
+$(BUILD)/fuzz-parse: tests/unit/fuzz-parse.c dm-ioband/ioband-policy.c dm-ioband/ioband-policy.h tests/unit/check.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_USER) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-Idm-ioband -o $@ $< dm-ioband/ioband-policy.c
+
+UNIT := $(BUILD)/test-policy $(BUILD)/test-sim $(BUILD)/test-iobandctl $(BUILD)/fuzz-parse
 
 unit: $(UNIT)
 	@tests/run-unit.sh $^
@@ -62,6 +71,19 @@ check: deps
 
 check-run: all $(UNIT) $(BUILD)/runas
 	@tests/run-check.sh "$(KERNELS)" $(BUILD) $(CACHE) $(UNIT)
+
+# Opt-in, not in CI: 20 million fuzzed lines, then the VM suite's long
+# scenarios (soaks) on Debian 12's kernel.
+check-long: deps
+	@$(MAKE) --no-print-directory all $(UNIT) $(BUILD)/runas
+	@IOBAND_LONG=1 tests/run-check.sh "6.1" $(BUILD) $(CACHE) $(UNIT)
+
+# Opt-in: Debian's 6.1 source built with KASAN, lockdep, lock_stat,
+# kmemleak, UBSAN and debug objects (cached in $(CACHE)/kdebug), the VM
+# suite on it, then a kmemleak scan.
+check-debug: deps
+	@$(MAKE) --no-print-directory all $(UNIT) $(BUILD)/runas
+	@tests/run-check.sh "debug" $(BUILD) $(CACHE) $(UNIT)
 
 # The module and initramfs for Debian 12's kernel, for demo and bench.
 vm-6.1: $(BUILD)/runas tools

@@ -38,6 +38,13 @@ static void test_table(void)
 	CHECK(table_parse("254:1 t1 0 0 uid weight 0 1001", &c, err, sizeof(err)) &&
 	      strstr(err, "bad group argument '1001'"), "%s", err);
 	CHECK(table_parse("254:1 t1 x 0 uid weight 0", &c, err, sizeof(err)), "bad io_throttle");
+	/* carryover is in the table line when it is not the default */
+	CHECK(!table_parse("254:1 t1 0 0 uid weight 0 carryover=5 :100 7:50", &c, err, sizeof(err)) &&
+	      c.carryover == 5 && c.ngroups == 1, "%s", err);
+	CHECK(!table_format(&c, out, sizeof(out)) &&
+	      !strcmp(out, "254:1 t1 0 0 uid weight 0 carryover=5 :100 7:50"), "%s", out);
+	CHECK(table_parse("254:1 t1 0 0 uid weight 0 carryover=65", &c, err, sizeof(err)) &&
+	      strstr(err, "bad carryover"), "%s", err);
 }
 
 static void test_status(void)

@@ -273,6 +273,129 @@ static void test_rate(void)
 	CHECK(c.rate == retry && c.epoch == 5, "0.5 ms epoch: rate kept");
 }
 
+
+/* Split @line into @argv (modified in place); returns argc. */
+static unsigned int split(char *line, char **argv, unsigned int max)
+{
+	unsigned int n = 0;
+	char *tok;
+
+	for (tok = strtok(line, " "); tok && n < max; tok = strtok(NULL, " "))
+		argv[n++] = tok;
+	return n;
+}
+
+static int parse_line(const char *line, struct iob_table *t, const char **err)
+{
+	static char buf[512];
+	char *argv[32];
+
+	strcpy(buf, line);
+	return iob_parse_table(split(buf, argv, 32), argv, t, err);
+}
+
+static void test_table(void)
+{
+	struct iob_group_arg ga[32], gb[32];
+	struct iob_table t = { .groups = ga }, u = { .groups = gb };
+	static const struct { const char *line, *err; } bad[] = {
+		{ "g 0 0 none weight", "Not enough arguments" },
+		{ "0123456789012345678901234567890123 0 0 none weight 0", "device-group id" },
+		{ "g x 0 none weight 0", "Invalid io_throttle" },
+		{ "g 8 2 none weight 0", "smaller than io_throttle" },
+		{ "g 0 0 node weight 0", "not supported" },
+		{ "g 0 0 uid weight 0 carryover=65", "Invalid carryover" },
+		{ "g 0 0 uid weight 0 carryover=1 carryover=2", "carryover given twice" },
+		{ "g 0 0 uid weight 0 carryover=", "Invalid carryover" },
+		{ "g 0 0 uid weight 0 :1 :2", "Default weight given twice" },
+		{ "g 0 0 uid weight 0 5:1 5:2", "Group id given twice" },
+		{ "g 0 0 none weight 0 5:1", "takes no groups" },
+		{ "g 0 0 uid weight 0 100", "Invalid group argument" },
+	};
+	const char *err = NULL;
+	char out[512];
+	unsigned int i;
+
+	CHECK(parse_line("g7 0 0 uid weight 0 :100 1001:200", &t, &err) == 0, "%s", err);
+	CHECK(t.params.carryover == IOB_DEFAULT_CARRYOVER && t.ngroups == 1 &&
+	      ga[0].id == 1001 && ga[0].weight == 200 && t.def_weight == 100, "parsed");
+	CHECK(iob_format_table(&t, out, sizeof(out)) == 0 &&
+	      !strcmp(out, "g7 0 0 uid weight 0 :100 1001:200"), "'%s'", out);
+	/* carryover anywhere in the tail, printed after the token base */
+	CHECK(parse_line("g7 4 8 cgroup weight-iosize 64 5:7 carryover=5 :50", &t, &err) == 0, "%s", err);
+	CHECK(iob_format_table(&t, out, sizeof(out)) == 0 &&
+	      !strcmp(out, "g7 4 8 cgroup weight-iosize 64 carryover=5 :50 5:7"), "'%s'", out);
+	CHECK(parse_line(out, &u, &err) == 0 && !memcmp(&t.params, &u.params, sizeof(t.params)) &&
+	      u.ngroups == 1 && gb[0].id == 5 && u.def_weight == 50, "round trip");
+	CHECK(iob_format_table(&t, out, 20) == -1, "short buffer");
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err = "";
+		CHECK(parse_line(bad[i].line, &t, &err) == -EINVAL && strstr(err, bad[i].err),
+		      "'%s': '%s'", bad[i].line, err);
+	}
+}
+
+static void test_param(void)
+{
+	struct iob_params p = { .carryover = 2 }, before;
+	char err[128];
+
+	CHECK(iob_parse_param("carryover", "5", &p, err, sizeof(err)) == 0 && p.carryover == 5, "carryover");
+	CHECK(iob_parse_param("token", "1073741824", &p, err, sizeof(err)) == 0 && p.token == 1U << 30, "token");
+	CHECK(iob_parse_param("policy", "default", &p, err, sizeof(err)) == 0 &&
+	      p.policy == IOB_POLICY_WEIGHT, "policy");
+	CHECK(iob_parse_param("io_throttle", "8", &p, err, sizeof(err)) == 0 && p.io_throttle == 8, "throttle");
+	before = p;
+	CHECK(iob_parse_param("io_limit", "4", &p, err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "below io_throttle 8"), "%s", err);
+	CHECK(iob_parse_param("carryover", "65", &p, err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "expected 0 to 64"), "%s", err);
+	CHECK(iob_parse_param("policy", "fifo", &p, err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "unknown policy"), "%s", err);
+	CHECK(iob_parse_param("speed", "1", &p, err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "unknown parameter"), "%s", err);
+	CHECK(!memcmp(&p, &before, sizeof(p)), "refused changes nothing");
+}
+
+/* Debts, old epochs and think time: the things a review found. */
+static void test_bucket_edges(void)
+{
+	struct iob_bucket b = { .tokens = 10, .share = 100, .epoch = 5 };
+	u64 think = 0;
+	int i;
+
+	/* an epoch read before the last refill adds nothing */
+	iob_refill(&b, 4, 2);
+	CHECK(b.tokens == 10 && b.epoch == 5, "tokens %lld epoch %llu",
+	      (long long)b.tokens, (unsigned long long)b.epoch);
+	/* urgent bios: debt bounded by one share */
+	for (i = 0; i < 1000; i++)
+		iob_charge_urgent(&b, 8);
+	CHECK(b.tokens == -100, "tokens %lld", (long long)b.tokens);
+	/* a resume keeps the debt */
+	iob_resume_bucket(&b, 9);
+	CHECK(b.tokens == 0 && b.epoch == 9, "tokens %lld", (long long)b.tokens);
+	b.tokens = 250;
+	iob_resume_bucket(&b, 10);
+	CHECK(b.tokens == 100, "tokens %lld", (long long)b.tokens);
+
+	/* think time: a 200 IOPS reader thinks, a backlogged one does not */
+	for (i = 1; i <= 50; i++)
+		iob_think(&think, true, i * 5000000ULL, i * 5000000ULL - 4900000ULL);
+	CHECK(think > IOB_THINK_NS && think <= 4900000, "reader %llu", (unsigned long long)think);
+	for (i = 0; i < 40; i++)
+		iob_think(&think, false, 0, 0);
+	CHECK(think < IOB_THINK_NS / 4, "backlogged %llu", (unsigned long long)think);
+	/* one long pause of a backlogged group is soon forgotten */
+	iob_think(&think, true, 10000000000ULL, 1000000ULL);
+	CHECK(think <= IOB_THINK_CAP_NS / 8 + IOB_THINK_NS / 4 && think < IOB_THINK_NS,
+	      "after a pause %llu", (unsigned long long)think);
+	/* a first bio is no sample */
+	think = 0;
+	iob_think(&think, true, 123456789ULL, 0);
+	CHECK(think == 0, "first %llu", (unsigned long long)think);
+}
+
 int main(void)
 {
 	RUN(test_parse_u32);
@@ -281,5 +404,8 @@ int main(void)
 	RUN(test_tokens);
 	RUN(test_rounds);
 	RUN(test_rate);
+	RUN(test_table);
+	RUN(test_param);
+	RUN(test_bucket_edges);
 	return check_summary("test-policy");
 }
