@@ -38,9 +38,18 @@ for k in $kernels; do
 	echo "check: guest initramfs for $kver"
 	"$here/vm/mkinitramfs.sh" "$kver" "$(cat "$out/modroot")" "$out/dm-ioband.ko" \
 		"$build/runas" "$top/tools/iobandctl" "$out/initrd.cpio" || { echo "not ok - [$k] initramfs" | tee -a "$log"; continue; }
-	echo "check: VM tests on $kver (about 7 minutes under emulation)"
-	"$here/vm/run-vm.sh" "$out/vmlinuz" "$out/initrd.cpio" check "$out/check-vm.log" "$extra" |
-		grep --line-buffered -E '^(ok|not ok|guest:|vm:|  \.\.)|(BUG|WARNING|Oops|panic|Call Trace)' |
+	vmextra=$extra
+	[ -n "${IOBAND_LONG:-}" ] && vmextra="$vmextra ioband.long=1"
+	if [ "$k" = debug ]; then
+		# KASAN and lockdep make every I/O tens of times slower
+		export IOBAND_VM_TIMEOUT=${IOBAND_VM_TIMEOUT:-7200}
+		vmextra="$vmextra ioband.debugkernel=1"
+		echo "check: VM tests on the debug kernel $kver (an hour or more under emulation)"
+	else
+		echo "check: VM tests on $kver (about 8 minutes under emulation)"
+	fi
+	"$here/vm/run-vm.sh" "$out/vmlinuz" "$out/initrd.cpio" check "$out/check-vm.log" "$vmextra" |
+		grep --line-buffered -E '^(ok|not ok|guest:|vm:|  \.\.)|(BUG|WARNING|Oops|panic|Call Trace|KASAN|UBSAN|circular locking)' |
 		sed -u "s/^\(ok\|not ok\) - /\1 - [$k] /" | tee -a "$log"
 	if ! grep -q '^=== IOBAND-GUEST-DONE ===' "$out/check-vm.log"; then
 		echo "not ok - [$k] VM suite did not run to its end (see $out/check-vm.log)" | tee -a "$log"

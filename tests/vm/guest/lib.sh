@@ -19,10 +19,13 @@ result() {
 	return 0
 }
 
-# want TESTNAME: true if the suite should run it (ONLY filters by prefix).
+# want TESTNAME: true if the suite should run it (ONLY: prefixes, by commas).
 want() {
+	local o
 	[ -z "$ONLY" ] && return 0
-	case $1 in $ONLY*) return 0 ;; esac
+	for o in $(echo "$ONLY" | tr , ' '); do
+		case $1 in $o*) return 0 ;; esac
+	done
 	return 1
 }
 

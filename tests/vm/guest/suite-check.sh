@@ -623,6 +623,181 @@ if want writeback; then
 	nullb_remove wbdev
 fi
 
+# --- 12. work conservation against a light, steady group ----------------------
+# A victim reading 4k at QD1 and a fixed 200 IOPS beside a neighbour
+# writing 64k at QD32, equal weights.  Through ioband the neighbour keeps
+# >= 95% of what it gets beside the same victim on the bare device, and
+# the victim gets its 200 IOPS.  Two devices: 64 MiB/s in 20 ms ticks
+# (null_blk mbps=) and 8 slots of 1 ms (IOPS-bound).  Under emulation the
+# slot device is bound by the CPU before its slots (about 4500 of 8000
+# IOPS), and there ioband's per-bio cost shows on its own: the reference
+# is then the lower of the bare device and the neighbour alone through
+# ioband (same device, same path, no victim), so that what is measured is
+# whether the victim holds the neighbour back.
+light_run() {
+	local dev=$1
+	[ -n "$2" ] && fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=v --filename=$dev \
+		--rw=randread --bs=4k --iodepth=1 --rate_iops=200 --ramp_time=1 --runtime=10 --time_based
+	fio_start /tmp/fb "--cgroup /sys/fs/cgroup/b" --name=n --filename=$dev --rw=randwrite \
+		--bs=64k --iodepth=32 --ramp_time=1 --runtime=10 --time_based
+	wait
+	if [ -n "$2" ]; then
+		pair_result
+	else
+		BW_B=$(fio_wbw /tmp/fb)
+	fi
+}
+if want workcons; then
+	echo "guest: 12. a light steady reader must not hold a heavy writer back"
+	nullb_create mb64 1024 mbps=64
+	nullb_create slots 1024 irqmode=2 completion_nsec=1000000 hw_queue_depth=8 submit_queues=1
+	for dev in mb64 slots; do
+		light_run /dev/$dev v
+		rv=$BW_A; rn=$BW_B
+		dm_create ib12 "$(ioband_table /dev/$dev t12 cgroup weight 0 :100 $CG_A:100 $CG_B:100)"
+		light_run /dev/mapper/ib12
+		alone=$BW_B
+		ref=$rn
+		[ "$alone" -lt "$ref" ] && ref=$alone
+		light_run /dev/mapper/ib12 v
+		r=$(ratio "$ref" "$BW_B")
+		at_least "$r" 0.95 && at_least "$BW_A" $((200 * 4 * 95 / 100))
+		result "light steady reader does not hold a heavy writer back ($dev)" $? \
+			"neighbour $BW_B KiB/s = $r of $ref (want >= 0.95; beside the victim on the bare device $rn, alone through ioband $alone); victim $((BW_A / 4)) IOPS (bare $((rv / 4)), want 200)"
+		dm_remove ib12
+	done
+	nullb_remove mb64
+	nullb_remove slots
+fi
+
+# --- 13. an interrupted suspend leaves the device throttling --------------------
+if want suspendundo; then
+	echo "guest: 13. a suspend interrupted while it waits for I/O: shares still 1:3"
+	dm_create dly13 "0 $(sectors /dev/slow) delay /dev/slow 0 3000"
+	dm_create ib13 "$(ioband_table /dev/mapper/dly13 t13 cgroup weight 0 :100 $CG_A:100 $CG_B:300)"
+	# a read in flight for 3 s, so the suspend waits; SIGINT after 1 s
+	dd if=/dev/mapper/ib13 of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &
+	sleep 0.5
+	timeout -s INT 1 dmsetup suspend ib13 2>/dev/null
+	sr=$?
+	state=$(dmsetup info -c -o attr --noheadings ib13)
+	wait
+	# the delay off, so that the shares are the device's again
+	dmsetup reload dly13 --table "0 $(sectors /dev/slow) delay /dev/slow 0 0"
+	dmsetup suspend dly13 && dmsetup resume --noudevsync dly13
+	R4="--filename=/dev/mapper/ib13 --rw=randread --bs=4k --iodepth=16"
+	pair "--cgroup /sys/fs/cgroup/a" "$R4" "--cgroup /sys/fs/cgroup/b" "$R4"
+	r=$(ratio "$BW_A" "$BW_B")
+	[ "$sr" != 0 ] && [ "${state#*s}" = "$state" ] && within "$r" 3.0 10
+	result "interrupted suspend: device live and still throttling" $? \
+		"suspend exit $sr, attr '$state'; then B/A $r (want 3.0 +-10%), A $BW_A KiB/s, B $BW_B KiB/s"
+	dm_remove ib13
+	dm_remove dly13
+fi
+
+# --- 14. settings survive the table line ---------------------------------------
+if want tableset; then
+	echo "guest: 14. every setting is in the table line"
+	dm_create ib14a "$(ioband_table /dev/mid t14 uid weight 0 :100 1001:200)"
+	dmsetup message ib14a 0 carryover 5
+	dmsetup message ib14a 0 io_throttle 6
+	dmsetup message ib14a 0 token 256
+	t1=$(dmsetup table ib14a)
+	echo "$t1" | dmsetup reload ib14a && dmsetup resume --noudevsync ib14a
+	t2=$(dmsetup table ib14a)
+	# the first member's line, with its device swapped, makes a second member
+	dm_create ib14b "$(echo "$t1" | sed "s# [0-9]*:[0-9]* t14 # /dev/slow t14 #")"
+	rb=$?
+	t3=$(dmsetup table ib14b 2>/dev/null | cut -d' ' -f5-)
+	# a change through one member is the other's too
+	dmsetup message ib14b 0 carryover 7
+	t4=$(dmsetup table ib14a | cut -d' ' -f5-)
+	[ "$t1" = "$t2" ] && echo "$t2" | grep -q " t14 6 0 uid weight 256 carryover=5 :100 1001:200\$" &&
+		[ $rb = 0 ] && [ "$t3" = "$(echo "$t2" | cut -d' ' -f5-)" ] &&
+		echo "$t4" | grep -q "carryover=7 "
+	result "table line carries carryover; reload changes nothing; it makes a second member" $? \
+		"after reload '$t2'; second member '$t3' (create $rb); after carryover 7 on it, first '$t4'"
+	dm_remove ib14b
+	dm_remove ib14a
+fi
+
+# --- 15. io_ticks counts the time bios wait in ioband -------------------------
+if want ioticks; then
+	echo "guest: 15. io_ticks of a backlogged, throttled group"
+	dm_create ib15 "$(ioband_table /dev/slow t15 cgroup weight 0 :100 $CG_A:100 $CG_B:1900)"
+	fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ib15 \
+		--rw=randread --bs=4k --iodepth=1 --runtime=12 --time_based
+	fio_start /tmp/fb "--cgroup /sys/fs/cgroup/b" --name=b --filename=/dev/mapper/ib15 \
+		--rw=randread --bs=4k --iodepth=16 --runtime=12 --time_based
+	sleep 2
+	dmsetup message ib15 0 reset
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	sleep 8
+	ticks=$(group_field ib15 $CG_A 10)
+	queue=$(group_field ib15 $CG_A 11)
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	wait
+	ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	p=$(pct "$ticks" "$ms")
+	at_least "$p" 90
+	result "io_ticks of a backlogged group counts its time held in ioband" $? \
+		"io_ticks $ticks ms over $ms ms ($p%, want >= 90%); of it waiting in ioband $queue ms"
+	dm_remove ib15
+fi
+
+# --- 16. errors and stalls from the device below ------------------------------
+if want faults; then
+	echo "guest: 16. EIO and a stalled device below, with bios held in ioband"
+	n=$(sectors /dev/slow)
+	half=$((n / 2))
+	dm_create err16 "0 $half linear /dev/slow 0
+$half $((n - half)) error"
+	dm_create ib16 "$(ioband_table /dev/mapper/err16 t16 cgroup weight 0 :100 $CG_A:100 $CG_B:900)"
+	# b keeps the device busy, so a's writes into the error half are held
+	fio_start /tmp/fb "--cgroup /sys/fs/cgroup/b" --name=b --filename=/dev/mapper/ib16 \
+		--rw=randread --bs=4k --iodepth=16 --size=$((half / 2048))m --runtime=8 --time_based
+	sleep 1
+	timeout 60 runas --cgroup /sys/fs/cgroup/a -- fio --name=e --filename=/dev/mapper/ib16 \
+		--direct=1 --ioengine=libaio --rw=randwrite --bs=4k --iodepth=16 \
+		--offset=$((half * 512)) --size=4m --continue_on_error=io \
+		--output-format=terse --output=/tmp/fe > /tmp/fe.log 2>&1
+	rc=$?
+	wait
+	ios=$(group_field ib16 $CG_A 5)
+	held=$(group_field ib16 $CG_A 9)
+	errs=$(awk -F';' 'NR == 1 { print $5 }' /tmp/fe)
+	[ $rc != 124 ] && [ "$ios" = 1024 ] && [ "$held" = 0 ] && [ "${errs:-0}" != 0 ]
+	result "EIO from below: every held bio completes with its error" $? \
+		"fio exit $rc (124 is a hang), error $errs; a's writes counted $ios of 1024, held now $held"
+	dm_remove ib16
+	dm_remove err16
+
+	# Reads delayed 1.5 s below while groups are throttled: suspend and
+	# remove still complete, and nobody is reported hung.
+	[ -e /proc/sys/kernel/hung_task_timeout_secs ] && echo 5 > /proc/sys/kernel/hung_task_timeout_secs
+	dm_create dly16 "0 $n delay /dev/slow 0 1500"
+	dm_create ib16 "$(ioband_table /dev/mapper/dly16 t16 cgroup weight 0 :100 $CG_A:100 $CG_B:300)"
+	R4="--filename=/dev/mapper/ib16 --rw=randread --bs=4k --iodepth=16 --runtime=8 --time_based"
+	fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=a $R4
+	fio_start /tmp/fb "--cgroup /sys/fs/cgroup/b" --name=b $R4
+	sleep 4
+	s0=$(cut -d' ' -f1 /proc/uptime)
+	timeout 60 dmsetup suspend ib16
+	sr=$?
+	timeout 60 dmsetup resume --noudevsync ib16
+	rr=$?
+	s1=$(cut -d' ' -f1 /proc/uptime)
+	wait
+	timeout 60 dmsetup remove --noudevsync ib16
+	rm=$?
+	dm_remove dly16
+	hung=$(dmesg | grep -c "blocked for more than")
+	[ $sr = 0 ] && [ $rr = 0 ] && [ $rm = 0 ] && [ "$hung" = 0 ]
+	result "a stalled device below: suspend, resume and remove complete" $? \
+		"suspend $sr, resume $rr in $(awk -v a=$s0 -v b=$s1 'BEGIN { printf "%.1f", b - a }') s; remove $rm; hung-task reports $hung"
+	[ -e /proc/sys/kernel/hung_task_timeout_secs ] && echo 120 > /proc/sys/kernel/hung_task_timeout_secs
+fi
+
 # --- 8. lifecycle under load ----------------------------------------------------
 if want lifecycle; then
 	echo "guest: 8. 20 rounds of suspend, noflush suspend, reload and messages under fio"
