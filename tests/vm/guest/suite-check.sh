@@ -798,18 +798,177 @@ $half $((n - half)) error"
 	[ -e /proc/sys/kernel/hung_task_timeout_secs ] && echo 120 > /proc/sys/kernel/hung_task_timeout_secs
 fi
 
+# --- 17. cgroups come and go under load ---------------------------------------
+if want cgloop; then
+	ROUNDS=50
+	echo "guest: 17. $ROUNDS times: a cgroup attached, writing, removed, detached, under load"
+	dm_create ib17 "$(ioband_table /dev/mid t17 cgroup weight 0 :100 $CG_A:100)"
+	exec 3< /dev/mapper/ib17	# the writers' close does not flush: the flusher does
+	fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ib17 \
+		--rw=randrw --bs=16k --iodepth=8 --runtime=600 --time_based
+	fp=$!
+	bad=""
+	i=0
+	while [ $i -lt $ROUNDS ]; do
+		i=$((i + 1))
+		id=$(cg_make l$i)
+		dmsetup message ib17 0 attach $id || bad="$bad attach$i"
+		dmsetup message ib17 0 weight $id:$((i * 10)) || bad="$bad weight$i"
+		# buffered: some of it is written back after the cgroup is gone
+		runas --cgroup /sys/fs/cgroup/l$i -- dd if=/dev/zero of=/dev/mapper/ib17 bs=64k count=16 \
+			seek=$((i * 16)) 2>/dev/null || bad="$bad dd$i"
+		cg_remove l$i || bad="$bad rmdir$i"
+		[ $((i % 5)) = 0 ] && sync
+		dmsetup message ib17 0 detach $id || bad="$bad detach$i"
+	done
+	sync
+	n=$(dmsetup status ib17 | awk '{ print (NF - 4) / 12 }')
+	kill $fp 2>/dev/null
+	wait
+	exec 3<&-
+	timeout 60 dmsetup remove --noudevsync ib17
+	rm=$?
+	[ -z "$bad" ] && [ "$n" = 2 ] && [ $rm = 0 ] && dmesg_clean
+	result "$ROUNDS cgroups attached, written, removed and detached under load" $? \
+		"failed steps:${bad:- none}; groups left $n (want 2: default and a); remove $rm"
+fi
+
+# --- 18. random messages under load --------------------------------------------
+# Valid and invalid messages at random; a model of the table predicts
+# which the kernel accepts and, at the end, the table line itself.
+if want msgfuzz; then
+	MSGS=500
+	[ -n "$LONG" ] && MSGS=2000
+	echo "guest: 18. $MSGS random messages under fio; the table is what the accepted ones imply"
+	dm_create ib18 "$(ioband_table /dev/nbmem t18 uid weight 0 :100 1000:100)"
+	fio_start /tmp/fa "" --name=m --filename=/dev/mapper/ib18 --rw=randwrite --bs=4k \
+		--iodepth=8 --size=32m --verify=crc32c --verify_backlog=128 --verify_fatal=1 \
+		--runtime=600 --time_based
+	fp=$!
+	# model: weights of ids 1000..1008 (0: not attached), the parameters
+	M_DEF=100 M_POL=weight M_TOK=0 M_CAR=2 M_THR=0 M_LIM=0
+	for k in 0 1 2 3 4 5 6 7 8; do eval M_W$k=0; done
+	M_W0=100
+	pick() { shift $((RANDOM % $# )); echo "$1"; }
+	num_ok() {	# num_ok VALUE MIN MAX: strict decimal within range
+		case $1 in ''|*[!0-9]*) return 1 ;; esac
+		[ ${#1} -le 10 ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+	}
+	thr() { [ "$1" = 0 ] && echo 4 || echo "$1"; }
+	wrong=0 acc=0 i=0
+	while [ $i -lt $MSGS ]; do
+		i=$((i + 1))
+		k=$((RANDOM % 9))
+		id=$((1000 + k))
+		v=$(pick 0 1 7 100 250 10000 10001 -3 abc 99999999999 1073741824 1073741825 64 65 2 8 16 32767 32768)
+		case $((RANDOM % 10)) in
+		0) m="attach $(pick $id $id $id -1 x)" ;;
+		1) m="detach $(pick $id $id $id -1 x)" ;;
+		2) m="weight $id:$v" ;;
+		3) m="weight $v" ;;
+		4) m="token $v" ;;
+		5) m="carryover $v" ;;
+		6) m="io_throttle $v" ;;
+		7) m="io_limit $v" ;;
+		8) m="policy $(pick weight weight-iosize default fifo range-bw)" ;;
+		9) m="$(pick reset bogus 'type uid' 'type fifo' 'weight')" ;;
+		esac
+		set -- $m
+		# predict
+		ok=1
+		case $1 in
+		attach) { [ "$2" = $id ] && eval [ \$M_W$k = 0 ]; } || ok=0 ;;
+		detach) { [ "$2" = $id ] && eval [ \$M_W$k != 0 ]; } || ok=0 ;;
+		weight)
+			if [ $# != 2 ]; then ok=0
+			elif [ "${2#*:}" != "$2" ]; then
+				{ eval [ \$M_W$k != 0 ] && num_ok "${2#*:}" 1 10000; } || ok=0
+			else num_ok "$2" 1 10000 || ok=0; fi ;;
+		token) num_ok "$2" 0 1073741824 || ok=0 ;;
+		carryover) num_ok "$2" 0 64 || ok=0 ;;
+		io_throttle) { num_ok "$2" 0 32767 && { [ $M_LIM = 0 ] || [ $M_LIM -ge $(thr $2) ]; }; } || ok=0 ;;
+		io_limit) { num_ok "$2" 0 32767 && { [ "$2" = 0 ] || [ "$2" -ge $(thr $M_THR) ]; }; } || ok=0 ;;
+		policy) case $2 in weight|weight-iosize|default) ;; *) ok=0 ;; esac ;;
+		reset) ;;
+		type) [ "$2" = uid ] || ok=0 ;;
+		*) ok=0 ;;
+		esac
+		if dmsetup message ib18 0 $m 2>/dev/null; then got=1; else got=0; fi
+		[ $got = $ok ] || { wrong=$((wrong + 1)); [ $wrong -le 3 ] && say "'$m': kernel $got, model $ok"; }
+		[ $got = 1 ] || continue
+		acc=$((acc + 1))
+		case $1 in
+		attach) eval M_W$k=100 ;;
+		detach) eval M_W$k=0 ;;
+		weight) if [ "${2#*:}" != "$2" ]; then eval M_W$k=$((${2#*:})); else M_DEF=$(($2)); fi ;;
+		token) M_TOK=$(($2)) ;;
+		carryover) M_CAR=$(($2)) ;;
+		io_throttle) M_THR=$(($2)) ;;
+		io_limit) M_LIM=$(($2)) ;;
+		policy) [ $2 = default ] && M_POL=weight || M_POL=$2 ;;
+		esac
+	done
+	want_t="t18 $M_THR $M_LIM uid $M_POL $M_TOK"
+	[ $M_CAR != 2 ] && want_t="$want_t carryover=$M_CAR"
+	want_t="$want_t :$M_DEF"
+	for k in 0 1 2 3 4 5 6 7 8; do
+		eval w=\$M_W$k
+		[ $w != 0 ] && want_t="$want_t $((1000 + k)):$w"
+	done
+	got_t=$(dmsetup table ib18 | cut -d' ' -f5-)
+	kill $fp 2>/dev/null
+	wait
+	grep -q "verify" /tmp/fa.log && wrong=$((wrong + 1))
+	[ $wrong = 0 ] && [ "$got_t" = "$want_t" ]
+	result "$MSGS random messages: refused or taken as predicted, table as implied" $? \
+		"$acc accepted, $((MSGS - acc)) refused, $wrong mispredicted or verify errors; table '$got_t'$([ "$got_t" = "$want_t" ] || echo ", model '$want_t'")"
+	dm_remove ib18
+fi
+
+# --- 19. writeback under a tight memory.max ------------------------------------
+if want memmax; then
+	echo "guest: 19. a writer limited to 32 MiB of memory writes 64 MiB through a throttled group"
+	dm_create ib19 "$(ioband_table /dev/nbmem t19 cgroup weight-iosize 0 :100 $CG_A:300 $CG_C:100)"
+	/bin/mke2fs -q -F -t ext4 -E lazy_itable_init=0,lazy_journal_init=0 /dev/mapper/ib19
+	mkdir -p /mnt/mm
+	mount -t ext4 /dev/mapper/ib19 /mnt/mm
+	chmod 777 /mnt/mm
+	echo $((32 << 20)) > /sys/fs/cgroup/c/memory.max
+	# a heavy neighbour, so that c is held; c dirties 3x its memory limit
+	fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ib19 \
+		--rw=randread --bs=64k --iodepth=16 --invalidate=0 --runtime=600 --time_based
+	fp=$!
+	timeout 300 runas --cgroup /sys/fs/cgroup/c -- fio --name=c --directory=/mnt/mm --rw=write \
+		--bs=64k --size=64m --verify=crc32c --do_verify=1 --fsync_on_close=1 \
+		--output-format=terse --output=/tmp/fc > /tmp/fc.log 2>&1
+	rc=$?
+	kill $fp 2>/dev/null
+	wait
+	e=$(fio_err /tmp/fc)
+	mx=$(grep -s '^max ' /sys/fs/cgroup/c/memory.events | cut -d' ' -f2)
+	umount /mnt/mm
+	echo max > /sys/fs/cgroup/c/memory.max
+	[ $rc = 0 ] && [ "$e" = 0 ] && ! grep -qi "verify" /tmp/fc.log
+	result "writeback under memory.max through a held group: no deadlock, data verifies" $? \
+		"fio exit $rc (124 is a hang), error $e; memory.max hit $mx times; c wrote $(group_field ib19 $CG_C 7) sectors"
+	dm_remove ib19
+fi
+
 # --- 8. lifecycle under load ----------------------------------------------------
 if want lifecycle; then
-	echo "guest: 8. 20 rounds of suspend, noflush suspend, reload and messages under fio"
-	table8() { ioband_table /dev/nbmem t8 cgroup weight 0 :100 $CG_A:$1 $CG_B:100; }
+	ROUNDS=20 POLICIES=weight
+	[ -n "$LONG" ] && ROUNDS=100 POLICIES="weight weight-iosize"
+	for POL in $POLICIES; do
+	echo "guest: 8. $ROUNDS rounds of suspend, noflush suspend, reload and messages under fio ($POL)"
+	table8() { ioband_table /dev/nbmem t8 cgroup $POL 0 :100 $CG_A:$1 $CG_B:100; }
 	dm_create ib8 "$(table8 100)"
-	V="--filename=/dev/mapper/ib8 --rw=randwrite --bs=4k --iodepth=16 --size=64m --verify=crc32c --verify_backlog=256 --verify_fatal=1 --runtime=30 --time_based"
+	V="--filename=/dev/mapper/ib8 --rw=randwrite --bs=4k --iodepth=16 --size=64m --verify=crc32c --verify_backlog=256 --verify_fatal=1 --runtime=$((ROUNDS + 10)) --time_based"
 	fio_start /tmp/la "--cgroup /sys/fs/cgroup/a" --name=la $V --offset=0
 	fio_start /tmp/lb "--cgroup /sys/fs/cgroup/b" --name=lb $V --offset=128m --bs=64k
 	sleep 2
 	fails=""
 	i=0
-	while [ $i -lt 20 ]; do
+	while [ $i -lt $ROUNDS ]; do
 		i=$((i + 1))
 		timeout 60 dmsetup suspend ib8 || fails="$fails suspend$i"
 		timeout 60 dmsetup resume --noudevsync ib8 || fails="$fails resume$i"
@@ -828,16 +987,55 @@ if want lifecycle; then
 		[ "$(fio_err /tmp/$f)" = 0 ] || errs=$((errs + 1))
 	done
 	[ -z "$fails" ] && [ $errs = 0 ]
-	result "20 rounds of suspend/noflush/reload under fio" $? "fio errors $errs, failed steps:${fails:- none}"
-	echo "$got_t" | grep -q "$CG_A:300 $CG_B:70\$"
-	result "table reflects the last reload and message" $? "$got_t"
+	result "$ROUNDS rounds of suspend/noflush/reload under fio ($POL)" $? "fio errors $errs, failed steps:${fails:- none}"
+	echo "$got_t" | grep -q "$CG_A:$((100 + ROUNDS * 10)) $CG_B:$((50 + ROUNDS))\$"
+	result "table reflects the last reload and message ($POL)" $? "$got_t"
 	timeout 60 dmsetup remove --noudevsync ib8
-	result "remove after load" $? ""
+	result "remove after load ($POL)" $? ""
+	done
 	timeout 60 rmmod dm_ioband
 	result "module unloads" $? "$(lsmod | grep -c dm_ioband) left"
 	insmod /lib/modules/dm-ioband.ko
 	dmesg_clean
 	result "no WARN, BUG or oops in the run" $? "$(dmesg | grep -E 'WARNING:|BUG:|Oops' | head -3)"
+fi
+
+# --- 20. on the debug kernel: lock_stat, kmemleak, KASAN, lockdep, UBSAN -----
+if [ -n "$DEBUGKERNEL" ] && want debugcheck; then
+	echo "guest: 20. debug kernel: lock acquisitions per bio, then the checkers' reports"
+	# ioband's locks per completed bio for a group with tokens
+	dm_create ib20 "$(ioband_table /dev/mid t20 cgroup weight 0 :100 $CG_A:100 $CG_B:100)"
+	echo 0 > /proc/lock_stat
+	echo 1 > /proc/sys/kernel/lock_stat
+	runas --cgroup /sys/fs/cgroup/a -- fio --name=l --filename=/dev/mapper/ib20 --direct=1 \
+		--ioengine=libaio --rw=randread --bs=4k --iodepth=8 --runtime=5 --time_based \
+		--output=/dev/null
+	echo 0 > /proc/sys/kernel/lock_stat
+	ios=$(group_field ib20 $CG_A 1)
+	# "class: con-bounces contentions wait-min wait-max wait-total wait-avg
+	# acq-bounces acquisitions ...": the acquisitions of one class name
+	acq() { awk -v c="$1:" '$1 == c { n += $9 } END { print n + 0 }' /proc/lock_stat; }
+	g=$(acq '&g->lock'); d=$(acq '&dom->lock'); c=$(acq '&ib->cfg_lock')
+	per() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%.3f", n ? a / n : 0 }'; }
+	[ "$ios" -gt 0 ] && [ "$g" -gt 0 ]
+	result "lock_stat: ioband's lock acquisitions per completed bio" $? \
+		"$ios bios: g->lock $g ($(per $g $ios) per bio), dom->lock $d ($(per $d $ios)), cfg_lock $c ($(per $c $ios))"
+	dm_remove ib20
+	# kmemleak reports an object after two scans that found no reference
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > /tmp/leaks
+	all=$(grep -c 'unreferenced object' /tmp/leaks)
+	ours=$(awk '/unreferenced object/ { o = 0 } /ioband|bio_cgroup|dm_mod|dm_/ { o = 1 }
+		    /^$/ { n += o; o = 0 } END { print n + o }' /tmp/leaks)
+	[ "$ours" = 0 ]
+	result "kmemleak: nothing leaked by ioband or dm" $? "$all unreferenced objects in all, $ours with ioband or dm in their trace"
+	[ "$ours" = 0 ] || head -40 /tmp/leaks | sed 's/^/  .. /'
+	rep=$(dmesg | grep -E -c 'BUG: KASAN|UBSAN:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|BUG: sleeping function|ODEBUG:|WARNING:|BUG:')
+	[ "$rep" = 0 ]
+	result "no KASAN, UBSAN, lockdep, debug-objects or sleep-in-atomic report" $? "$rep report lines"
+	[ "$rep" = 0 ] || dmesg | grep -E -A12 'BUG: KASAN|UBSAN:|possible circular|possible recursive|inconsistent lock|suspicious RCU|sleeping function|ODEBUG:|WARNING:|BUG:' | head -60 | sed 's/^/  .. /'
 fi
 
 summary
