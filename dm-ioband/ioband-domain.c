@@ -247,7 +247,7 @@ static struct bio *pop_held(struct ioband_group *g, u64 now)
 	if (!bio)
 		return NULL;
 	io = dm_per_bio_data(bio, sizeof(*io));
-	g->stats.queue_ns += now - io->arrive_ns;
+	g->stats.queue_ns += ioband_since(now, io->arrive_ns);
 	start_bio(g, io, now);	/* before held drops: still busy */
 	g->held--;
 	atomic_dec(&g->ib->dom->held);
@@ -297,7 +297,8 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 	iob_refill(&g->bucket, READ_ONCE(dom->clock.epoch),
 		   READ_ONCE(dom->params.carryover));
 	if (unlikely(urgent || READ_ONCE(g->ib->suspending))) {
-		iob_charge_urgent(&g->bucket, io->cost);
+		kick = iob_charge_urgent(&g->bucket, io->cost) &&
+		       atomic_read(&dom->held);
 		start_bio(g, io, now);
 		go = true;
 	} else if (bio_list_empty(&g->queue) &&
@@ -336,13 +337,13 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io)
 	spin_lock_irqsave(&g->lock, flags);
 	g->stats.ios[io->dir]++;
 	g->stats.sectors[io->dir] += io->sectors;
-	g->stats.ticks_ns[io->dir] += now - io->arrive_ns;
+	g->stats.ticks_ns[io->dir] += ioband_since(now, io->arrive_ns);
 	g->completed += io->cost;
 	g->inflight--;
 	g->last_active_ns = now;
 	g->last_done_ns = now;
 	if (!g->held && !g->inflight)
-		g->stats.io_ticks_ns += now - g->busy_since_ns;
+		g->stats.io_ticks_ns += ioband_since(now, g->busy_since_ns);
 	kick = !g->inflight || io_limit_reached(dom, io->dir);
 	gone = g->dead && !g->inflight && !g->held;
 	spin_unlock_irqrestore(&g->lock, flags);
@@ -412,7 +413,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 	struct ioband_group *g;
 	struct iob_round r;
 	enum iob_verdict v;
-	u64 busy_weight = 0;
+	u64 busy_weight = 0, completed;
 	bool quiet;
 	u64 now;
 
@@ -436,8 +437,9 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		c = iob_classify(&st, now, quiet, &until);
 		if (c == IOB_READY)
 			take_ready(dom, g, quiet, now, out);
+		completed = g->completed;
 		spin_unlock(&g->lock);
-		iob_round_add(&r, c, g->completed, until);
+		iob_round_add(&r, c, completed, until);
 	}
 	r.completed += dom->completed_base;
 	v = iob_round_verdict(&r, &dom->params, now, &dom->clock, retry_at);

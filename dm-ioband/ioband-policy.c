@@ -16,7 +16,9 @@
  * share.  That is what makes shares independent of queue depth and thread
  * count.  The wait ends when the device is no longer kept busy (the
  * domain completes work at less than a quarter of its rate before the
- * wait), so a trickle of I/O cannot stall a heavy group.
+ * wait), so a trickle of I/O cannot stall a heavy group.  A group that
+ * thinks between its bios (iob_think) is never busy: it is light and
+ * steady, and waiting would not make it use its share.
  */
 #include "ioband-policy.h"
 
@@ -532,14 +534,16 @@ bool iob_charge(struct iob_bucket *b, u32 cost)
  * than one epoch's share into debt, so a burst of them cannot lock the
  * group out for many epochs.
  */
-void iob_charge_urgent(struct iob_bucket *b, u32 cost)
+bool iob_charge_urgent(struct iob_bucket *b, u32 cost)
 {
 	s64 floor = -(b->share > 0 ? b->share : 1);
+	bool had = b->tokens > 0;
 
 	if (b->tokens - (s64)cost >= floor)
 		b->tokens -= cost;
 	else if (b->tokens > floor)
 		b->tokens = floor;
+	return had && b->tokens <= 0;
 }
 
 /* Did the group use the device since @since_ns (e.g. this epoch)? */
@@ -662,7 +666,8 @@ void iob_clock_advance(struct iob_clock *c, const struct iob_params *p,
  * quarter of the rate it had before anyone waited: they only trickle.
  * (Devices complete in bursts, so a shorter look or a higher bar would
  * mistake a group that is between bursts for a trickle.)  A busy group
- * with bios in the device is always waited for, up to IOB_MAX_WAIT_NS.
+ * (one that does not think: see iob_classify) with bios in the device is
+ * always waited for, up to IOB_MAX_WAIT_NS.
  */
 static bool wait_is_futile(const struct iob_round *r,
 			   const struct iob_clock *c, u64 waited_ns)

@@ -153,7 +153,7 @@ struct iob_gstate {
 
 bool iob_may_take(const struct iob_bucket *b, bool domain_quiet);
 bool iob_charge(struct iob_bucket *b, u32 cost);
-void iob_charge_urgent(struct iob_bucket *b, u32 cost);
+bool iob_charge_urgent(struct iob_bucket *b, u32 cost);
 
 bool iob_used_since(const struct iob_gstate *g, u64 since_ns);
 enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,

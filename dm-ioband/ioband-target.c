@@ -5,7 +5,8 @@
  *
  * Table line (compatible with dm-ioband 1.14):
  *   <dev> <device-group-id> <io_throttle> <io_limit> <group-type>
- *   <policy> <token-base> [:<default-weight>] [<group-id>:<weight> ...]
+ *   <policy> <token-base> [carryover=<n>] [:<default-weight>]
+ *   [<group-id>:<weight> ...]
  *
  * See Documentation/ioband.rst.
  */
@@ -225,7 +226,7 @@ static void emit_group_stats(struct ioband_group *g, char *result,
 	spin_lock_irq(&g->lock);
 	s = g->stats;
 	if (g->held || g->inflight)
-		s.io_ticks_ns += now - g->busy_since_ns;
+		s.io_ticks_ns += ioband_since(now, g->busy_since_ns);
 	DMEMIT(" %lld %llu 0 %llu %llu %llu 0 %llu %llu %u %llu %llu",
 	       g->id, s.ios[READ], s.sectors[READ],
 	       div_u64(s.ticks_ns[READ], NSEC_PER_MSEC),
@@ -297,8 +298,10 @@ static int msg_param(struct ioband_target *ib, const char *key,
 		mutex_unlock(&ioband_domains_lock);
 		return ioband_refuse(ib, "%s", err);
 	}
+	/* not a loaded, unresumed table of this device: its line wins */
 	list_for_each_entry(m, &ib->dom->targets, dom_node)
-		m->params = p;
+		if (m == ib || m->md != ib->md)
+			m->params = p;
 	ioband_domain_set_params(ib->dom, &p);
 	mutex_unlock(&ioband_domains_lock);
 	return 0;

@@ -133,6 +133,15 @@ struct ioband_io {
 	int dir;		/* READ or WRITE */
 };
 
+/*
+ * Nanoseconds from @then to @now, 0 if @then is later: clocks read on two
+ * CPUs, or before and after a lock, need not be in order.
+ */
+static inline u64 ioband_since(u64 now, u64 then)
+{
+	return now > then ? now - then : 0;
+}
+
 /* ioband-group.c */
 struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
 					u32 weight);

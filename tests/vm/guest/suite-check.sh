@@ -717,8 +717,53 @@ if want tableset; then
 		echo "$t4" | grep -q "carryover=7 "
 	result "table line carries carryover; reload changes nothing; it makes a second member" $? \
 		"after reload '$t2'; second member '$t3' (create $rb); after carryover 7 on it, first '$t4'"
+	# messages to both members at once: neither change is lost
+	( i=0; while [ $i -lt 100 ]; do i=$((i + 1)); dmsetup message ib14a 0 token $i; done ) &
+	( i=0; while [ $i -lt 100 ]; do i=$((i + 1)); dmsetup message ib14b 0 carryover $((i % 60)); done ) &
+	wait
+	ta=$(dmsetup table ib14a | cut -d' ' -f5-)
+	tb=$(dmsetup table ib14b | cut -d' ' -f5-)
+	[ "$ta" = "$tb" ] && echo "$ta" | grep -q " weight 100 carryover=40 "
+	result "concurrent messages to two members: both changes kept" $? "'$ta' and '$tb' (want token 100, carryover=40)"
 	dm_remove ib14b
 	dm_remove ib14a
+fi
+
+# --- 21. a member's suspend and resume do not fake the device's rate ----------
+# The device group measures its rate from its groups' completed tokens; a
+# member's groups leave at suspend and come back at resume, and must not
+# take their counts with them (with the old sum, every resume doubled the
+# rate, the cap).  The epochs' rates come from the module's debug lines.
+if want devgrouprate; then
+	echo "guest: 21. suspend and resume of one member while both are busy"
+	half=$(( $(sectors /dev/slow) / 2 ))
+	dm_create lin21a "0 $half linear /dev/slow 0"
+	dm_create lin21b "0 $half linear /dev/slow $half"
+	dm_create ib21a "$(ioband_table /dev/mapper/lin21a t21 none weight 0 :100)"
+	dm_create ib21b "$(ioband_table /dev/mapper/lin21b t21 none weight 0 :100)"
+	fio_start /tmp/fa "" --name=a --filename=/dev/mapper/ib21a --rw=randread --bs=4k --iodepth=16 --runtime=16 --time_based
+	fio_start /tmp/fb "" --name=b --filename=/dev/mapper/ib21b --rw=randread --bs=4k --iodepth=16 --runtime=16 --time_based
+	echo "module dm_ioband +p" > /sys/kernel/debug/dynamic_debug/control
+	sleep 3
+	dmesg -c > /dev/null
+	for i in 1 2 3 4 5; do
+		sleep 2
+		dmsetup suspend ib21b && dmsetup resume --noudevsync ib21b
+	done
+	sleep 1
+	[ -z "$DEBUG" ] && echo "module dm_ioband -p" > /sys/kernel/debug/dynamic_debug/control
+	dmesg -c | awk '/t21: epoch .* rate / { sub(/\)$/, "", $NF); print $NF }' > /tmp/rates
+	wait
+	set -- $(sort -n /tmp/rates | awk '{ v[NR] = $1 } END { print NR, v[int((NR + 1) / 2)], v[NR] }')
+	n=$1 med=$2 max=$3
+	r=$(ratio "$med" "$max")
+	[ "$n" -ge 20 ] && at_least 1.5 "$r"
+	result "member suspend/resume: the device group's rate does not jump" $? \
+		"$n epochs, rate median $med, max $max ($r of the median, want <= 1.5)"
+	dm_remove ib21a
+	dm_remove ib21b
+	dm_remove lin21a
+	dm_remove lin21b
 fi
 
 # --- 15. io_ticks counts the time bios wait in ioband -------------------------
