@@ -72,11 +72,13 @@ check: deps
 check-run: all $(UNIT) $(BUILD)/runas
 	@tests/run-check.sh "$(KERNELS)" $(BUILD) $(CACHE) $(UNIT)
 
-# Opt-in, not in CI: 20 million fuzzed lines, then the VM suite's long
-# scenarios (soaks) on Debian 12's kernel.
+# Opt-in, not in CI: 20 million fuzzed lines, then the VM suite's soaks
+# at their long sizes on Debian 12's kernel (100 suspend/reload rounds on
+# each policy, 2000 random messages, 50 cgroups coming and going).
 check-long: deps
 	@$(MAKE) --no-print-directory all $(UNIT) $(BUILD)/runas
-	@IOBAND_LONG=1 tests/run-check.sh "6.1" $(BUILD) $(CACHE) $(UNIT)
+	@IOBAND_LONG=1 ONLY=$${ONLY:-lifecycle,msgfuzz,cgloop} \
+		tests/run-check.sh "6.1" $(BUILD) $(CACHE) $(UNIT)
 
 # Opt-in: Debian's 6.1 source built with KASAN, lockdep, lock_stat,
 # kmemleak, UBSAN and debug objects (cached in $(CACHE)/kdebug), the VM

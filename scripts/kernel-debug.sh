@@ -100,14 +100,15 @@ for opt in KASAN PROVE_LOCKING LOCK_STAT DEBUG_KMEMLEAK UBSAN DEBUG_OBJECTS BLK_
 	grep -q "^CONFIG_$opt=[ym]" .config || { echo "kdebug: CONFIG_$opt did not stick" >&2; exit 1; }
 done
 
-kver=$(make -s kernelrelease)
-echo "kdebug: building $kver with $(nproc) jobs (about 40 minutes the first time)"
+echo "kdebug: building with $(nproc) jobs (about 40 minutes the first time)"
 start=$(date +%s)
 # progress every 200 objects, so that a person sees it move
 make -j"$(nproc)" bzImage modules 2>&1 | tee "$k/build.log" |
 	awk '/^  (CC|LD|AR)/ { n++; if (n % 200 == 0) { printf "kdebug: %d objects built\n", n; fflush() } }
 	     /error:/ { print; fflush() }'
 [ "${PIPESTATUS[0]}" = 0 ] || { echo "kdebug: build failed, see $k/build.log" >&2; exit 1; }
+# known only now: the release string includes CONFIG_LOCALVERSION
+kver=$(cat include/config/kernel.release)
 rm -rf "$k/root"
 mkdir -p "$k/root/boot"
 make -s INSTALL_MOD_PATH="$k/root" modules_install >/dev/null
