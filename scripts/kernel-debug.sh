@@ -21,16 +21,9 @@ if [ -e "$k/kver" ] && [ -e "$k/root/boot/vmlinuz-$(cat "$k/kver")" ] &&
 	exit 0
 fi
 
-pkgs=(linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils)
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "kdebug: installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" |
-		grep --line-buffered -E '^(Setting up)' | sed -u 's/^/kdebug: /'
-fi
+# the source and what building a kernel needs, through deps.sh
+IOBAND_DEPS_EXTRA="linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils" \
+	"$(dirname "$0")/deps.sh" | sed -u 's/^deps:/kdebug:/'
 
 if [ ! -e "$k/src/.unpacked" ]; then
 	tarball=$(ls /usr/src/linux-source-6.1.tar.xz)

@@ -69,6 +69,12 @@ dm_create() {
 	chmod 666 /dev/mapper/$1
 }
 
+# halves DEV LIN_A LIN_B: two dm-linear devices, the two halves of DEV.
+halves() {
+	local half=$(( $(sectors $1) / 2 ))
+	dm_create $2 "0 $half linear $1 0" && dm_create $3 "0 $half linear $1 $half"
+}
+
 dm_remove() { dmsetup remove --noudevsync "$1" 2>/dev/null || dmsetup remove --noudevsync --retry "$1"; }
 
 # ioband_table DEV GROUPID TYPE POLICY TOKEN [group args...]

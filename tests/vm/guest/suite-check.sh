@@ -164,9 +164,7 @@ fi
 # --- 5. device group ------------------------------------------------------------
 if want devgroup; then
 	echo "guest: 5. two ioband devices in one device group, weights 1:2"
-	half=$(( $(sectors /dev/slow) / 2 ))
-	dm_create lin0 "0 $half linear /dev/slow 0"
-	dm_create lin1 "0 $half linear /dev/slow $half"
+	halves /dev/slow lin0 lin1
 	dm_create ib5a "$(ioband_table /dev/mapper/lin0 dg5 none weight 0 :100)"
 	dm_create ib5b "$(ioband_table /dev/mapper/lin1 dg5 none weight 0 :200)"
 	pair "" "--filename=/dev/mapper/ib5a --rw=randread --bs=4k --iodepth=16" \
@@ -736,9 +734,7 @@ fi
 # rate, the cap).  The epochs' rates come from the module's debug lines.
 if want devgrouprate; then
 	echo "guest: 21. suspend and resume of one member while both are busy"
-	half=$(( $(sectors /dev/slow) / 2 ))
-	dm_create lin21a "0 $half linear /dev/slow 0"
-	dm_create lin21b "0 $half linear /dev/slow $half"
+	halves /dev/slow lin21a lin21b
 	dm_create ib21a "$(ioband_table /dev/mapper/lin21a t21 none weight 0 :100)"
 	dm_create ib21b "$(ioband_table /dev/mapper/lin21b t21 none weight 0 :100)"
 	fio_start /tmp/fa "" --name=a --filename=/dev/mapper/ib21a --rw=randread --bs=4k --iodepth=16 --runtime=16 --time_based
