@@ -49,8 +49,8 @@ for k in $kernels; do
 		echo "check: VM tests on $kver (about 8 minutes under emulation)"
 	fi
 	"$here/vm/run-vm.sh" "$out/vmlinuz" "$out/initrd.cpio" check "$out/check-vm.log" "$vmextra" |
-		grep --line-buffered -E '^(ok|not ok|guest:|vm:|  \.\.)|(BUG|WARNING|Oops|panic|Call Trace|KASAN|UBSAN|circular locking)' |
-		sed -u "s/^\(ok\|not ok\) - /\1 - [$k] /" | tee -a "$log"
+		grep --line-buffered -E '^(ok|not ok|skip|guest:|vm:|  \.\.)|(BUG|WARNING|Oops|panic|Call Trace|KASAN|UBSAN|circular locking)' |
+		sed -u "s/^\(ok\|not ok\|skip\) - /\1 - [$k] /" | tee -a "$log"
 	if ! grep -q '^=== IOBAND-GUEST-DONE ===' "$out/check-vm.log"; then
 		echo "not ok - [$k] VM suite did not run to its end (see $out/check-vm.log)" | tee -a "$log"
 	fi
@@ -67,5 +67,10 @@ fi
 for s in "${summary[@]}"; do echo "check: $s"; done
 passed=$(grep -c '^ok - ' "$log")
 failed=$(grep -c '^not ok - ' "$log")
-echo "$passed passed, $failed failed"
+skipped=$(grep -c '^skip - ' "$log")
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]

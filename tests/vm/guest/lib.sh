@@ -2,6 +2,7 @@
 
 PASSED=0
 FAILED=0
+SKIPPED=0
 
 say() { echo "  .. $*"; }
 
@@ -19,6 +20,12 @@ result() {
 	return 0
 }
 
+# skip NAME WHY: a test that does not apply here; counted apart.
+skip() {
+	SKIPPED=$((SKIPPED + 1))
+	echo "skip - $1: $2"
+}
+
 # want TESTNAME: true if the suite should run it (ONLY: prefixes, by commas).
 want() {
 	local o
@@ -30,7 +37,7 @@ want() {
 }
 
 summary() {
-	echo "guest: $PASSED passed, $FAILED failed"
+	echo "guest: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 }
 
 # nullb_create NAME SIZE_MB [attr=value ...]: a configfs null_blk /dev/NAME.
