@@ -211,6 +211,10 @@ static void test_plan(void)
 	      plan_is(&p, "policy weight-iosize; token 512; io_limit 64; io_throttle 8; weight 50"),
 	      "params");
 	/* lowering io_throttle to below the current io_limit goes first */
+	table_parse("254:1 t1 0 0 cgroup weight 0 carryover=9 :100 23:100 62:300", &want, err, sizeof(err));
+	CHECK(!plan_device(&cur, &want, &p, err, sizeof(err)) && plan_is(&p, "carryover 9"),
+	      "carryover");
+
 	table_parse("254:1 t1 16 32 cgroup weight 0 :100", &cur, err, sizeof(err));
 	table_parse("254:1 t1 2 4 cgroup weight 0 :100", &want, err, sizeof(err));
 	CHECK(!plan_device(&cur, &want, &p, err, sizeof(err)) &&
