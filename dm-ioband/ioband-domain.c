@@ -236,6 +236,7 @@ static void start_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
 		g->busy_since_ns = now;
 	g->inflight++;
 	g->last_active_ns = now;
+	io->start_ns = now;
 	atomic_inc(&dom->inflight[io->dir]);
 }
 
@@ -339,6 +340,7 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io)
 	g->stats.sectors[io->dir] += io->sectors;
 	g->stats.ticks_ns[io->dir] += ioband_since(now, io->arrive_ns);
 	g->completed += io->cost;
+	iob_svc(&g->svc_ns, ioband_since(now, io->start_ns));
 	g->inflight--;
 	g->last_active_ns = now;
 	g->last_done_ns = now;
@@ -432,6 +434,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		st.inflight = g->inflight;
 		st.last_active_ns = g->last_active_ns;
 		st.think_ns = g->think_ns;
+		st.svc_ns = g->svc_ns;
 		if (iob_used_since(&st, dom->clock.start_ns))
 			busy_weight += g->weight;
 		c = iob_classify(&st, now, quiet, &until);
@@ -450,9 +453,11 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 			dom->clock.wait_ns ? div_u64(now - dom->clock.wait_ns, NSEC_PER_USEC) : 0,
 			r.busy, dom->clock.rate);
 		list_for_each_entry(g, &dom->groups, dom_node)
-			DMDEBUG("  group %lld tokens %lld/%lld held %u inflight %u idle %lld us",
+			DMDEBUG("  group %lld tokens %lld/%lld held %u inflight %u idle %lld us think %llu us svc %llu us",
 				g->id, g->bucket.tokens, g->bucket.share, g->held, g->inflight,
-				(s64)(now - g->last_active_ns) / 1000);
+				(s64)(now - g->last_active_ns) / 1000,
+				div_u64(g->think_ns, NSEC_PER_USEC),
+				div_u64(g->svc_ns, NSEC_PER_USEC));
 		iob_clock_advance(&dom->clock, &dom->params, now, r.completed);
 		domain_reshare(dom, busy_weight);
 	} else if (v == IOB_WAIT) {

@@ -17,7 +17,7 @@
  * count.  The wait ends when the device is no longer kept busy (the
  * domain completes work at less than a quarter of its rate before the
  * wait), so a trickle of I/O cannot stall a heavy group.  A group that
- * thinks between its bios (iob_think) is never busy: it is light and
+ * thinks between its bios (iob_thinks) is never busy: it is light and
  * steady, and waiting would not make it use its share.
  */
 #include "ioband-policy.h"
@@ -492,6 +492,26 @@ void iob_think(u64 *think_ns, bool was_empty, u64 now_ns, u64 last_done_ns)
 }
 
 /*
+ * Service time: an exponentially weighted mean (1/8) of the time a group's
+ * bios spend below ioband, from dispatch to completion.
+ */
+void iob_svc(u64 *svc_ns, u64 sample_ns)
+{
+	*svc_ns = *svc_ns - *svc_ns / 8 + sample_ns / 8;
+}
+
+/*
+ * Does the group pause between its bios, rather than keep the device busy
+ * (see IOB_THINK_NS and IOB_THINK_MIN_NS)?
+ */
+bool iob_thinks(const struct iob_gstate *g)
+{
+	if (g->think_ns > IOB_THINK_NS)
+		return true;
+	return g->think_ns > IOB_THINK_MIN_NS && 8 * g->think_ns >= g->svc_ns;
+}
+
+/*
  * Discards, write-zeroes and flushes move no data through the bus: charge
  * them as one small I/O, so a 1 GiB discard cannot bankrupt its group.
  */
@@ -562,7 +582,7 @@ enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,
 			return IOB_READY;
 		return IOB_WAITING;
 	}
-	if (b->tokens <= 0 || g->think_ns > IOB_THINK_NS)
+	if (b->tokens <= 0 || iob_thinks(g))
 		return IOB_IDLE;
 	if (g->inflight) {
 		*busy_until_ns = U64_MAX;	/* until its completions say */

@@ -71,6 +71,16 @@ enum iob_policy {
  */
 #define IOB_THINK_NS		2000000ULL
 #define IOB_THINK_CAP_NS	(4 * IOB_THINK_NS)
+/*
+ * Nor is one that thinks for more than IOB_THINK_MIN_NS and at least an
+ * eighth of its bios' time in the device: a reader paced at a fixed rate
+ * thinks for less than IOB_THINK_NS once the device's latency rises under
+ * the others' load, but still for a fair part of its cycle.  A group that
+ * thinks less than that submits back to back (its think time is the
+ * submitter's own overhead), or its device's latency is what paces it:
+ * waiting for it is what gives it its share.
+ */
+#define IOB_THINK_MIN_NS	500000ULL
 
 /* Device-group wide parameters, as configured (0 means "default"). */
 struct iob_params {
@@ -134,6 +144,7 @@ void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover);
 void iob_resume_bucket(struct iob_bucket *b, u64 epoch);
 u32 iob_cost(enum iob_policy policy, u32 sectors, bool has_data);
 void iob_think(u64 *think_ns, bool was_empty, u64 now_ns, u64 last_done_ns);
+void iob_svc(u64 *svc_ns, u64 sample_ns);
 
 /* What a group means for the dispatcher right now. */
 enum iob_class {
@@ -149,12 +160,14 @@ struct iob_gstate {
 	u32 inflight;
 	u64 last_active_ns;
 	u64 think_ns;		/* mean think time (iob_think) */
+	u64 svc_ns;		/* mean time in the device (iob_svc) */
 };
 
 bool iob_may_take(const struct iob_bucket *b, bool domain_quiet);
 bool iob_charge(struct iob_bucket *b, u32 cost);
 bool iob_charge_urgent(struct iob_bucket *b, u32 cost);
 
+bool iob_thinks(const struct iob_gstate *g);
 bool iob_used_since(const struct iob_gstate *g, u64 since_ns);
 enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,
 			    bool domain_quiet, u64 *busy_until_ns);

@@ -58,6 +58,7 @@ struct ioband_group {
 	u64 last_active_ns;
 	u64 last_done_ns;		/* last completion */
 	u64 think_ns;			/* mean think time (iob_think) */
+	u64 svc_ns;			/* mean time in the device (iob_svc) */
 	u64 busy_since_ns;		/* io_ticks accounting */
 	struct ioband_stats stats;
 	struct rcu_head rcu;
@@ -128,6 +129,7 @@ struct ioband_attr {
 struct ioband_io {
 	struct ioband_group *g;
 	u64 arrive_ns;
+	u64 start_ns;		/* sent to the device below */
 	u32 sectors;
 	u32 cost;		/* tokens charged */
 	int dir;		/* READ or WRITE */

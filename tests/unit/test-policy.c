@@ -386,6 +386,29 @@ static void test_bucket_edges(void)
 	for (i = 0; i < 40; i++)
 		iob_think(&think, false, 0, 0);
 	CHECK(think < IOB_THINK_NS / 4, "backlogged %llu", (unsigned long long)think);
+	/*
+	 * Thinking against time in the device: a 200 IOPS reader whose reads
+	 * take 4 ms thinks 1 ms, and is light; a reader that thinks 1 ms
+	 * between 10 ms reads is paced by its device; one that thinks 0.1 ms
+	 * submits back to back, however fast its device.
+	 */
+	{
+		struct iob_gstate g = { .think_ns = 1000000, .svc_ns = 4000000 };
+
+		CHECK(iob_thinks(&g), "paced reader, think 1 ms, svc 4 ms");
+		g.svc_ns = 10000000;
+		CHECK(!iob_thinks(&g), "think 1 ms, svc 10 ms");
+		g.think_ns = 100000;
+		g.svc_ns = 60000;
+		CHECK(!iob_thinks(&g), "back to back, think 0.1 ms, svc 0.06 ms");
+		g.think_ns = IOB_THINK_NS + 1;
+		g.svc_ns = 100 * IOB_THINK_NS;
+		CHECK(iob_thinks(&g), "think over IOB_THINK_NS");
+		for (i = 0; i < 64; i++)
+			iob_svc(&g.svc_ns, 1000000);
+		CHECK(g.svc_ns > 990000 && g.svc_ns < 1050000, "svc mean %llu",
+		      (unsigned long long)g.svc_ns);
+	}
 	/* one long pause of a backlogged group is soon forgotten */
 	iob_think(&think, true, 10000000000ULL, 1000000ULL);
 	CHECK(think <= IOB_THINK_CAP_NS / 8 + IOB_THINK_NS / 4 && think < IOB_THINK_NS,

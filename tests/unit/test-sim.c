@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A discrete-event simulation of one ioband domain over a FIFO device of
- * fixed bandwidth, driven by the same policy core as the module: groups
+ * fixed bandwidth (or of a fixed number of slots, each busy a fixed time
+ * per I/O), driven by the same policy core as the module: groups
  * keep a number of I/Os outstanding (their queue depth), resubmit after a
  * think time, and the measured shares are asserted.  It checks the epoch
  * rule itself (weights, queue-depth independence, work conservation,
@@ -22,6 +23,7 @@
 struct sgroup {
 	/* workload */
 	u32 weight, depth, bs, think_ns;
+	int dir;		/* 0 read, 1 write: io_limit is per direction */
 	u64 period_ns;		/* trickle: one I/O per period, depth 1 */
 	u64 start_ns, stop_ns;
 	/* a submitter that is descheduled for stall_ns every stall_every_ns */
@@ -30,7 +32,7 @@ struct sgroup {
 	struct iob_bucket b;
 	u32 held, inflight;
 	u64 completed;
-	u64 last_active_ns, last_done_ns, mean_think_ns;
+	u64 last_active_ns, last_done_ns, mean_think_ns, svc_ns;
 	/* results */
 	u64 done_ios, done_bytes;
 };
@@ -42,10 +44,16 @@ struct sim {
 	u64 bw;			/* bytes per ms */
 	int ng;
 	struct sgroup g[MAXG];
-	/* device FIFO of group indexes, and when the head completes */
+	/* device FIFO of group indexes, when each was sent, when it is done */
 	int q[MAXQ];
+	u64 q_start[MAXQ], q_done[MAXQ];
 	unsigned int qh, qt;
 	u64 busy_until;
+	/* a slot device (null_blk's hw_queue_depth x completion_nsec) */
+	u32 slots;
+	u64 slot_ns;
+	/* the module's io_limit: bios in flight per direction, 0 for none */
+	u32 io_limit, inflight_dir[2];
 	/*
 	 * A device like null_blk's mbps= throttle: each tick_ns it may move
 	 * a tick's worth of bytes, fast, then nothing until the next tick.
@@ -67,13 +75,28 @@ static bool quiet(struct sim *s)
 	return s->qt - s->qh < iob_io_throttle(&s->p);
 }
 
+static bool limit_reached(struct sim *s, struct sgroup *g)
+{
+	return s->io_limit && s->inflight_dir[g->dir] >= s->io_limit;
+}
+
 static void device_push(struct sim *s, int gi)
 {
 	struct sgroup *g = &s->g[gi];
 
-	if (s->qt == s->qh && s->busy_until < s->now)
+	unsigned int i = s->qt++;
+
+	if (i == s->qh && s->busy_until < s->now)
 		s->busy_until = s->now;
-	s->q[s->qt++ % MAXQ] = gi;
+	s->q[i % MAXQ] = gi;
+	s->q_start[i % MAXQ] = s->now;
+	if (s->slots) {
+		/* FIFO over the slots: all take slot_ns, so done in order */
+		u64 free = i - s->qh >= s->slots ? s->q_done[(i - s->slots) % MAXQ] : 0;
+
+		s->q_done[i % MAXQ] = (free > s->now ? free : s->now) + s->slot_ns;
+	}
+	s->inflight_dir[g->dir]++;
 	g->inflight++;
 	g->last_active_ns = s->now;
 }
@@ -97,7 +120,7 @@ static void dispatch(struct sim *s)
 	for (;;) {
 		struct iob_round r;
 		enum iob_verdict v;
-		bool q = quiet(s);
+		bool q = quiet(s), sent = false;
 		int i;
 
 		u64 busy_weight = 0;
@@ -107,7 +130,7 @@ static void dispatch(struct sim *s)
 			struct sgroup *g = &s->g[i];
 			struct iob_gstate st = { .bucket = &g->b, .held = g->held,
 				.inflight = g->inflight, .last_active_ns = g->last_active_ns,
-				.think_ns = g->mean_think_ns };
+				.think_ns = g->mean_think_ns, .svc_ns = g->svc_ns };
 			u64 until = 0;
 			enum iob_class c;
 
@@ -115,10 +138,12 @@ static void dispatch(struct sim *s)
 			if (iob_used_since(&st, s->clock.start_ns))
 				busy_weight += g->weight;
 			c = iob_classify(&st, s->now, q, &until);
-			while (c == IOB_READY && g->held && iob_may_take(&g->b, q)) {
+			while (c == IOB_READY && g->held && iob_may_take(&g->b, q) &&
+			       !limit_reached(s, g)) {
 				iob_charge(&g->b, cost_of(s, g));
 				g->held--;
 				device_push(s, i);
+				sent = true;
 			}
 			iob_round_add(&r, c, g->completed, until);
 		}
@@ -130,7 +155,8 @@ static void dispatch(struct sim *s)
 		}
 		if (v != IOB_WAIT)
 			s->retry_at = 0;
-		if (v != IOB_DISPATCH)
+		/* io_limit reached: a completion dispatches again */
+		if (v != IOB_DISPATCH || !sent)
 			return;
 	}
 }
@@ -142,7 +168,7 @@ static void submit(struct sim *s, int gi)
 
 	iob_think(&g->mean_think_ns, !g->held && !g->inflight, s->now, g->last_done_ns);
 	iob_refill(&g->b, s->clock.epoch, s->p.carryover);
-	if (!g->held && iob_may_take(&g->b, quiet(s))) {
+	if (!g->held && !limit_reached(s, g) && iob_may_take(&g->b, quiet(s))) {
 		iob_charge(&g->b, cost_of(s, g));
 		device_push(s, gi);
 	} else {
@@ -175,6 +201,8 @@ static u64 head_done_at(struct sim *s, struct sgroup *g)
 {
 	u64 per_tick, k;
 
+	if (s->slots)
+		return s->q_done[s->qh % MAXQ];
 	if (!s->tick_ns)
 		return s->busy_until + g->bs * MS / s->bw;
 	per_tick = s->bw * s->tick_ns / MS;
@@ -237,9 +265,11 @@ static void run(struct sim *s, u64 end)
 			break;
 		s->now = t;
 		if (who == -2) {
-			int gi = s->q[s->qh++ % MAXQ];
+			int gi = s->q[s->qh % MAXQ];
 			struct sgroup *g = &s->g[gi];
 
+			iob_svc(&g->svc_ns, t - s->q_start[s->qh++ % MAXQ]);
+			s->inflight_dir[g->dir]--;
 			s->busy_until = t;
 			if (s->tick_ns)
 				s->tick_left -= g->bs;
@@ -305,11 +335,14 @@ static double bytes_ratio(struct sim *s, int a, int b)
 	return s->g[a].done_bytes ? (double)s->g[b].done_bytes / s->g[a].done_bytes : 0;
 }
 
+/* Of the bytes a FIFO device can move, or of the I/Os a slot device can do */
 static double device_share(struct sim *s, int a)
 {
-	double cap = (double)s->bw * (s->measure_to - s->measure_from) / MS;
+	double span = (double)(s->measure_to - s->measure_from);
 
-	return s->g[a].done_bytes / cap;
+	if (s->slots)
+		return s->g[a].done_ios / (s->slots * span / s->slot_ns);
+	return s->g[a].done_bytes / ((double)s->bw * span / MS);
 }
 
 static int near(double v, double target, double pct)
@@ -320,6 +353,18 @@ static int near(double v, double target, double pct)
 }
 
 static struct sim s;
+
+/* A FIFO device, one with 20 ms ticks, or @slots slots of 2 ms. */
+static void slot_init(struct sim *s, enum iob_policy pol, u64 tick_ms, u32 slots)
+{
+	sim_init(s, pol, tick_ms ? 64 : 40);
+	s->tick_ns = tick_ms * MS;
+	if (slots) {
+		s->slots = slots;
+		s->slot_ns = 2 * MS;
+		s->io_limit = 12;
+	}
+}
 
 int main(void)
 {
@@ -377,14 +422,19 @@ int main(void)
 	 * 7. a light steady group (one 4k read per 5 ms, far below its
 	 * share) must not hold a heavy one back: the heavy group keeps at
 	 * least 95% of what the light one leaves of the device, on a FIFO
-	 * device and on one that moves its bytes in 20 ms ticks (null_blk's
-	 * mbps=), under both policies.
+	 * device, on one that moves its bytes in 20 ms ticks (null_blk's
+	 * mbps=), under both policies, and on 8 slots of 2 ms with the
+	 * module's io_limit of 12: there the light group's reads wait up to
+	 * 3 ms, so it thinks less than IOB_THINK_NS (but for 40% of its
+	 * cycle).
 	 */
 	{
-		static const struct { enum iob_policy pol; u64 tick_ms; u32 bs, qd; const char *name; } L[] = {
-			{ IOB_POLICY_WEIGHT, 0, 4096, 16, "sim light steady group, fifo device, weight" },
-			{ IOB_POLICY_WEIGHT, 20, 65536, 32, "sim light steady group, 20 ms ticks, 64k qd32, weight" },
-			{ IOB_POLICY_WEIGHT_IOSIZE, 20, 65536, 32, "sim light steady group, 20 ms ticks, 64k qd32, weight-iosize" },
+		static const struct { enum iob_policy pol; u64 tick_ms; u32 bs, qd, slots; const char *name; } L[] = {
+			{ IOB_POLICY_WEIGHT, 0, 4096, 16, 0, "sim light steady group, fifo device, weight" },
+			{ IOB_POLICY_WEIGHT, 20, 65536, 32, 0, "sim light steady group, 20 ms ticks, 64k qd32, weight" },
+			{ IOB_POLICY_WEIGHT_IOSIZE, 20, 65536, 32, 0, "sim light steady group, 20 ms ticks, 64k qd32, weight-iosize" },
+			{ IOB_POLICY_WEIGHT, 0, 65536, 32, 8, "sim light steady group, 8 slots x 2 ms, 64k qd32, weight" },
+			{ IOB_POLICY_WEIGHT_IOSIZE, 0, 65536, 32, 8, "sim light steady group, 8 slots x 2 ms, 64k qd32, weight-iosize" },
 		};
 		unsigned int i;
 
@@ -392,16 +442,14 @@ int main(void)
 			double light, heavy, alone;
 
 			/* what the device gives the heavy group alone */
-			sim_init(&s, L[i].pol, L[i].tick_ms ? 64 : 40);
-			s.tick_ns = L[i].tick_ms * MS;
-			add(&s, 100, L[i].qd, L[i].bs);
+			slot_init(&s, L[i].pol, L[i].tick_ms, L[i].slots);
+			add(&s, 100, L[i].qd, L[i].bs)->dir = 1;
 			run(&s, 7000 * MS);
 			alone = device_share(&s, 0);
 
-			sim_init(&s, L[i].pol, L[i].tick_ms ? 64 : 40);
-			s.tick_ns = L[i].tick_ms * MS;
+			slot_init(&s, L[i].pol, L[i].tick_ms, L[i].slots);
 			add(&s, 100, 1, 4096)->period_ns = 5 * MS;
-			add(&s, 100, L[i].qd, L[i].bs);
+			add(&s, 100, L[i].qd, L[i].bs)->dir = 1;
 			run(&s, 7000 * MS);
 			light = device_share(&s, 0);
 			heavy = device_share(&s, 1);

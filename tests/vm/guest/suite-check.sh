@@ -638,37 +638,64 @@ fi
 # is then the lower of the bare device and the neighbour alone through
 # ioband (same device, same path, no victim), so that what is measured is
 # whether the victim holds the neighbour back.
+# light_run VDEV NDEV: a 4k QD1 reader at 200 IOPS in a on VDEV beside a
+# 64k QD32 writer in b on NDEV, 10 s; sets BW_A and BW_B (KiB/s).
 light_run() {
-	local dev=$1
-	[ -n "$2" ] && fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=v --filename=$dev \
+	fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=v --filename=$1 \
 		--rw=randread --bs=4k --iodepth=1 --rate_iops=200 --ramp_time=1 --runtime=10 --time_based
-	fio_start /tmp/fb "--cgroup /sys/fs/cgroup/b" --name=n --filename=$dev --rw=randwrite \
+	fio_start /tmp/fb "--cgroup /sys/fs/cgroup/b" --name=n --filename=$2 --rw=randwrite \
 		--bs=64k --iodepth=32 --ramp_time=1 --runtime=10 --time_based
 	wait
-	if [ -n "$2" ]; then
-		pair_result
-	else
-		BW_B=$(fio_wbw /tmp/fb)
-	fi
+	pair_result
 }
 if want workcons; then
 	echo "guest: 12. a light steady reader must not hold a heavy writer back"
 	nullb_create mb64 1024 mbps=64
 	nullb_create slots 1024 irqmode=2 completion_nsec=1000000 hw_queue_depth=8 submit_queues=1
 	for dev in mb64 slots; do
-		light_run /dev/$dev v
-		rv=$BW_A; rn=$BW_B
+		other=slots pairs=2
+		if [ $dev = slots ]; then
+			# Under emulation 8 slots of 1 ms are bound by the CPU and
+			# late timers, not by the slots: the same run varies by 25%
+			# from one ten seconds to the next.  Five pairs, long only.
+			if [ -z "$LONG" ]; then
+				skip "light steady reader does not hold a heavy writer back (slots)" \
+					"bound by the CPU under emulation, runs vary by 25%; in make check-long"
+				continue
+			fi
+			other=mb64 pairs=5
+		fi
+		light_run /dev/$dev /dev/$dev
+		rv=$BW_A rn=$BW_B
 		dm_create ib12 "$(ioband_table /dev/$dev t12 cgroup weight 0 :100 $CG_A:100 $CG_B:100)"
-		light_run /dev/mapper/ib12
-		alone=$BW_B
-		ref=$rn
-		[ "$alone" -lt "$ref" ] && ref=$alone
-		light_run /dev/mapper/ib12 v
-		r=$(ratio "$ref" "$BW_B")
-		at_least "$r" 0.95 && at_least "$BW_A" $((200 * 4 * 95 / 100))
+		dm_create ib12o "$(ioband_table /dev/$other t12o cgroup weight 0 :100 $CG_A:100 $CG_B:100)"
+		# The reference: the same runs with the victim on an ioband
+		# device of its own over the other device, so that both see the
+		# same CPU load (under emulation the slot device is bound by the
+		# CPU, and runs vary by 10%), and only the sharing differs.
+		# Interleaved, to even out slow phases.
+		ref=0 got=0 vic=0 runs=""
+		i=0
+		while [ $i -lt $pairs ]; do
+			i=$((i + 1))
+			light_run /dev/mapper/ib12o /dev/mapper/ib12
+			ref=$((ref + BW_B)) runs="$runs $BW_B/"
+			light_run /dev/mapper/ib12 /dev/mapper/ib12
+			got=$((got + BW_B)) vic=$((vic + BW_A)) runs="$runs$BW_B"
+		done
+		# what the victim uses of the device: its bytes of 64 MiB/s, or
+		# its reads' time on 8 slots of 1 ms
+		case $dev in
+		mb64) u=$(awk -v v=$vic -v n=$pairs 'BEGIN { print v / n / 65536 }') ;;
+		slots) u=$(awk -v v=$vic -v n=$pairs 'BEGIN { print v / n / 4 / 8000 }') ;;
+		esac
+		want=$(awk -v u="$u" 'BEGIN { printf "%.3f", 0.95 * (1 - u) }')
+		r=$(ratio "$ref" "$got")
+		at_least "$r" "$want" && at_least "$vic" $((pairs * 200 * 4 * 95 / 100))
 		result "light steady reader does not hold a heavy writer back ($dev)" $? \
-			"neighbour $BW_B KiB/s = $r of $ref (want >= 0.95; beside the victim on the bare device $rn, alone through ioband $alone); victim $((BW_A / 4)) IOPS (bare $((rv / 4)), want 200)"
+			"neighbour $((got / pairs)) KiB/s = $r of $((ref / pairs)) with the victim on $other (want >= $want, 95% of what the victim leaves); victim $((vic / pairs / 4)) IOPS (want 200); on the bare device: neighbour $rn KiB/s, victim $((rv / 4)) IOPS; runs (reference/shared):$runs"
 		dm_remove ib12
+		dm_remove ib12o
 	done
 	nullb_remove mb64
 	nullb_remove slots
