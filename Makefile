@@ -44,22 +44,25 @@ $(BUILD)/runas: tests/vm/runas.c
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_USER) -static -o $@ $<
 
-$(BUILD)/test-%: tests/unit/test-%.c dm-ioband/ioband-policy.c dm-ioband/ioband-policy.h tests/unit/check.h
+CORE_SRC := dm-ioband/ioband-policy.c dm-ioband/ioband-args.c
+CORE_HDR := dm-ioband/ioband-policy.h dm-ioband/ioband-args.h
+
+$(BUILD)/test-%: tests/unit/test-%.c $(CORE_SRC) $(CORE_HDR) tests/unit/check.h
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS_USER) -Idm-ioband -o $@ $< dm-ioband/ioband-policy.c
+	$(CC) $(CFLAGS_USER) -Idm-ioband -o $@ $< $(CORE_SRC)
 
 TOOL_CORE := tools/table.c tools/config.c tools/plan.c tools/stats.c tools/groupspec.c \
-	     dm-ioband/ioband-policy.c
+	     $(CORE_SRC)
 
 $(BUILD)/test-iobandctl: tests/unit/test-iobandctl.c $(TOOL_CORE) tools/iobandctl.h tests/unit/check.h
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_USER) -D_GNU_SOURCE -Itools -Idm-ioband -o $@ $< $(TOOL_CORE)
 
 # The parsers under AddressSanitizer and UBSan, fed a million mutated lines.
-$(BUILD)/fuzz-parse: tests/unit/fuzz-parse.c dm-ioband/ioband-policy.c dm-ioband/ioband-policy.h tests/unit/check.h
+$(BUILD)/fuzz-parse: tests/unit/fuzz-parse.c $(CORE_SRC) $(CORE_HDR) tests/unit/check.h
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_USER) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-Idm-ioband -o $@ $< dm-ioband/ioband-policy.c
+		-Idm-ioband -o $@ $< $(CORE_SRC)
 
 UNIT := $(BUILD)/test-policy $(BUILD)/test-sim $(BUILD)/test-iobandctl $(BUILD)/fuzz-parse
 

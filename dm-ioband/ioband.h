@@ -27,7 +27,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
-#include "ioband-policy.h"
+#include "ioband-args.h"
 
 #define DM_MSG_PREFIX "ioband"
 

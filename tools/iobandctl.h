@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "ioband-policy.h"	/* iob_parse_u32(), names and limits */
+#include "ioband-args.h"	/* iob_parse_u32(), names and limits */
 
 /* Exit codes. */
 #define EX_OK		0

@@ -27,22 +27,6 @@ const char *policy_canonical(const char *policy)
 	return iob_parse_policy(policy, &p) ? NULL : iob_policy_name(p);
 }
 
-static int parse_uint(const char *s, unsigned int *out)
-{
-	return iob_parse_u32(s, 0, UINT32_MAX, out);
-}
-
-static int parse_ll(const char *s, long long *out)
-{
-	char *end;
-
-	if (!*s)
-		return -1;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return errno || *end ? -1 : 0;
-}
-
 const struct group_w *conf_group(const struct ioband_conf *c, long long id)
 {
 	int i;
@@ -63,64 +47,49 @@ int errorf(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * A table line as the module reads it: the same parser (ioband-args.c),
+ * so iobandctl refuses what the kernel refuses, with the kernel's words.
+ */
 int table_parse(const char *params, struct ioband_conf *c, char *err, size_t len)
 {
 	char buf[8192], *tok[8 + MAX_GROUPS], *save = NULL, *p;
-	const char *t;
-	int n = 0, i;
+	struct iob_group_arg args[ARRAY_SIZE(tok)];
+	struct iob_table t = { .groups = args };
+	const char *error = NULL;
+	unsigned int n = 0, i;
 
 	if (strlen(params) >= sizeof(buf))
 		return errorf(err, len, "table line too long");
 	strcpy(buf, params);
 	for (p = strtok_r(buf, " \t\n", &save); p; p = strtok_r(NULL, " \t\n", &save)) {
-		if (n == (int)ARRAY_SIZE(tok))
+		if (n == ARRAY_SIZE(tok))
 			return errorf(err, len, "too many groups");
 		tok[n++] = p;
 	}
-	if (n < 7)
-		return errorf(err, len, "expected at least 7 arguments, got %d", n);
+	if (!n)
+		return errorf(err, len, "empty table line");
+	if (strlen(tok[0]) >= sizeof(c->dev))
+		return errorf(err, len, "device name too long");
+	if (iob_parse_table(n - 1, tok + 1, &t, &error))
+		return errorf(err, len, "%s", error);
+	if (t.ngroups > MAX_GROUPS)
+		return errorf(err, len, "too many groups");
 	memset(c, 0, sizeof(*c));
-	if (strlen(tok[0]) >= sizeof(c->dev) || strlen(tok[1]) >= sizeof(c->devgroup))
-		return errorf(err, len, "device or device group name too long");
 	strcpy(c->dev, tok[0]);
-	strcpy(c->devgroup, tok[1]);
-	if (parse_uint(tok[2], &c->io_throttle) || parse_uint(tok[3], &c->io_limit))
-		return errorf(err, len, "bad io_throttle or io_limit '%s %s'", tok[2], tok[3]);
-	t = type_canonical(tok[4]);
-	if (!t)
-		return errorf(err, len, "unknown group type '%s'", tok[4]);
-	strcpy(c->type, t);
-	t = policy_canonical(tok[5]);
-	if (!t)
-		return errorf(err, len, "unknown policy '%s'", tok[5]);
-	strcpy(c->policy, t);
-	if (parse_uint(tok[6], &c->token))
-		return errorf(err, len, "bad token '%s'", tok[6]);
-	c->def_weight = 100;
-	c->carryover = IOB_DEFAULT_CARRYOVER;
-	for (i = 7; i < n; i++) {
-		char *colon = strchr(tok[i], ':');
-		unsigned int w;
-		long long id = 0;
-
-		if (!strncmp(tok[i], "carryover=", 10)) {
-			if (iob_parse_u32(tok[i] + 10, 0, IOB_CARRYOVER_MAX, &c->carryover))
-				return errorf(err, len, "bad carryover '%s'", tok[i]);
-			continue;
-		}
-		if (!colon || parse_uint(colon + 1, &w))
-			return errorf(err, len, "bad group argument '%s'", tok[i]);
-		*colon = '\0';
-		if (colon == tok[i]) {
-			c->def_weight = w;
-			continue;
-		}
-		if (parse_ll(tok[i], &id))
-			return errorf(err, len, "bad group id '%s'", tok[i]);
-		c->groups[c->ngroups].id = id;
-		c->groups[c->ngroups].weight = w;
-		c->ngroups++;
+	strcpy(c->devgroup, t.devgroup);
+	c->io_throttle = t.params.io_throttle;
+	c->io_limit = t.params.io_limit;
+	c->token = t.params.token;
+	c->carryover = t.params.carryover;
+	strcpy(c->type, iob_type_name(t.type));
+	strcpy(c->policy, iob_policy_name(t.params.policy));
+	c->def_weight = t.def_weight;
+	for (i = 0; i < t.ngroups; i++) {
+		c->groups[i].id = t.groups[i].id;
+		c->groups[i].weight = t.groups[i].weight;
 	}
+	c->ngroups = (int)t.ngroups;
 	return 0;
 }
 

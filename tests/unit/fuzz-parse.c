@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ioband-policy.h"
+#include "ioband-args.h"
 #include "check.h"
 
 #define MAXARG 48

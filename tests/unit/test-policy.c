@@ -2,7 +2,7 @@
 /* Unit tests of the ioband policy core: parsing and token arithmetic. */
 #include <string.h>
 
-#include "ioband-policy.h"
+#include "ioband-args.h"
 #include "check.h"
 
 /* The policy whose token base the rate tests see (1024..16384). */
