@@ -227,6 +227,20 @@ static bool domain_quiet(struct ioband_domain *dom)
 	       (throttle ? throttle : IOB_DEFAULT_IO_THROTTLE);
 }
 
+/*
+ * The admission rule, one for map and for the dispatcher: may @g send a
+ * bio in direction @dir down now?  Its tokens, or the domain quiet enough
+ * for a little debt, and room under io_limit.  Called with g->lock held.
+ */
+static bool may_send(struct ioband_domain *dom, struct ioband_group *g,
+		     int dir)
+{
+	if (io_limit_reached(dom, dir))
+		return false;
+	return g->bucket.tokens > 0 ||
+	       iob_may_take(&g->bucket, domain_quiet(dom));
+}
+
 /* A bio leaves ioband for the device below.  Called with g->lock held. */
 static void start_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
 {
@@ -302,10 +316,7 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 		       atomic_read(&dom->held);
 		start_bio(g, io, now);
 		go = true;
-	} else if (bio_list_empty(&g->queue) &&
-		   !io_limit_reached(dom, io->dir) &&
-		   (g->bucket.tokens > 0 ||
-		    iob_may_take(&g->bucket, domain_quiet(dom)))) {
+	} else if (bio_list_empty(&g->queue) && may_send(dom, g, io->dir)) {
 		/* Out of tokens: others may be waiting for this group. */
 		kick = iob_charge(&g->bucket, io->cost) &&
 		       atomic_read(&dom->held);
@@ -388,7 +399,7 @@ void ioband_group_release_held(struct ioband_group *g)
 
 /* Move up to IOBAND_BATCH held bios of a READY group to @out. */
 static void take_ready(struct ioband_domain *dom, struct ioband_group *g,
-		       bool quiet, u64 now, struct bio_list *out)
+		       u64 now, struct bio_list *out)
 {
 	unsigned int n;
 
@@ -396,8 +407,7 @@ static void take_ready(struct ioband_domain *dom, struct ioband_group *g,
 		struct bio *bio = bio_list_peek(&g->queue);
 		struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
 
-		if (!iob_may_take(&g->bucket, quiet) ||
-		    io_limit_reached(dom, io->dir))
+		if (!may_send(dom, g, io->dir))
 			break;
 		iob_charge(&g->bucket, io->cost);
 		bio_list_add(out, pop_held(g, now));
@@ -439,7 +449,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 			busy_weight += g->weight;
 		c = iob_classify(&st, now, quiet, &until);
 		if (c == IOB_READY)
-			take_ready(dom, g, quiet, now, out);
+			take_ready(dom, g, now, out);
 		completed = g->completed;
 		spin_unlock(&g->lock);
 		iob_round_add(&r, c, completed, until);
