@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(make gcc libc6-dev kmod cpio busybox-static fio dmsetup libdevmapper-dev
       qemu-system-x86 linux-image-amd64 linux-headers-amd64 pkg-config dkms debootstrap
-      e2fsprogs)
+      e2fsprogs lvm2 cryptsetup-bin xfsprogs btrfs-progs fdisk)
 [ "${IOBAND_DEPS_EXTRA:-}" ] && pkgs+=(${IOBAND_DEPS_EXTRA})
 
 missing=()

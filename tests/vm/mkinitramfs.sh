@@ -33,24 +33,36 @@ copy_bin /usr/sbin/dmsetup
 copy_bin /usr/bin/fio
 copy_bin "$iobandctl"
 copy_bin /sbin/mke2fs
+# the storage stacks of the "stacks" tests
+for b in lvm cryptsetup sfdisk mkfs.xfs mkfs.btrfs; do
+	copy_bin "$(command -v $b || echo /usr/sbin/$b)"
+done
+mkdir -p "$root/etc/lvm"
+cp "$here/guest/lvm.conf" "$root/etc/lvm/lvm.conf"
 cp "$runas" "$root/bin/runas"
 
-# Kernel modules, in load order, as plain .ko files.
-mods="configfs null_blk dm-mod dm-delay dm-flakey bfq brd loop ext4"
-: > "$root/etc/modules"
-for m in $mods; do
-	for f in $(modprobe -d "$modroot" -S "$kver" --show-depends "$m" |
-		   awk '$1 == "insmod" { print $2 }'); do
-		name=$(basename "${f%%.ko*}").ko
-		[ -e "$root/lib/modules/$name" ] && continue
-		case $f in
-		*.xz) xz -dc "$f" > "$root/lib/modules/$name" ;;
-		*.zst) zstd -qdc "$f" > "$root/lib/modules/$name" ;;
-		*) cp "$f" "$root/lib/modules/$name" ;;
-		esac
-		echo "$name" >> "$root/etc/modules"
+# Kernel modules, in load order, as plain .ko files: those /init loads
+# (etc/modules), then those the "stacks" tests load (etc/modules.stacks).
+add_mods() {
+	local list=$1 m f name
+	shift
+	: > "$root/etc/$list"
+	for m in "$@"; do
+		for f in $(modprobe -d "$modroot" -S "$kver" --show-depends "$m" |
+			   awk '$1 == "insmod" { print $2 }'); do
+			name=$(basename "${f%%.ko*}").ko
+			[ -e "$root/lib/modules/$name" ] && continue
+			case $f in
+			*.xz) xz -dc "$f" > "$root/lib/modules/$name" ;;
+			*.zst) zstd -qdc "$f" > "$root/lib/modules/$name" ;;
+			*) cp "$f" "$root/lib/modules/$name" ;;
+			esac
+			echo "$name" >> "$root/etc/$list"
+		done
 	done
-done
+}
+add_mods modules configfs null_blk dm-mod dm-delay dm-flakey bfq brd loop ext4
+add_mods modules.stacks dm-crypt dm-thin-pool xts aesni-intel algif_skcipher xfs btrfs
 cp "$(dirname "$ko")/bio-cgroup.ko" "$root/lib/modules/bio-cgroup.ko"
 cp "$ko" "$root/lib/modules/dm-ioband.ko"
 printf 'bio-cgroup.ko\ndm-ioband.ko\n' >> "$root/etc/modules"

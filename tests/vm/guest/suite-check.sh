@@ -1081,6 +1081,9 @@ if want lifecycle; then
 	result "no WARN, BUG or oops in the run" $? "$(dmesg | grep -E 'WARNING:|BUG:|Oops' | head -3)"
 fi
 
+# --- 22. real storage stacks: LVM, LUKS2, partitions, dm-thin, xfs, btrfs -----
+. /tests/check-stacks.sh	# ONLY=stacks, or stacks-CASE
+
 # --- 20. on the debug kernel: lock_stat, kmemleak, KASAN, lockdep, UBSAN -----
 if [ -n "$DEBUGKERNEL" ] && want debugcheck; then
 	echo "guest: 20. debug kernel: lock acquisitions per bio, then the checkers' reports"
