@@ -167,4 +167,40 @@ group_field() {
 	}'
 }
 
+# wb_pair IBDEV DIR MIB SECONDS: cgroups a and b (CG_A, CG_B) each write
+# MIB MiB into DIR through the page cache, and a sync from the root cgroup
+# has the flushers write it back.  Sets WB_A, WB_B, WB_D (sectors written
+# to IBDEV by a, b and the default group, counted from a reset) and BW_A,
+# BW_B (KiB/s) over SECONDS while both have data.  The first seconds go to
+# the tokens both groups banked while idle (carryover), a's and b's at
+# different times: the window starts 4 s in.
+wb_pair() {
+	local ib=$1 dir=$2 mib=$3 len=$4 sp sa sb ea eb
+	dmsetup message "$ib" 0 reset
+	runas --cgroup /sys/fs/cgroup/a -- dd if=/dev/zero of="$dir/a" bs=1M count="$mib" 2>/dev/null
+	runas --cgroup /sys/fs/cgroup/b -- dd if=/dev/zero of="$dir/b" bs=1M count="$mib" 2>/dev/null
+	sync &
+	sp=$!
+	sleep 4
+	sa=$(group_field "$ib" $CG_A 7); sb=$(group_field "$ib" $CG_B 7)
+	sleep "$len"
+	ea=$(group_field "$ib" $CG_A 7); eb=$(group_field "$ib" $CG_B 7)
+	wait $sp
+	WB_A=$(group_field "$ib" $CG_A 7)
+	WB_B=$(group_field "$ib" $CG_B 7)
+	WB_D=$(group_field "$ib" -1 7)
+	BW_A=$(( (ea - sa) / 2 / len )); BW_B=$(( (eb - sb) / 2 / len )); WINDOW_S=$len
+}
+
+# wb_charged NAME MIB: after wb_pair, the test that each writer's MIB MiB
+# reached its own group, 99-101%.  Sets WB_PA and WB_PB (percent).
+wb_charged() {
+	local want=$(($2 << 11))
+	WB_PA=$(pct "$WB_A" $want)
+	WB_PB=$(pct "$WB_B" $want)
+	at_least "$WB_PA" 99 && at_least "$WB_PB" 99 && at_least 101 "$WB_PA" && at_least 101 "$WB_PB"
+	result "$1" $? \
+		"a $WB_PA%, b $WB_PB% of their $2 MiB ($WB_A and $WB_B of $want sectors); default group $WB_D sectors (metadata, journal)"
+}
+
 dmesg_clean() { ! dmesg | grep -E -q 'WARNING:|BUG:|Oops|general protection|Call Trace'; }

@@ -507,25 +507,9 @@ if want writeback; then
 	# queue, sorted by sector, would decide the order of completions over
 	# the 12 s measured: keep ioband in charge of the queue.
 	dmsetup message ib11 0 io_limit 8
-	dmsetup message ib11 0 reset
 	a0=$(attr ib11 agree); d0=$(attr ib11 disagree)
-	runas --cgroup /sys/fs/cgroup/a -- dd if=/dev/zero of=/mnt/wb/a bs=1M count=48 2>/dev/null
-	runas --cgroup /sys/fs/cgroup/b -- dd if=/dev/zero of=/mnt/wb/b bs=1M count=48 2>/dev/null
-	sync &
-	sp=$!
-	sleep 2
-	sa=$(wr ib11 $CG_A); sb=$(wr ib11 $CG_B)
-	sleep 12
-	ea=$(wr ib11 $CG_A); eb=$(wr ib11 $CG_B)
-	wait $sp
-	A=$(wr ib11 $CG_A); B=$(wr ib11 $CG_B); D=$(wr ib11 -1)
-	want=$((48 << 11))
-	pa=$(pct "$A" $want)
-	pb=$(pct "$B" $want)
-	at_least "$pa" 99 && at_least "$pb" 99 && at_least 101 "$pa" && at_least 101 "$pb"
-	result "ext4 writeback by the flusher charged to the dirtier" $? \
-		"a $pa%, b $pb% of their 48 MiB ($A and $B of $want sectors); default group $D sectors (journal, metadata)"
-	BW_A=$(( (ea - sa) / 2 / 12 )); BW_B=$(( (eb - sb) / 2 / 12 )); WINDOW_S=12
+	wb_pair ib11 /mnt/wb 48 12
+	wb_charged "ext4 writeback by the flusher charged to the dirtier" 48
 	check_ratio "ext4 writeback of two cgroups shares 1:3" 3.0 10
 	ag=$(( $(attr ib11 agree) - a0 )); dg=$(( $(attr ib11 disagree) - d0 ))
 	p=$(pct $ag $((ag + dg)))
@@ -545,7 +529,7 @@ if want writeback; then
 	po=$(pct "$A0" $((16 << 11)))
 	at_least 5 "$po" && at_least "$D0" $((16 << 11))
 	result "with attribution off the writeback lands on the default group" $? \
-		"a got $po% of its 16 MiB ($A0 sectors), default group $D0 sectors; with it on: $pa%"
+		"a got $po% of its 16 MiB ($A0 sectors), default group $D0 sectors; with it on: $WB_PA%"
 
 	# 5. Nested: a leaf below an attached cgroup with its own memory cgroup.
 	cg_make n >/dev/null
