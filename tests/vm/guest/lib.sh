@@ -203,4 +203,10 @@ wb_charged() {
 		"a $WB_PA%, b $WB_PB% of their $2 MiB ($WB_A and $WB_B of $want sectors); default group $WB_D sectors (metadata, journal)"
 }
 
-dmesg_clean() { ! dmesg | grep -E -q 'WARNING:|BUG:|Oops|general protection|Call Trace'; }
+# dmesg_clean: no WARN, BUG or oops in the kernel log; if there is one,
+# show its first report with the call trace.
+dmesg_clean() {
+	dmesg | grep -E -q 'WARNING:|BUG:|Oops|general protection|Call Trace' || return 0
+	dmesg | grep -E -A30 -m1 'WARNING:|BUG:|Oops|general protection' | sed 's/^/  .. /'
+	return 1
+}
