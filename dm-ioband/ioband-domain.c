@@ -7,6 +7,7 @@
 #include <linux/blkdev.h>
 #include <linux/log2.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -21,7 +22,16 @@ static LIST_HEAD(ioband_domains);
 #define IOBAND_BATCH 16
 
 static void ioband_dispatch_work(struct work_struct *work);
-static void ioband_retry_work(struct work_struct *work);
+
+/* Run the dispatcher at the time it asked for. */
+static enum hrtimer_restart ioband_timer_fn(struct hrtimer *timer)
+{
+	struct ioband_domain *dom = container_of(timer, struct ioband_domain,
+						 timer);
+
+	queue_work(dom->wq, &dom->work);
+	return HRTIMER_NORESTART;
+}
 
 static bool params_equal(const struct iob_params *a, const struct iob_params *b)
 {
@@ -71,7 +81,9 @@ struct ioband_domain *ioband_domain_get(const char *name,
 	INIT_LIST_HEAD(&dom->groups);
 	spin_lock_init(&dom->lock);
 	INIT_WORK(&dom->work, ioband_dispatch_work);
-	INIT_DELAYED_WORK(&dom->retry, ioband_retry_work);
+	hrtimer_init(&dom->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	dom->timer.function = ioband_timer_fn;
+	dom->res_scale = IOB_SCALE_ONE;
 	dom->params = *p;
 	dom->members = 1;
 	list_add(&dom->node, &ioband_domains);
@@ -87,9 +99,13 @@ void ioband_domain_put(struct ioband_domain *dom)
 	if (--dom->members)
 		return;
 	list_del(&dom->node);
-	/* work may queue retry, which re-queues only itself */
+	/*
+	 * The timer queues the work and the work arms the timer, but only
+	 * for groups that hold bios, and no group is left.
+	 */
+	hrtimer_cancel(&dom->timer);
 	cancel_work_sync(&dom->work);
-	cancel_delayed_work_sync(&dom->retry);
+	hrtimer_cancel(&dom->timer);
 	destroy_workqueue(dom->wq);
 	WARN_ON(!list_empty(&dom->groups));
 	kfree(dom);
@@ -127,23 +143,38 @@ u32 ioband_max_io_len(struct dm_dev *dev)
 }
 
 /*
- * Recompute every group's share.  Weights are normalised over the groups
- * that used the device in the last epoch (@busy_weight, their sum), or
- * over all groups when that is not known (0): a group alone on the device
+ * Recompute every group's share of an epoch's tokens: its weight's part
+ * of what the reservations leave, or its reservation where that is more
+ * (iob_floors).  Weights are normalised over the groups that used the
+ * device in the last epoch (@busy_known: floor.counts says which), or
+ * over all groups when that is not known: a group alone on the device
  * then gets whole epochs, not a fifth of one.  Called with dom->lock held.
  */
-static void domain_reshare(struct ioband_domain *dom, u64 busy_weight)
+static void domain_reshare(struct ioband_domain *dom, bool busy_known)
 {
 	u32 base = iob_token_base(&dom->params, &dom->clock);
+	struct iob_floor *head = NULL, **tail = &head;
 	struct ioband_group *g;
-	u64 total = busy_weight;
 
-	if (!total)
+	if (busy_known) {
+		busy_known = false;
 		list_for_each_entry(g, &dom->groups, dom_node)
-			total += g->weight;
+			busy_known |= g->floor.counts;
+	}
 	list_for_each_entry(g, &dom->groups, dom_node) {
+		g->floor.weight = g->weight;
+		if (!busy_known)
+			g->floor.counts = true;
+		*tail = &g->floor;
+		tail = &g->floor.next;
+	}
+	*tail = NULL;
+	iob_floors(head);
+	list_for_each_entry(g, &dom->groups, dom_node) {
+		u64 share = div_u64((u64)base * g->floor.part_ppm, IOB_PPM);
+
 		spin_lock(&g->lock);
-		g->bucket.share = iob_share(base, g->weight, total);
+		g->bucket.share = share ? share : 1;
 		spin_unlock(&g->lock);
 	}
 }
@@ -164,7 +195,29 @@ void ioband_domain_set_params(struct ioband_domain *dom,
 	WRITE_ONCE(dom->params.io_throttle, p->io_throttle);
 	WRITE_ONCE(dom->params.io_limit, p->io_limit);
 	WRITE_ONCE(dom->io_limit, io_limit);
-	domain_reshare(dom, 0);
+	domain_reshare(dom, false);
+	spin_unlock_irq(&dom->lock);
+	ioband_domain_kick(dom);
+}
+
+/*
+ * Give @g the reservation and limit @q.  Called with the target's
+ * cfg_lock held; bios a removed limit held go at once, and a reservation
+ * counts from the next epoch (the device's rate says how much it is).
+ */
+void ioband_group_set_qos(struct ioband_group *g, const struct iob_qos *q)
+{
+	struct ioband_domain *dom = g->ib->dom;
+
+	spin_lock_irq(&dom->lock);
+	spin_lock(&g->lock);
+	iob_qos_set(&g->qos, q);
+	spin_unlock(&g->lock);
+	if (!g->qos.has_reserve && g->floor.reserve_ppm) {
+		g->floor.reserve_ppm = 0;
+		if (g->active)
+			domain_reshare(dom, false);
+	}
 	spin_unlock_irq(&dom->lock);
 	ioband_domain_kick(dom);
 }
@@ -172,7 +225,7 @@ void ioband_domain_set_params(struct ioband_domain *dom,
 void ioband_domain_reweight(struct ioband_domain *dom)
 {
 	spin_lock_irq(&dom->lock);
-	domain_reshare(dom, 0);
+	domain_reshare(dom, false);
 	spin_unlock_irq(&dom->lock);
 	ioband_domain_kick(dom);
 }
@@ -183,7 +236,7 @@ void ioband_domain_activate(struct ioband_domain *dom, struct ioband_group *g)
 	if (!g->active) {
 		list_add_tail(&g->dom_node, &dom->groups);
 		g->active = true;
-		domain_reshare(dom, 0);
+		domain_reshare(dom, false);
 		spin_lock(&g->lock);
 		iob_resume_bucket(&g->bucket, dom->clock.epoch);
 		dom->completed_base -= g->completed;
@@ -201,7 +254,7 @@ void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
 		spin_lock(&g->lock);
 		dom->completed_base += g->completed;
 		spin_unlock(&g->lock);
-		domain_reshare(dom, 0);
+		domain_reshare(dom, false);
 	}
 	spin_unlock_irq(&dom->lock);
 	/* Whoever waited for this group need not any more. */
@@ -229,16 +282,35 @@ static bool domain_quiet(struct ioband_domain *dom)
 
 /*
  * The admission rule, one for map and for the dispatcher: may @g send a
- * bio in direction @dir down now?  Its tokens, or the domain quiet enough
- * for a little debt, and room under io_limit.  Called with g->lock held.
+ * bio in direction @dir down now?  Room under io_limit, then its limits
+ * and its tokens (iob_may_send).  A group with tokens and no limit is
+ * answered without reading the domain's counters.  Called with g->lock
+ * held.
  */
 static bool may_send(struct ioband_domain *dom, struct ioband_group *g,
-		     int dir)
+		     int dir, u64 now)
 {
 	if (io_limit_reached(dom, dir))
 		return false;
-	return g->bucket.tokens > 0 ||
-	       iob_may_take(&g->bucket, domain_quiet(dom));
+	if (g->bucket.tokens > 0 && !g->qos.has_limit)
+		return true;
+	return iob_may_send(&g->bucket, domain_quiet(dom),
+			    iob_qos_limit_at(&g->qos, dir), now);
+}
+
+/*
+ * Charge a bio that goes down: its tokens (urgent ones within a bound)
+ * and its limits.  True if this used up the group's last tokens.  Called
+ * with g->lock held.
+ */
+static bool charge(struct ioband_group *g, struct ioband_io *io, bool urgent,
+		   u64 now)
+{
+	if (g->qos.has_limit)
+		iob_qos_charge(&g->qos, io->dir, io->bytes, now);
+	if (urgent)
+		return iob_charge_urgent(&g->bucket, io->cost);
+	return iob_charge(&g->bucket, io->cost);
 }
 
 /* A bio leaves ioband for the device below.  Called with g->lock held. */
@@ -312,13 +384,13 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 	iob_refill(&g->bucket, READ_ONCE(dom->clock.epoch),
 		   READ_ONCE(dom->params.carryover));
 	if (unlikely(urgent || READ_ONCE(g->ib->suspending))) {
-		kick = iob_charge_urgent(&g->bucket, io->cost) &&
+		kick = charge(g, io, true, now) &&
 		       atomic_read(&dom->held);
 		start_bio(g, io, now);
 		go = true;
-	} else if (bio_list_empty(&g->queue) && may_send(dom, g, io->dir)) {
+	} else if (bio_list_empty(&g->queue) && may_send(dom, g, io->dir, now)) {
 		/* Out of tokens: others may be waiting for this group. */
-		kick = iob_charge(&g->bucket, io->cost) &&
+		kick = charge(g, io, false, now) &&
 		       atomic_read(&dom->held);
 		start_bio(g, io, now);
 		go = true;
@@ -351,6 +423,8 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io)
 	g->stats.sectors[io->dir] += io->sectors;
 	g->stats.ticks_ns[io->dir] += ioband_since(now, io->arrive_ns);
 	g->completed += io->cost;
+	g->ep_bytes += io->bytes;
+	g->ep_ios++;
 	iob_svc(&g->svc_ns, ioband_since(now, io->start_ns));
 	g->inflight--;
 	g->last_active_ns = now;
@@ -407,25 +481,91 @@ static void take_ready(struct ioband_domain *dom, struct ioband_group *g,
 		struct bio *bio = bio_list_peek(&g->queue);
 		struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
 
-		if (!may_send(dom, g, io->dir))
+		if (!may_send(dom, g, io->dir, now))
 			break;
-		iob_charge(&g->bucket, io->cost);
+		charge(g, io, false, now);
 		bio_list_add(out, pop_held(g, now));
+	}
+}
+
+/*
+ * At the end of an epoch that saw @done tokens complete in @len_ns: what
+ * each group's reservation asks of the device and the scale that makes
+ * those of the groups that used the device fit.  The device's rate is
+ * the lower of the clock's (iob_clock_advance) and this epoch's: a
+ * reservation is a floor, better a little too much than too little.
+ * Resets the groups' epoch counters.  Called with dom->lock held.
+ */
+static void rescale_reservations(struct ioband_domain *dom, u64 done,
+				 u64 len_ns)
+{
+	u64 tokens = mul_u64_u32_shr(dom->clock.rate, NSEC_PER_SEC, 30);
+	struct ioband_group *g;
+	u64 ppm = 0;
+	u32 scale;
+
+	if (len_ns && done < (1ULL << 32))
+		tokens = min(tokens, div64_u64(done * NSEC_PER_SEC, len_ns));
+	list_for_each_entry(g, &dom->groups, dom_node) {
+		spin_lock(&g->lock);
+		if (g->ep_ios)
+			g->avg_bytes = div64_u64(g->ep_bytes, g->ep_ios);
+		g->ep_bytes = 0;
+		g->ep_ios = 0;
+		/* the raw demand, scaled below */
+		g->floor.reserve_ppm = min_t(u64, IOB_RESERVE_PPM_MAX,
+			iob_reserve_ppm(&g->qos.conf, dom->params.policy,
+					tokens, g->avg_bytes ? g->avg_bytes : 4096));
+		spin_unlock(&g->lock);
+		if (g->floor.counts)
+			ppm += g->floor.reserve_ppm;
+	}
+	scale = iob_reserve_scale(ppm);
+	if (scale != dom->res_scale && scale < IOB_SCALE_ONE * 95 / 100)
+		DMINFO_LIMIT("%s: reservations ask for %llu%% of the device: each gets %u%% of what it asks",
+			     dom->name, div_u64(ppm, 10000),
+			     scale * 100 / IOB_SCALE_ONE);
+	dom->res_ppm = ppm;
+	WRITE_ONCE(dom->res_scale, scale);
+	if (scale < IOB_SCALE_ONE)
+		list_for_each_entry(g, &dom->groups, dom_node)
+			g->floor.reserve_ppm = (u64)g->floor.reserve_ppm *
+					       scale / IOB_SCALE_ONE;
+}
+
+/* The group's state for iob_classify.  Called with g->lock held. */
+static void group_state(struct ioband_group *g, u64 now,
+			struct iob_gstate *st)
+{
+	st->bucket = &g->bucket;
+	st->held = g->held;
+	st->inflight = g->inflight;
+	st->last_active_ns = g->last_active_ns;
+	st->think_ns = g->think_ns;
+	st->svc_ns = g->svc_ns;
+	st->limit_at = 0;
+	st->limit_bound = iob_qos_limit_bound(&g->qos, now);
+	if (g->held) {
+		struct ioband_io *io = dm_per_bio_data(bio_list_peek(&g->queue),
+						       sizeof(*io));
+
+		st->limit_at = iob_qos_limit_at(&g->qos, io->dir);
 	}
 }
 
 /*
  * One round over the domain's groups: refill, dispatch what may go, and
  * decide whether a new epoch starts.  Returns the verdict; bios to submit
- * are left in @out.
+ * are left in @out, and *@wake_at is when the dispatcher must look again
+ * if nothing else makes it (0: not before a bio arrives or completes).
  */
 static enum iob_verdict dispatch_round(struct ioband_domain *dom,
-				       struct bio_list *out, u64 *retry_at)
+				       struct bio_list *out, u64 *wake_at)
 {
 	struct ioband_group *g;
 	struct iob_round r;
 	enum iob_verdict v;
-	u64 busy_weight = 0, completed;
+	u64 completed, retry = 0, done, len;
 	bool quiet;
 	u64 now;
 
@@ -434,19 +574,14 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 	quiet = domain_quiet(dom);
 	iob_round_init(&r);
 	list_for_each_entry(g, &dom->groups, dom_node) {
-		struct iob_gstate st = { .bucket = &g->bucket };
+		struct iob_gstate st;
 		u64 until = 0;
 		enum iob_class c;
 
 		spin_lock(&g->lock);
 		iob_refill(&g->bucket, dom->clock.epoch, dom->params.carryover);
-		st.held = g->held;
-		st.inflight = g->inflight;
-		st.last_active_ns = g->last_active_ns;
-		st.think_ns = g->think_ns;
-		st.svc_ns = g->svc_ns;
-		if (iob_used_since(&st, dom->clock.start_ns))
-			busy_weight += g->weight;
+		group_state(g, now, &st);
+		g->floor.counts = iob_used_since(&st, dom->clock.start_ns);
 		c = iob_classify(&st, now, quiet, &until);
 		if (c == IOB_READY)
 			take_ready(dom, g, now, out);
@@ -455,24 +590,28 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		iob_round_add(&r, c, completed, until);
 	}
 	r.completed += dom->completed_base;
-	v = iob_round_verdict(&r, &dom->params, now, &dom->clock, retry_at);
+	v = iob_round_verdict(&r, &dom->params, now, &dom->clock, &retry);
 	if (v == IOB_ADVANCE) {
-		DMDEBUG("%s: epoch %llu ends after %llu us (waited %llu us, busy %d, rate %llu)",
+		DMDEBUG("%s: epoch %llu ends after %llu us (waited %llu us, busy %d, rate %llu, reserve scale %u)",
 			dom->name, dom->clock.epoch,
 			div_u64(now - dom->clock.start_ns, NSEC_PER_USEC),
 			dom->clock.wait_ns ? div_u64(now - dom->clock.wait_ns, NSEC_PER_USEC) : 0,
-			r.busy, dom->clock.rate);
+			r.busy, dom->clock.rate, dom->res_scale);
 		list_for_each_entry(g, &dom->groups, dom_node)
 			DMDEBUG("  group %lld tokens %lld/%lld held %u inflight %u idle %lld us think %llu us svc %llu us",
 				g->id, g->bucket.tokens, g->bucket.share, g->held, g->inflight,
 				(s64)(now - g->last_active_ns) / 1000,
 				div_u64(g->think_ns, NSEC_PER_USEC),
 				div_u64(g->svc_ns, NSEC_PER_USEC));
+		done = r.completed - dom->clock.start_completed;
+		len = now - dom->clock.start_ns;
 		iob_clock_advance(&dom->clock, &dom->params, now, r.completed);
-		domain_reshare(dom, busy_weight);
-	} else if (v == IOB_WAIT) {
-		*retry_at -= now;
+		rescale_reservations(dom, done, len);
+		domain_reshare(dom, true);
 	}
+	*wake_at = r.wake_ns;
+	if (v == IOB_WAIT && (!*wake_at || retry < *wake_at))
+		*wake_at = retry;
 	spin_unlock_irq(&dom->lock);
 	return v;
 }
@@ -482,27 +621,19 @@ static void ioband_dispatch(struct ioband_domain *dom)
 	for (;;) {
 		struct bio_list out = BIO_EMPTY_LIST;
 		enum iob_verdict v;
-		u64 retry_in = 0;
-
+		u64 wake_at = 0;
 		bool sent;
 
-		v = dispatch_round(dom, &out, &retry_in);
+		v = dispatch_round(dom, &out, &wake_at);
 		sent = !bio_list_empty(&out);
 		submit_list(&out);
-		switch (v) {
-		case IOB_NOTHING:
+		/* io_limit reached: completions kick us again */
+		if (v == IOB_NOTHING || v == IOB_WAIT ||
+		    (v == IOB_DISPATCH && !sent)) {
+			if (wake_at)
+				hrtimer_start(&dom->timer, ns_to_ktime(wake_at),
+					      HRTIMER_MODE_ABS);
 			return;
-		case IOB_WAIT:
-			queue_delayed_work(dom->wq, &dom->retry,
-					   max(1UL, nsecs_to_jiffies(retry_in)));
-			return;
-		case IOB_DISPATCH:
-			/* io_limit reached: completions kick us again. */
-			if (!sent)
-				return;
-			break;
-		case IOB_ADVANCE:
-			break;
 		}
 		cond_resched();
 	}
@@ -511,10 +642,4 @@ static void ioband_dispatch(struct ioband_domain *dom)
 static void ioband_dispatch_work(struct work_struct *work)
 {
 	ioband_dispatch(container_of(work, struct ioband_domain, work));
-}
-
-static void ioband_retry_work(struct work_struct *work)
-{
-	ioband_dispatch(container_of(to_delayed_work(work),
-				     struct ioband_domain, retry));
 }

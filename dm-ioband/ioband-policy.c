@@ -154,10 +154,25 @@ static bool iob_may_bypass(const struct iob_bucket *b)
 	return b->tokens > -(b->share / 2);
 }
 
-/* May a group's next bio go down now (given its queue is its turn)? */
+/*
+ * May a group's next bio go down now (given its queue is its turn), by
+ * its weight?  With tokens (tokens > 0 says so without looking at the
+ * domain), or in a little debt while the domain is quiet.
+ */
 bool iob_may_take(const struct iob_bucket *b, bool domain_quiet)
 {
 	return b->tokens > 0 || (domain_quiet && iob_may_bypass(b));
+}
+
+/*
+ * The admission rule, for map and the dispatcher alike: a limit holds a
+ * bio whatever the group's tokens (@limit_at, from iob_qos_limit_at);
+ * otherwise its tokens decide (iob_may_take).
+ */
+bool iob_may_send(const struct iob_bucket *b, bool domain_quiet,
+		  u64 limit_at, u64 now_ns)
+{
+	return limit_at <= now_ns && iob_may_take(b, domain_quiet);
 }
 
 /* Charge @cost; true if this used up the group's last tokens. */
@@ -199,11 +214,21 @@ enum iob_class iob_classify(const struct iob_gstate *g, u64 now_ns,
 	const struct iob_bucket *b = g->bucket;
 
 	if (g->held) {
+		/*
+		 * Held by its limit: neither ready nor waiting for an epoch
+		 * (a new one would not let it go); the dispatcher wakes at
+		 * limit_at.
+		 */
+		if (g->limit_at > now_ns) {
+			*busy_until_ns = g->limit_at;
+			return IOB_LIMITED;
+		}
 		if (iob_may_take(b, domain_quiet))
 			return IOB_READY;
 		return IOB_WAITING;
 	}
-	if (b->tokens <= 0 || iob_thinks(g))
+	/* A group running at its limit could not use more: not waited for. */
+	if (b->tokens <= 0 || iob_thinks(g) || g->limit_bound)
 		return IOB_IDLE;
 	if (g->inflight) {
 		*busy_until_ns = U64_MAX;	/* until its completions say */
@@ -225,7 +250,14 @@ void iob_round_init(struct iob_round *r)
 	r->busy = false;
 	r->busy_inflight = false;
 	r->busy_until_ns = 0;
+	r->wake_ns = 0;
 	r->completed = 0;
+}
+
+static void add_wake(struct iob_round *r, u64 at_ns)
+{
+	if (at_ns && (!r->wake_ns || at_ns < r->wake_ns))
+		r->wake_ns = at_ns;
 }
 
 void iob_round_add(struct iob_round *r, enum iob_class c, u64 completed,
@@ -238,6 +270,9 @@ void iob_round_add(struct iob_round *r, enum iob_class c, u64 completed,
 		break;
 	case IOB_WAITING:
 		r->waiting = true;
+		break;
+	case IOB_LIMITED:
+		add_wake(r, busy_until_ns);
 		break;
 	case IOB_BUSY:
 		r->busy = true;

@@ -120,6 +120,7 @@ enum iob_class {
 	IOB_READY,	/* holds bios it may dispatch now */
 	IOB_WAITING,	/* holds bios and needs a new epoch */
 	IOB_BUSY,	/* has tokens left and is (recently) active */
+	IOB_LIMITED,	/* holds bios its limit does not let go yet */
 };
 
 struct iob_gstate {
@@ -129,9 +130,16 @@ struct iob_gstate {
 	u64 last_active_ns;
 	u64 think_ns;		/* mean think time (iob_think) */
 	u64 svc_ns;		/* mean time in the device (iob_svc) */
+	/* from ioband-qos.h */
+	u64 limit_at;		/* the first held bio is within its limits
+				 * from then; 0 if no limit */
+	bool limit_bound;	/* running at a limit */
 };
 
 bool iob_may_take(const struct iob_bucket *b, bool domain_quiet);
+
+bool iob_may_send(const struct iob_bucket *b, bool domain_quiet,
+		  u64 limit_at, u64 now_ns);
 bool iob_charge(struct iob_bucket *b, u32 cost);
 bool iob_charge_urgent(struct iob_bucket *b, u32 cost);
 
@@ -147,6 +155,8 @@ struct iob_round {
 	bool busy;
 	bool busy_inflight;	/* a BUSY group has bios in the device */
 	u64 busy_until_ns;	/* latest time a BUSY group stops being busy */
+	u64 wake_ns;		/* earliest time a held group's limit lets
+				 * it go; 0 if none */
 	u64 completed;		/* tokens of completed bios, ever, all groups */
 };
 

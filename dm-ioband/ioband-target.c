@@ -6,7 +6,8 @@
  * Table line (compatible with dm-ioband 1.14):
  *   <dev> <device-group-id> <io_throttle> <io_limit> <group-type>
  *   <policy> <token-base> [carryover=<n>] [:<default-weight>]
- *   [<group-id>:<weight> ...]
+ *   [<group-id>:<weight> ...] [limit=<group-id>:<key>=<n>,...]
+ *   [reserve=<group-id>:<key>=<n>,...]
  *
  * See Documentation/ioband.rst.
  */
@@ -43,12 +44,16 @@ static int attach_groups(struct ioband_target *ib, const struct iob_table *t,
 	int r;
 
 	ib->def->weight = t->def_weight;
+	iob_qos_set(&ib->def->qos, &t->def_qos);
 	for (i = 0; i < t->ngroups; i++) {
 		r = ioband_group_attach(ib, t->groups[i].id, t->groups[i].weight);
 		if (r) {
 			*error = "Cannot allocate group";
 			return r;
 		}
+		/* not active yet: nothing else sees the group */
+		iob_qos_set(&ioband_group_find(ib, t->groups[i].id)->qos,
+			    &t->groups[i].qos);
 	}
 	return 0;
 }
@@ -187,6 +192,7 @@ static int ioband_map(struct dm_target *ti, struct bio *bio)
 	io->arrive_ns = ktime_get_ns();
 	io->sectors = bio_sectors(bio);
 	io->dir = bio_data_dir(bio);
+	io->bytes = bio_has_data(bio) ? bio->bi_iter.bi_size : 0;
 	io->cost = iob_cost(READ_ONCE(ib->dom->params.policy), io->sectors,
 			    bio_has_data(bio));
 
@@ -238,6 +244,23 @@ static void emit_group_stats(struct ioband_group *g, char *result,
 	*szp = sz;
 }
 
+/* A group's limit= and reserve= arguments of the table line. */
+static void emit_qos(struct ioband_group *g, char *result, unsigned int maxlen,
+		     unsigned int *szp)
+{
+	struct iob_qos q;
+	int r;
+
+	spin_lock_irq(&g->lock);
+	q = g->qos.conf;
+	spin_unlock_irq(&g->lock);
+	if (*szp >= maxlen)
+		return;
+	r = iob_format_qos(result + *szp, maxlen - *szp, g->id, &q);
+	/* too long: dm core sees a full buffer and asks again with more */
+	*szp = r < 0 ? maxlen : *szp + r;
+}
+
 static void ioband_status(struct dm_target *ti, status_type_t type,
 			  unsigned int status_flags, char *result,
 			  unsigned int maxlen)
@@ -269,6 +292,9 @@ static void ioband_status(struct dm_target *ti, status_type_t type,
 						      ib->def->weight));
 		xa_for_each(&ib->groups, id, g)
 			DMEMIT(" %lld:%u", g->id, g->weight);
+		xa_for_each(&ib->groups, id, g)
+			emit_qos(g, result, maxlen, &sz);
+		emit_qos(ib->def, result, maxlen, &sz);
 		break;
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
@@ -325,6 +351,105 @@ static int msg_weight(struct ioband_target *ib, const char *arg)
 	g->weight = weight;
 	ioband_domain_reweight(ib->dom);
 	return 0;
+}
+
+/* "limit <id>:<key>=<n>,..." and "reserve <id>:<key>=<n>,...". */
+static int msg_qos(struct ioband_target *ib, bool reserve, const char *arg)
+{
+	const char *what = reserve ? "reserve" : "limit";
+	struct ioband_group *g;
+	struct iob_qos_arg a;
+	struct iob_qos q;
+	char err[160];
+
+	if (iob_parse_qos_arg(ib->type, reserve, arg, &a, err, sizeof(err)))
+		return ioband_refuse(ib, "%s", err);
+	g = ioband_group_find(ib, a.id);
+	if (!g)
+		return ioband_refuse(ib, "%s %s: group %lld is not attached",
+				     what, arg, a.id);
+	q = g->qos.conf;	/* written only under cfg_lock, which we hold */
+	if (iob_apply_qos_arg(&q, &a, err, sizeof(err)))
+		return ioband_refuse(ib, "%s %s: %s", what, arg, err);
+	ioband_group_set_qos(g, &q);
+	return 0;
+}
+
+/* dm-ioband's "range-bw <id>:<min>:<max>" (KB/s): bps reserve and limit. */
+static int msg_range_bw(struct ioband_target *ib, const char *arg)
+{
+	struct iob_qos q = {};
+	struct ioband_group *g;
+	char err[160];
+	s64 id;
+
+	if (iob_parse_range_bw(ib->type, arg, &id, &q, err, sizeof(err)))
+		return ioband_refuse(ib, "%s", err);
+	g = ioband_group_find(ib, id);
+	if (!g)
+		return ioband_refuse(ib, "range-bw %s: group %lld is not attached",
+				     arg, id);
+	q = g->qos.conf;
+	if (iob_parse_range_bw(ib->type, arg, &id, &q, err, sizeof(err)))
+		return ioband_refuse(ib, "%s", err);
+	ioband_group_set_qos(g, &q);
+	return 0;
+}
+
+/*
+ * The "qos" query, one line per group after the device group's:
+ *   reserve_scale=<percent> reserve_demand=<percent>
+ *   <id> held=<n> limited=<0|1> left=<key>=<n>,...|- [limit=...] [reserve=...]
+ */
+static void report_qos(struct ioband_target *ib, struct ioband_group *g,
+		       char *result, unsigned int maxlen, unsigned int *szp)
+{
+	unsigned int sz = *szp;
+	struct iob_qos_state qs;
+	u64 now = ktime_get_ns();
+	bool limited = false;
+	u32 held;
+	int k, n = 0, r;
+
+	spin_lock_irq(&g->lock);
+	qs = g->qos;
+	held = g->held;
+	if (held) {
+		struct ioband_io *io = dm_per_bio_data(bio_list_peek(&g->queue),
+						       sizeof(*io));
+
+		limited = iob_qos_limit_at(&qs, io->dir) > now;
+	}
+	spin_unlock_irq(&g->lock);
+	DMEMIT("\n%lld held=%u limited=%d left=", g->id, held, limited);
+	for (k = 0; k < IOB_NR_KEYS; k++)
+		if (qs.conf.limit[k])
+			DMEMIT("%s%s=%llu", n++ ? "," : "", iob_key_name(k),
+			       iob_qos_burst_left(&qs, k, now));
+	if (!n)
+		DMEMIT("-");
+	if (sz < maxlen) {
+		r = iob_format_qos(result + sz, maxlen - sz, g->id, &qs.conf);
+		sz = r < 0 ? maxlen : sz + r;
+	}
+	*szp = sz;
+}
+
+static int msg_report_qos(struct ioband_target *ib, char *result,
+			  unsigned int maxlen)
+{
+	struct ioband_domain *dom = ib->dom;
+	struct ioband_group *g;
+	unsigned int sz = 0;
+	unsigned long id;
+
+	DMEMIT("reserve_scale=%u reserve_demand=%llu",
+	       READ_ONCE(dom->res_scale) * 100 / IOB_SCALE_ONE,
+	       div_u64(READ_ONCE(dom->res_ppm), 10000));
+	report_qos(ib, ib->def, result, maxlen, &sz);
+	xa_for_each(&ib->groups, id, g)
+		report_qos(ib, g, result, maxlen, &sz);
+	return 1;	/* dm core hands @result to the caller */
 }
 
 static int msg_attach_detach(struct ioband_target *ib, bool attach,
@@ -399,6 +524,7 @@ static const struct {
 	{ "type", 2 }, { "attach", 2 }, { "detach", 2 }, { "weight", 2 },
 	{ "token", 2 }, { "carryover", 2 }, { "io_throttle", 2 },
 	{ "io_limit", 2 }, { "policy", 2 }, { "reset", 1 },
+	{ "limit", 2 }, { "reserve", 2 }, { "range-bw", 2 }, { "qos", 1 },
 };
 
 static int ioband_message(struct dm_target *ti, unsigned int argc, char **argv,
@@ -427,6 +553,15 @@ static int ioband_message(struct dm_target *ti, unsigned int argc, char **argv,
 		r = msg_attach_detach(ib, cmd[0] == 'a', argv[1]);
 	} else if (!strcmp(cmd, "weight")) {
 		r = msg_weight(ib, argv[1]);
+	} else if (!strcmp(cmd, "limit") || !strcmp(cmd, "reserve")) {
+		r = msg_qos(ib, cmd[0] == 'r', argv[1]);
+	} else if (!strcmp(cmd, "range-bw")) {
+		r = msg_range_bw(ib, argv[1]);
+	} else if (!strcmp(cmd, "qos")) {
+		r = msg_report_qos(ib, result, maxlen);
+	} else if (!strcmp(cmd, "policy") && !strcmp(argv[1], "range-bw")) {
+		/* dm-ioband's range-bw: limits and reservations by bytes */
+		r = msg_param(ib, cmd, "weight-iosize");
 	} else {
 		r = msg_param(ib, cmd, argv[1]);
 	}

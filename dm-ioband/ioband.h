@@ -21,6 +21,7 @@
 
 #include <linux/device-mapper.h>
 #include <linux/bio.h>
+#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -60,6 +61,11 @@ struct ioband_group {
 	u64 think_ns;			/* mean think time (iob_think) */
 	u64 svc_ns;			/* mean time in the device (iob_svc) */
 	u64 busy_since_ns;		/* io_ticks accounting */
+	struct iob_qos_state qos;	/* reservation and limit */
+	u64 ep_bytes;			/* completed this epoch */
+	u64 ep_ios;
+	u64 avg_bytes;			/* mean bio size, last epoch with I/O */
+	struct iob_floor floor;		/* its part: dom->lock */
 	struct ioband_stats stats;
 	struct rcu_head rcu;
 };
@@ -90,9 +96,17 @@ struct ioband_domain {
 	atomic_t inflight[2];
 	atomic_t held;
 
+	/*
+	 * Reservations get res_scale / IOB_SCALE_ONE of what they ask, less
+	 * than all when they ask for more than the device does (res_ppm of
+	 * it, last epoch).  Written by the dispatcher under dom->lock.
+	 */
+	u32 res_scale;
+	u64 res_ppm;
+
 	struct workqueue_struct *wq;	/* ordered: one dispatcher at a time */
 	struct work_struct work;
-	struct delayed_work retry;
+	struct hrtimer timer;		/* runs the dispatcher at a time */
 };
 
 struct ioband_target {
@@ -131,6 +145,7 @@ struct ioband_io {
 	u64 arrive_ns;
 	u64 start_ns;		/* sent to the device below */
 	u32 sectors;
+	u32 bytes;		/* of data; 0 for discards and the like */
 	u32 cost;		/* tokens charged */
 	int dir;		/* READ or WRITE */
 };
@@ -171,6 +186,7 @@ void ioband_domain_activate(struct ioband_domain *dom,
 void ioband_domain_deactivate(struct ioband_domain *dom,
 			      struct ioband_group *g);
 void ioband_domain_reweight(struct ioband_domain *dom);
+void ioband_group_set_qos(struct ioband_group *g, const struct iob_qos *q);
 void ioband_domain_kick(struct ioband_domain *dom);
 bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent);
 void ioband_complete(struct ioband_group *g, struct ioband_io *io);

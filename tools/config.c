@@ -12,7 +12,10 @@
  *   io-throttle = 0
  *   io-limit = 0
  *   weight = 100                  # the default group's
+ *   limit = wbps=200M,burst=50    # the default group's limit
+ *   reserve = bps=10M             # and its reservation
  *   group machine.slice/vm1.scope = 300
+ *   group machine.slice/vm2.scope = 100 limit=wbps=8M reserve=bps=4M
  *   group user:alice = 200
  *
  * Errors name the file and line.
@@ -100,6 +103,11 @@ static int set_key(struct conf_device *d, const char *key, const char *val,
 	} else if (!strcmp(key, "weight")) {
 		if (iob_parse_u32(val, 1, IOB_WEIGHT_MAX, &c->def_weight))
 			return fail_at(err, len, fname, lineno, "weight '%s': expected 1 to %u", val, IOB_WEIGHT_MAX);
+	} else if (!strcmp(key, "limit") || !strcmp(key, "reserve")) {
+		char why[ERR_LEN];
+
+		if (qos_spec_apply(val, key[0] == 'r', &c->def_qos, why, sizeof(why)))
+			return fail_at(err, len, fname, lineno, "%s", why);
 	} else {
 		return fail_at(err, len, fname, lineno, "unknown key '%s'", key);
 	}
@@ -110,6 +118,8 @@ static int add_group(struct conf_device *d, const char *spec, const char *val,
 		     const char *fname, int lineno, char *err, size_t len)
 {
 	struct conf_group *g;
+	char w[16];
+	size_t n;
 	int i;
 
 	if (!*spec)
@@ -123,8 +133,30 @@ static int add_group(struct conf_device *d, const char *spec, const char *val,
 	if (strlen(spec) >= sizeof(g->spec))
 		return fail_at(err, len, fname, lineno, "group: name too long");
 	g = &d->specs[d->nspecs];
-	if (iob_parse_u32(val, 1, IOB_WEIGHT_MAX, &g->weight))
-		return fail_at(err, len, fname, lineno, "group %s: weight '%s': expected 1 to %u", spec, val, IOB_WEIGHT_MAX);
+	memset(g, 0, sizeof(*g));
+	/* <weight> [limit=<spec>] [reserve=<spec>] */
+	n = strcspn(val, " \t");
+	if (n >= sizeof(w))
+		n = sizeof(w) - 1;
+	memcpy(w, val, n);
+	w[n] = '\0';
+	if (iob_parse_u32(w, 1, IOB_WEIGHT_MAX, &g->weight))
+		return fail_at(err, len, fname, lineno, "group %s: weight '%s': expected 1 to %u", spec, w, IOB_WEIGHT_MAX);
+	for (val += strcspn(val, " \t"); *(val += strspn(val, " \t")); val += n) {
+		bool reserve = !strncmp(val, "reserve=", 8);
+		char arg[256], why[ERR_LEN];
+
+		n = strcspn(val, " \t");
+		if (!reserve && strncmp(val, "limit=", 6))
+			return fail_at(err, len, fname, lineno, "group %s: '%.*s': expected limit=<key>=<n>,... or reserve=<key>=<n>,...",
+				       spec, (int)n, val);
+		if (n >= sizeof(arg))
+			return fail_at(err, len, fname, lineno, "group %s: too long", spec);
+		memcpy(arg, val, n);
+		arg[n] = '\0';
+		if (qos_spec_apply(arg + (reserve ? 8 : 6), reserve, &g->qos, why, sizeof(why)))
+			return fail_at(err, len, fname, lineno, "group %s: %s", spec, why);
+	}
 	strcpy(g->spec, spec);
 	g->line = lineno;
 	d->nspecs++;

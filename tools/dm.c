@@ -230,13 +230,29 @@ int dmx_remove(const char *name)
 
 int dmx_message(const char *name, const char *msg)
 {
+	return dmx_message_out(name, msg, NULL, 0);
+}
+
+/* A message whose answer (if @out) is copied into @out. */
+int dmx_message_out(const char *name, const char *msg, char *out, size_t len)
+{
 	struct dm_task *dmt = task(DM_DEVICE_TARGET_MSG, name);
+	const char *resp;
 	int ok;
 
 	if (!dmt)
 		return -1;
 	ok = dm_task_set_sector(dmt, 0) && dm_task_set_message(dmt, msg) &&
 	     dm_task_run(dmt);
+	if (ok && out) {
+		resp = dm_task_get_message_response(dmt);
+		if (!resp || strlen(resp) >= len) {
+			snprintf(last_error, sizeof(last_error), "%s: no answer, or a longer one than expected", msg);
+			ok = 0;
+		} else {
+			strcpy(out, resp);
+		}
+	}
 	if (!ok && !last_error[0])
 		snprintf(last_error, sizeof(last_error), "refused");
 	if (!ok)

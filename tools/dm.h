@@ -13,6 +13,7 @@ int dmx_list(char names[][NAME_LEN], int max);
 int dmx_create(const char *name, unsigned long long sectors, const char *params);
 int dmx_remove(const char *name);
 int dmx_message(const char *name, const char *msg);
+int dmx_message_out(const char *name, const char *msg, char *out, size_t len);
 int dmx_blockdev(const char *dev, char *majmin, size_t len,
 		 unsigned long long *sectors);
 

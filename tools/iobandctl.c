@@ -62,14 +62,20 @@ static const char *const helps[][2] = {
 		"  device's group type.  Default weight: the device's default group's.\n" },
 	{ "detach", "detach NAME GROUP\n  Detach GROUP; its I/O goes to the default group again.\n" },
 	{ "set", "set NAME [GROUP] KEY=VALUE...\n"
-		"  Keys: weight (of GROUP, or of the default group), token, carryover,\n"
-		"  io_throttle, io_limit, policy, type.  Values are checked before any\n"
-		"  is sent; the device-group wide keys apply to every device in it.\n" },
+		"  Keys: weight, limit and reserve (of GROUP, or of the default group),\n"
+		"  token, carryover, io_throttle, io_limit, policy, type.  limit and\n"
+		"  reserve take KEY=N,... with keys bps rbps wbps (bytes/s, K M G T\n"
+		"  suffixes in 1024s) iops riops wiops, and for limit burst (ms); N 0\n"
+		"  removes a key.  Values are checked before any is sent; the\n"
+		"  device-group wide keys apply to every device in it.\n" },
 	{ "stats", "stats NAME [--json] [--interval SECONDS] [--watch SECONDS] [--count N]\n"
 		"  Per group: weight, configured share of the device group, read and\n"
 		"  write MB/s and IOPS over the interval (default 1 s), bios held, mean\n"
-		"  wait in ioband per I/O.  --watch redraws every SECONDS (stop with\n"
-		"  Ctrl-C, or after --count N screens).\n" },
+		"  wait in ioband per I/O; for groups with a limit or reservation, those,\n"
+		"  what is left of each limit's burst and whether the limit holds the\n"
+		"  group now, and how far reservations were scaled to fit the device.\n"
+		"  --watch redraws every SECONDS (stop with Ctrl-C, or after --count N\n"
+		"  screens).\n" },
 	{ "apply", "apply FILE [--dry-run]\n"
 		"  Make the devices in FILE (see iobandctl(8)) as described: create the\n"
 		"  missing, change what differs, detach groups no longer listed.  Prints\n"
@@ -110,7 +116,8 @@ static int opt_uint(const char *what, const char *s, unsigned int lo,
 
 static int read_conf(const char *name, struct ioband_conf *c)
 {
-	char params[8192], err[ERR_LEN];
+	static char params[TABLE_LEN];
+	char err[ERR_LEN];
 
 	if (dmx_table(name, params, sizeof(params)))
 		return fail(name, "%s", dmx_error());
@@ -146,7 +153,8 @@ static int do_create(int argc, char **argv)
 	struct ioband_conf c = { .def_weight = 100, .carryover = IOB_DEFAULT_CARRYOVER };
 	const char *dg = NULL, *name, *t;
 	unsigned long long sectors;
-	char line[8192], params[64];
+	static char line[TABLE_LEN];
+	char params[64];
 	int o;
 
 	strcpy(c.type, "none");
@@ -242,7 +250,8 @@ static struct ioband_conf confs[MAX_DEVICES];
 static int load_all(void)
 {
 	int n = dmx_list(names, MAX_DEVICES), i, k = 0;
-	char err[ERR_LEN], params[8192];
+	static char params[TABLE_LEN];
+	char err[ERR_LEN];
 
 	if (n < 0)
 		return fail(NULL, "cannot list devices: %s", dmx_error()), -1;
@@ -386,11 +395,13 @@ static int do_set(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	char msgs[32][96];
-	struct ioband_conf c;
+	static struct ioband_conf c;
+	static struct plan qp;
+	char msgs[32][96], err[ERR_LEN];
+	struct iob_qos q, *cur;
 	struct group_spec g;
-	const char *name, *group = NULL;
-	int o, i, first, n = 0;
+	const char *name, *group = NULL, *qos_args[32];
+	int o, i, first, n = 0, nq = 0;
 
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1)
 		return o == 'h' ? print_help(stdout, "set") : usage_error("bad option");
@@ -418,9 +429,16 @@ static int do_set(int argc, char **argv)
 		for (t = key; *t; t++)
 			if (*t == '-')
 				key[t - key] = '_';
-		if (group && strcmp(key, "weight"))
-			return usage_error("%s: only weight is set per group", key);
-		if (!strcmp(key, "weight")) {
+		if (group && strcmp(key, "weight") && strcmp(key, "limit") &&
+		    strcmp(key, "reserve"))
+			return usage_error("%s: only weight, limit and reserve are set per group", key);
+		if (!strcmp(key, "limit") || !strcmp(key, "reserve")) {
+			memset(&q, 0, sizeof(q));
+			if (qos_spec_apply(val, key[0] == 'r', &q, err, sizeof(err)))
+				return usage_error("%s: %s", key, err);
+			qos_args[nq++] = argv[i];
+			continue;
+		} else if (!strcmp(key, "weight")) {
 			if (opt_uint("weight", val, 1, IOB_WEIGHT_MAX, &v))
 				return EX_USAGE;
 		} else if (!strcmp(key, "token")) {
@@ -439,21 +457,35 @@ static int do_set(int argc, char **argv)
 			if (!type_canonical(val))
 				return usage_error("type '%s': expected none, cgroup, user, gid, pid or pgrp", val);
 		} else {
-			return usage_error("unknown key '%s' (weight, token, carryover, io_throttle, io_limit, policy, type)", key);
+			return usage_error("unknown key '%s' (weight, limit, reserve, token, carryover, io_throttle, io_limit, policy, type)", key);
 		}
 		snprintf(msgs[n++], sizeof(msgs[0]), "%s %s", key, val);
 	}
 	if (read_conf(name, &c))
 		return EX_FAIL;
+	g.id = IOB_DEFAULT_GROUP_ID;
 	if (group) {
 		if (resolve(name, &c, group, &g))
 			return EX_FAIL;
 		if (!conf_group(&c, g.id))
 			return fail(name, "%s (id %lld) is not attached", g.text, g.id);
-		for (i = 0; i < n; i++)
-			snprintf(msgs[i], sizeof(msgs[0]), "weight %lld:%s", g.id,
-				 strchr(argv[first + i], '=') + 1);
+		for (i = 0; i < n; i++) {
+			char w[16];
+
+			snprintf(w, sizeof(w), "%s", strchr(msgs[i], ' ') + 1);
+			snprintf(msgs[i], sizeof(msgs[0]), "weight %lld:%s", g.id, w);
+		}
 	}
+	/* limits and reservations: on what the group has, checked as a whole */
+	cur = g.id == IOB_DEFAULT_GROUP_ID ? &c.def_qos :
+	      &((struct group_w *)conf_group(&c, g.id))->qos;
+	q = *cur;
+	for (i = 0; i < nq; i++)
+		if (qos_spec_apply(strchr(qos_args[i], '=') + 1, qos_args[i][0] == 'r',
+				   &q, err, sizeof(err)))
+			return fail(name, "%s: %s", qos_args[i], err);
+	qp.n = 0;
+	plan_qos(&qp, g.id, cur, &q);
 	for (i = 0; i < n; i++)
 		if (!strncmp(msgs[i], "type ", 5) && c.ngroups &&
 		    strcmp(type_canonical(msgs[i] + 5), c.type))
@@ -461,6 +493,9 @@ static int do_set(int argc, char **argv)
 				    msgs[i], c.ngroups);
 	for (i = 0; i < n; i++)
 		if (send(name, msgs[i]))
+			return EX_FAIL;
+	for (i = 0; i < qp.n; i++)
+		if (send(name, qp.s[i].text))
 			return EX_FAIL;
 	return EX_OK;
 }
@@ -500,7 +535,7 @@ static struct group_rate rates[MAX_GROUPS + 1];
 
 /* Weights, configured shares of the device group, and names. */
 static void describe(const char *name, const struct ioband_conf *c,
-		     struct group_rate *r, int n)
+		     struct group_rate *r, int n, const struct qos_report *q)
 {
 	unsigned long long total = 0;
 	int ndev = load_all(), i, k;
@@ -519,7 +554,27 @@ static void describe(const char *name, const struct ioband_conf *c,
 		r[i].weight = r[i].id == -1 ? c->def_weight : w ? w->weight : 0;
 		r[i].share = total ? (double)r[i].weight / total : 0;
 		group_label(c->type, r[i].id, r[i].label, sizeof(r[i].label));
+		memset(&r[i].qos, 0, sizeof(r[i].qos));
+		if (r[i].id == -1)
+			r[i].qos = c->def_qos;
+		else if (w)
+			r[i].qos = w->qos;
+		r[i].now = NULL;
+		for (k = 0; q && k < q->n; k++)
+			if (q->g[k].id == r[i].id)
+				r[i].now = &q->g[k];
 	}
+}
+
+/* The module's "qos" answer; NULL (and nothing shown) if it has none. */
+static const struct qos_report *query_qos(const char *name)
+{
+	static char buf[TABLE_LEN];
+	static struct qos_report q;
+
+	if (dmx_message_out(name, "qos", buf, sizeof(buf)) || qos_report_parse(buf, &q))
+		return NULL;
+	return &q;
 }
 
 static int do_stats(int argc, char **argv)
@@ -532,6 +587,7 @@ static int do_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	unsigned int interval_ms = 1000, count = 0, shown = 0, v;
+	const struct qos_report *q;
 	bool json = false, watch = false;
 	struct ioband_conf c;
 	char dg[32];
@@ -579,13 +635,14 @@ static int do_stats(int argc, char **argv)
 			return EX_FAIL;
 		t1 = now_s();
 		stats_rates(st_a, na, st_b, nb, t1 - t0, rates);
-		describe(name, &c, rates, nb);
+		q = query_qos(name);
+		describe(name, &c, rates, nb, q);
 		if (watch && !json && isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);
 		if (json)
-			stats_print_json(stdout, name, dg, rates, nb, t1 - t0);
+			stats_print_json(stdout, name, dg, rates, nb, t1 - t0, q);
 		else
-			stats_print_text(stdout, name, dg, rates, nb, t1 - t0);
+			stats_print_text(stdout, name, dg, rates, nb, t1 - t0, q);
 		fflush(stdout);
 		if (!watch || (count && ++shown >= count))
 			return EX_OK;
@@ -612,7 +669,8 @@ static int params_clash(const struct ioband_conf *a, const struct ioband_conf *b
 /* Resolve one configured device and plan it; nothing is changed. */
 static int plan_one(struct conf_device *d, const char *fname, int idx)
 {
-	char params[8192], err[ERR_LEN];
+	static char params[TABLE_LEN];
+	char err[ERR_LEN];
 	struct ioband_conf cur;
 	int i, r;
 
@@ -631,6 +689,7 @@ static int plan_one(struct conf_device *d, const char *fname, int idx)
 				    fname, d->specs[i].line, g.text, g.id);
 		d->c.groups[d->c.ngroups].id = g.id;
 		d->c.groups[d->c.ngroups].weight = d->specs[i].weight;
+		d->c.groups[d->c.ngroups].qos = d->specs[i].qos;
 		d->c.ngroups++;
 	}
 	r = dmx_table(d->name, params, sizeof(params));
@@ -686,7 +745,7 @@ static int do_apply(int argc, char **argv)
 		for (k = 0; k < plans[i].n; k++, changes++)
 			printf("%s: %s %s\n", cfg.dev[i].name,
 			       plans[i].s[k].kind == STEP_CREATE ? "create" : "message",
-			       plans[i].s[k].text);
+			       step_text(&plans[i], k));
 	if (!changes) {
 		printf("apply: nothing to change\n");
 		return EX_OK;
@@ -701,7 +760,7 @@ static int do_apply(int argc, char **argv)
 			const struct step *s = &plans[i].s[k];
 
 			if (s->kind == STEP_CREATE) {
-				if (dmx_create(cfg.dev[i].name, sizes[i], s->text))
+				if (dmx_create(cfg.dev[i].name, sizes[i], plans[i].create))
 					return fail(cfg.dev[i].name, "create: %s", dmx_error());
 			} else if (send(cfg.dev[i].name, s->text)) {
 				return EX_FAIL;

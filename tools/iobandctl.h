@@ -25,11 +25,13 @@
 #define NAME_LEN	128
 #define PATH_LEN	4096
 #define ERR_LEN		512
+#define TABLE_LEN	65536		/* a table line: 256 groups with limits */
 
 /* A group attached to a device, as in its table line. */
 struct group_w {
 	long long id;
 	unsigned int weight;
+	struct iob_qos qos;		/* its reservation and limit */
 };
 
 /* One ioband target's configuration: what its table line says. */
@@ -40,6 +42,7 @@ struct ioband_conf {
 	char type[16];			/* none cgroup uid gid pid pgrp */
 	char policy[16];		/* weight weight-iosize */
 	unsigned int def_weight;
+	struct iob_qos def_qos;
 	int ngroups;
 	struct group_w groups[MAX_GROUPS];
 };
@@ -82,10 +85,30 @@ int spec_check_type(const struct group_spec *g, const char *type,
 const char *spec_kind_name(enum spec_kind k);
 void group_label(const char *type, long long id, char *buf, size_t len);
 
+/* qos.c: reservations and limits, and the module's "qos" query. */
+struct qos_group_report {
+	long long id;
+	unsigned long long held;
+	int limited;			/* held by its limit now */
+	unsigned long long left[IOB_NR_KEYS];	/* in the limit buckets */
+};
+struct qos_report {
+	unsigned int scale_pct, demand_pct;
+	int n;
+	struct qos_group_report g[MAX_GROUPS + 1];
+};
+int qos_spec_apply(const char *spec, bool reserve, struct iob_qos *q,
+		   char *err, size_t len);
+int qos_spec_format(char *buf, size_t len, const struct iob_qos *q,
+		    bool reserve, bool all);
+bool qos_equal(const struct iob_qos *a, const struct iob_qos *b);
+int qos_report_parse(const char *text, struct qos_report *r);
+
 /* config.c: the apply file. */
 struct conf_group {
 	char spec[PATH_LEN];
 	unsigned int weight;
+	struct iob_qos qos;
 	int line;
 };
 struct conf_device {
@@ -104,18 +127,22 @@ int config_parse(FILE *f, const char *fname, struct config *cfg,
 		 char *err, size_t len);
 
 /* plan.c: the messages that turn @cur into @want (cur NULL: create). */
-#define MAX_STEPS	(3 * MAX_GROUPS + 16)
+#define MAX_STEPS	(6 * MAX_GROUPS + 16)
 enum step_kind { STEP_CREATE, STEP_MESSAGE };
 struct step {
 	enum step_kind kind;
-	char text[512];			/* table params or message */
+	char text[512];			/* a message */
 };
 struct plan {
 	int n;
+	char create[TABLE_LEN];		/* the table params of a STEP_CREATE */
 	struct step s[MAX_STEPS];
 };
 int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,
 		struct plan *p, char *err, size_t len);
+const char *step_text(const struct plan *p, int i);
+void plan_qos(struct plan *p, long long id, const struct iob_qos *cur,
+	      const struct iob_qos *want);
 
 /* stats.c: rates between two status samples. */
 struct group_rate {
@@ -127,13 +154,17 @@ struct group_rate {
 	unsigned long long held;
 	double queue_ms;		/* mean wait in ioband per I/O */
 	unsigned long long rd_bytes, wr_bytes;	/* totals */
+	struct iob_qos qos;		/* configured */
+	const struct qos_group_report *now;	/* NULL if not known */
 };
 int stats_rates(const struct group_stat *a, int na, const struct group_stat *b,
 		int nb, double secs, struct group_rate *out);
 void stats_print_text(FILE *f, const char *name, const char *devgroup,
-		      const struct group_rate *r, int n, double secs);
+		      const struct group_rate *r, int n, double secs,
+		      const struct qos_report *q);
 void stats_print_json(FILE *f, const char *name, const char *devgroup,
-		      const struct group_rate *r, int n, double secs);
+		      const struct group_rate *r, int n, double secs,
+		      const struct qos_report *q);
 void json_string(FILE *f, const char *s);
 
 #endif /* IOBANDCTL_H */

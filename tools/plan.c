@@ -23,6 +23,45 @@ void add(struct plan *p, enum step_kind kind, const char *fmt, ...)
 	p->n++;
 }
 
+const char *step_text(const struct plan *p, int i)
+{
+	return p->s[i].kind == STEP_CREATE ? p->create : p->s[i].text;
+}
+
+/*
+ * A group's reservation and limit from @cur (NULL: none) to @want: each
+ * message names every key, so it sets exactly what is wanted.  A lower
+ * limit may not pass a reservation still in place: reservations that
+ * change go to none first, then the limit, then the new reservations.
+ */
+void plan_qos(struct plan *p, long long id, const struct iob_qos *cur,
+	      const struct iob_qos *want)
+{
+	static const struct iob_qos none;
+	char spec[256], who[24] = "";
+	bool res, lim;
+
+	if (!cur)
+		cur = &none;
+	res = memcmp(cur->reserve, want->reserve, sizeof(want->reserve)) != 0;
+	lim = memcmp(cur->limit, want->limit, sizeof(want->limit)) != 0 ||
+	      cur->burst_ms != want->burst_ms;
+	if (id != IOB_DEFAULT_GROUP_ID)
+		snprintf(who, sizeof(who), "%lld", id);
+	if (res && lim && memcmp(cur->reserve, none.reserve, sizeof(none.reserve))) {
+		qos_spec_format(spec, sizeof(spec), &none, true, true);
+		add(p, STEP_MESSAGE, "reserve %s:%s", who, spec);
+	}
+	if (lim) {
+		qos_spec_format(spec, sizeof(spec), want, false, true);
+		add(p, STEP_MESSAGE, "limit %s:%s", who, spec);
+	}
+	if (res) {
+		qos_spec_format(spec, sizeof(spec), want, true, true);
+		add(p, STEP_MESSAGE, "reserve %s:%s", who, spec);
+	}
+}
+
 int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,
 		struct plan *p, char *err, size_t len)
 {
@@ -31,11 +70,9 @@ int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,
 
 	p->n = 0;
 	if (!cur) {
-		char line[sizeof(p->s[0].text)];
-
-		if (table_format(want, line, sizeof(line)))
+		if (table_format(want, p->create, sizeof(p->create)))
 			return errorf(err, len, "too many groups for one table line");
-		add(p, STEP_CREATE, "%s", line);
+		add(p, STEP_CREATE, "table");
 		return 0;
 	}
 	if (strcmp(cur->dev, want->dev))
@@ -81,7 +118,9 @@ int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,
 			add(p, STEP_MESSAGE, "attach %lld", w->id);
 		if (!c || c->weight != w->weight)
 			add(p, STEP_MESSAGE, "weight %lld:%u", w->id, w->weight);
+		plan_qos(p, w->id, c ? &c->qos : NULL, &w->qos);
 	}
+	plan_qos(p, IOB_DEFAULT_GROUP_ID, &cur->def_qos, &want->def_qos);
 	if (p->n == MAX_STEPS)
 		return errorf(err, len, "too many changes at once");
 	return 0;

@@ -60,9 +60,61 @@ int stats_rates(const struct group_stat *a, int na, const struct group_stat *b,
 	return nb;
 }
 
-void stats_print_text(FILE *f, const char *name, const char *devgroup,
-		      const struct group_rate *r, int n, double secs)
+static void print_keys(FILE *f, const u64 *v)
 {
+	bool first = true;
+	int k;
+
+	for (k = 0; k < IOB_NR_KEYS; k++) {
+		if (!v[k])
+			continue;
+		if (iob_key_is_bytes(k))
+			fprintf(f, "%s%s=%.2fMiB/s", first ? "" : ",", iob_key_name(k),
+				v[k] / 1048576.0);
+		else
+			fprintf(f, "%s%s=%llu", first ? "" : ",", iob_key_name(k),
+				(unsigned long long)v[k]);
+		first = false;
+	}
+}
+
+/* "  vm1: limit wbps=8.00MiB/s burst 100 ms (left wbps 812 KiB), held by its limit" */
+static void print_qos_text(FILE *f, const struct group_rate *r)
+{
+	const struct iob_qos *q = &r->qos;
+	int k;
+
+	if (iob_qos_empty(q))
+		return;
+	fprintf(f, "  %s:", r->label);
+	if (memcmp(q->limit, (u64[IOB_NR_KEYS]){ 0 }, sizeof(q->limit))) {
+		fputs(" limit ", f);
+		print_keys(f, q->limit);
+		fprintf(f, " burst %u ms", iob_burst_ms(q));
+		if (r->now) {
+			fputs(" (left", f);
+			for (k = 0; k < IOB_NR_KEYS; k++)
+				if (q->limit[k])
+					fprintf(f, " %s %llu%s", iob_key_name(k),
+						iob_key_is_bytes(k) ? r->now->left[k] >> 10 : r->now->left[k],
+						iob_key_is_bytes(k) ? " KiB" : "");
+			fputc(')', f);
+		}
+	}
+	if (memcmp(q->reserve, (u64[IOB_NR_KEYS]){ 0 }, sizeof(q->reserve))) {
+		fputs(" reserve ", f);
+		print_keys(f, q->reserve);
+	}
+	if (r->now && r->now->limited)
+		fputs(", held by its limit", f);
+	fputc('\n', f);
+}
+
+void stats_print_text(FILE *f, const char *name, const char *devgroup,
+		      const struct group_rate *r, int n, double secs,
+		      const struct qos_report *q)
+{
+	bool any = false;
 	int i;
 
 	fprintf(f, "%s (device group %s), over %.1f s\n", name, devgroup, secs);
@@ -74,6 +126,16 @@ void stats_print_text(FILE *f, const char *name, const char *devgroup,
 			r[i].label, r[i].weight, r[i].share * 100, r[i].rd_mbs,
 			r[i].wr_mbs, r[i].rd_iops, r[i].wr_iops, r[i].held,
 			r[i].queue_ms);
+	for (i = 0; i < n; i++)
+		any |= !iob_qos_empty(&r[i].qos);
+	if (!any)
+		return;
+	fputs("Limits and reservations:\n", f);
+	for (i = 0; i < n; i++)
+		print_qos_text(f, &r[i]);
+	if (q && q->scale_pct < 100)
+		fprintf(f, "  reservations ask for %u%% of the device: each gets %u%% of what it asks\n",
+			q->demand_pct, q->scale_pct);
 }
 
 void json_string(FILE *f, const char *s)
@@ -92,8 +154,25 @@ void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static void json_keys(FILE *f, const char *what, const u64 *v)
+{
+	bool first = true;
+	int k;
+
+	fprintf(f, ", \"%s\": {", what);
+	for (k = 0; k < IOB_NR_KEYS; k++) {
+		if (!v[k])
+			continue;
+		fprintf(f, "%s\"%s\": %llu", first ? "" : ", ", iob_key_name(k),
+			(unsigned long long)v[k]);
+		first = false;
+	}
+	fputc('}', f);
+}
+
 void stats_print_json(FILE *f, const char *name, const char *devgroup,
-		      const struct group_rate *r, int n, double secs)
+		      const struct group_rate *r, int n, double secs,
+		      const struct qos_report *q)
 {
 	int i;
 
@@ -101,7 +180,11 @@ void stats_print_json(FILE *f, const char *name, const char *devgroup,
 	json_string(f, name);
 	fputs(", \"device_group\": ", f);
 	json_string(f, devgroup);
-	fprintf(f, ", \"interval_s\": %.3f, \"groups\": [\n", secs);
+	fprintf(f, ", \"interval_s\": %.3f", secs);
+	if (q)
+		fprintf(f, ", \"reserve_scale_pct\": %u, \"reserve_demand_pct\": %u",
+			q->scale_pct, q->demand_pct);
+	fputs(", \"groups\": [\n", f);
 	for (i = 0; i < n; i++) {
 		fprintf(f, "  {\"id\": %lld, \"name\": ", r[i].id);
 		json_string(f, r[i].label);
@@ -109,8 +192,21 @@ void stats_print_json(FILE *f, const char *name, const char *devgroup,
 		fprintf(f, ", \"read_mbs\": %.3f, \"write_mbs\": %.3f", r[i].rd_mbs, r[i].wr_mbs);
 		fprintf(f, ", \"read_iops\": %.1f, \"write_iops\": %.1f", r[i].rd_iops, r[i].wr_iops);
 		fprintf(f, ", \"held\": %llu, \"queue_ms\": %.3f", r[i].held, r[i].queue_ms);
-		fprintf(f, ", \"read_bytes\": %llu, \"write_bytes\": %llu}%s\n",
-			r[i].rd_bytes, r[i].wr_bytes, i + 1 < n ? "," : "");
+		fprintf(f, ", \"read_bytes\": %llu, \"write_bytes\": %llu",
+			r[i].rd_bytes, r[i].wr_bytes);
+		json_keys(f, "limit", r[i].qos.limit);
+		fprintf(f, ", \"burst_ms\": %u", iob_burst_ms(&r[i].qos));
+		json_keys(f, "reserve", r[i].qos.reserve);
+		if (r[i].now) {
+			u64 left[IOB_NR_KEYS];
+			int k;
+
+			for (k = 0; k < IOB_NR_KEYS; k++)
+				left[k] = r[i].qos.limit[k] ? r[i].now->left[k] : 0;
+			json_keys(f, "burst_left", left);
+			fprintf(f, ", \"held_by_limit\": %s", r[i].now->limited ? "true" : "false");
+		}
+		fprintf(f, "}%s\n", i + 1 < n ? "," : "");
 	}
 	fputs("]}\n", f);
 }

@@ -53,8 +53,10 @@ int errorf(char *err, size_t len, const char *fmt, ...)
  */
 int table_parse(const char *params, struct ioband_conf *c, char *err, size_t len)
 {
-	char buf[8192], *tok[8 + MAX_GROUPS], *save = NULL, *p;
-	struct iob_group_arg args[ARRAY_SIZE(tok)];
+	/* each group: <id>:<weight>, limit= and reserve= */
+	static char buf[TABLE_LEN], *tok[8 + 3 * MAX_GROUPS];
+	static struct iob_group_arg args[ARRAY_SIZE(tok)];
+	char *save = NULL, *p;
 	struct iob_table t = { .groups = args };
 	const char *error = NULL;
 	unsigned int n = 0, i;
@@ -85,9 +87,11 @@ int table_parse(const char *params, struct ioband_conf *c, char *err, size_t len
 	strcpy(c->type, iob_type_name(t.type));
 	strcpy(c->policy, iob_policy_name(t.params.policy));
 	c->def_weight = t.def_weight;
+	c->def_qos = t.def_qos;
 	for (i = 0; i < t.ngroups; i++) {
 		c->groups[i].id = t.groups[i].id;
 		c->groups[i].weight = t.groups[i].weight;
+		c->groups[i].qos = t.groups[i].qos;
 	}
 	c->ngroups = (int)t.ngroups;
 	return 0;
@@ -111,6 +115,15 @@ int table_format(const struct ioband_conf *c, char *buf, size_t len)
 		r = snprintf(buf + off, len - off, " %lld:%u", c->groups[i].id,
 			     c->groups[i].weight);
 		if (r < 0 || (size_t)r >= len - off)
+			return -1;
+		off += (size_t)r;
+	}
+	/* as the module prints them: the groups', then the default group's */
+	for (i = 0; i <= c->ngroups; i++) {
+		r = i < c->ngroups ?
+		    iob_format_qos(buf + off, len - off, c->groups[i].id, &c->groups[i].qos) :
+		    iob_format_qos(buf + off, len - off, IOB_DEFAULT_GROUP_ID, &c->def_qos);
+		if (r < 0)
 			return -1;
 		off += (size_t)r;
 	}

@@ -38,6 +38,9 @@ static const char *const seeds[] = {
 	"t3 0 0 pid weight 0 1:1 2:2 3:3 4:4 5:5 6:6 7:7 8:8",
 	"t4 0 0 pgrp weight-iosize 16384 :1 77:9999",
 	"t5 0 0 user weight 0 carryover=64 0:5",
+	"q1 0 0 cgroup weight-iosize 0 :100 5:100 limit=5:wbps=8388608,burst=50 reserve=:bps=1000",
+	"q2 0 0 uid weight 0 7:1 limit=7:riops=500,wiops=9 reserve=7:riops=100 limit=:bps=1099511627776",
+	"1 4 128 cgroup range-bw 16384 :0:0 2:100:500 3:700:1000 4:30000:35000",
 };
 
 static const char *const words[] = {
@@ -46,6 +49,9 @@ static const char *const words[] = {
 	"18446744073709551616", "9223372036854775807:1", "9223372036854775808:1",
 	"4294967295:1", "node", "cpuset", "range-bw", "weight", "cgroup", "none",
 	"\xc3\xa9t\xc3\xa9", "\xff\xfe", "1\t2", "0x10", "1e3", "12a", " ", "%s%n",
+	"limit=", "limit=:", "limit=5:bps=1,", "limit=5:bps=1,,iops=2", "reserve=:burst=5",
+	"limit=:burst=60000", "limit=-1:bps=1", "reserve=5:bps=1099511627777", ":1:2:3",
+	"limit=5:bps=0", "reserve=7:iops=4294967296", "2:100:0", "-1:5:6",
 };
 
 struct fuzz_line {
@@ -145,14 +151,17 @@ static bool same_table(const struct iob_table *a, const struct iob_table *b)
 	    a->def_weight != b->def_weight || a->ngroups != b->ngroups ||
 	    memcmp(&a->params, &b->params, sizeof(a->params)))
 		return false;
+	if (memcmp(&a->def_qos, &b->def_qos, sizeof(a->def_qos)))
+		return false;
 	for (i = 0; i < a->ngroups; i++)
 		if (a->groups[i].id != b->groups[i].id ||
-		    a->groups[i].weight != b->groups[i].weight)
+		    a->groups[i].weight != b->groups[i].weight ||
+		    memcmp(&a->groups[i].qos, &b->groups[i].qos, sizeof(a->groups[i].qos)))
 			return false;
 	return true;
 }
 
-static char out[MAXARG * 48];
+static char out[MAXARG * 160];
 static char reparse_buf[sizeof(out)];
 
 /* Accepted lines: printed back and parsed again, the same settings. */
@@ -218,12 +227,33 @@ int main(int argc, char **argv)
 			pbad++;
 		if (l.argc)
 			(void)iob_parse_weight_arg((enum iob_type)rnd(6), av[0], &id, &w);
+		/* limit and reserve messages: refused ones change nothing */
+		if (l.argc) {
+			struct iob_qos q = { .limit = { [IOB_BPS] = 1000 } }, qb = q;
+			struct iob_qos_arg qa;
+
+			err[0] = '\0';
+			if (iob_parse_qos_arg((enum iob_type)rnd(6), rnd(2), av[rnd(l.argc)],
+					      &qa, err, sizeof(err))) {
+				if (!err[0])
+					pbad++;
+			} else if (iob_apply_qos_arg(&q, &qa, err, sizeof(err)) &&
+				   (memcmp(&q, &qb, sizeof(q)) || !err[0])) {
+				pbad++;
+			}
+			err[0] = '\0';
+			qb = q;
+			if (iob_parse_range_bw((enum iob_type)rnd(6), av[rnd(l.argc)], &id,
+					       &q, err, sizeof(err)) &&
+			    (!err[0] || memcmp(&q, &qb, sizeof(q))))
+				pbad++;
+		}
 	}
 	RESULT(bad == 0 && accepted > lines / 20 && refused > lines / 20,
 	       "fuzz table lines",
 	       "%lu lines: %lu accepted and printed back the same, %lu refused with a reason, %lu wrong",
 	       lines, accepted, refused, bad);
-	RESULT(pbad == 0, "fuzz parameter messages",
+	RESULT(pbad == 0, "fuzz parameter, limit, reserve and range-bw messages",
 	       "%lu messages, %lu refused ones changed something or gave no reason", lines, pbad);
 	return check_summary("fuzz-parse");
 }

@@ -150,6 +150,13 @@ static void test_config(void)
 		{ "[a]\ndevice = /dev/x\ndevice-group = 0123456789012345678901234567890123\n",
 		  "t.conf:3: device-group" },
 		{ "[a]\ndevice = /dev/x\ngroup = 10\n", "t.conf:3: group: expected" },
+		{ "[a]\ndevice = /dev/x\ntype = cgroup\ngroup a = 1 limit=bps=1X\n",
+		  "t.conf:4: group a: 'bps=1X': expected a number, or one with K, M, G or T" },
+		{ "[a]\ndevice = /dev/x\ntype = cgroup\ngroup a = 1 cap=bps=1\n",
+		  "t.conf:4: group a: 'cap=bps=1': expected limit=" },
+		{ "[a]\ndevice = /dev/x\ntype = cgroup\ngroup a = 1 limit=bps=1M reserve=bps=2M\n",
+		  "t.conf:4: group a: reserve bps=2097152 is above limit bps=1048576" },
+		{ "[a]\ndevice = /dev/x\nlimit = burst=5,bogus=1\n", "t.conf:3: limit burst=5,bogus=1: unknown key 'bogus'" },
 	};
 	size_t i;
 
@@ -169,6 +176,12 @@ static void test_config(void)
 	CHECK(!strcmp(cfg.dev[1].c.devgroup, "logs") && !strcmp(cfg.dev[1].c.type, "none") &&
 	      !strcmp(cfg.dev[1].c.policy, "weight") && cfg.dev[1].c.def_weight == 100,
 	      "defaults");
+	CHECK(!parse_text("[q]\ndevice = /dev/x\ntype = cgroup\nlimit = wbps=200M,burst=50\n"
+			  "reserve = bps=1K\ngroup vm2.scope = 100 limit=wbps=8M  reserve=bps=4M\n"), "%s", err);
+	CHECK(cfg.dev[0].c.def_qos.limit[IOB_WBPS] == 200ULL << 20 && cfg.dev[0].c.def_qos.burst_ms == 50 &&
+	      cfg.dev[0].c.def_qos.reserve[IOB_BPS] == 1024 && cfg.dev[0].specs[0].weight == 100 &&
+	      cfg.dev[0].specs[0].qos.limit[IOB_WBPS] == 8ULL << 20 &&
+	      cfg.dev[0].specs[0].qos.reserve[IOB_BPS] == 4ULL << 20, "limits and reservations");
 	CHECK(!parse_text("") && cfg.ndev == 0, "empty file");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(parse_text(bad[i].text) && strstr(err, bad[i].want),
@@ -177,14 +190,15 @@ static void test_config(void)
 
 static bool plan_is(const struct plan *p, const char *want)
 {
-	char got[4096] = "";
+	static char got[TABLE_LEN];
 	int i;
 
+	got[0] = '\0';
 	for (i = 0; i < p->n; i++) {
 		if (i)
 			strcat(got, "; ");
 		strcat(got, p->s[i].kind == STEP_CREATE ? "create " : "");
-		strcat(got, p->s[i].text);
+		strcat(got, step_text(p, i));
 	}
 	if (strcmp(got, want))
 		printf("  .. plan '%s', want '%s'\n", got, want);
@@ -224,6 +238,18 @@ static void test_plan(void)
 	table_parse("254:1 t1 0 0 uid weight 0 :100 1001:300", &want, err, sizeof(err));
 	CHECK(!plan_device(&cur, &want, &p, err, sizeof(err)) &&
 	      plan_is(&p, "detach 23; type uid; attach 1001; weight 1001:300"), "retype");
+
+	/* limits and reservations: whole messages, reservations out of a lower limit's way */
+	table_parse("254:1 t1 0 0 cgroup weight 0 :100 23:100 limit=23:bps=1000 reserve=23:bps=800", &cur, err, sizeof(err));
+	table_parse("254:1 t1 0 0 cgroup weight 0 :100 23:100 limit=23:bps=500,burst=20 reserve=23:bps=400 limit=:iops=7", &want, err, sizeof(err));
+	CHECK(!plan_device(&cur, &want, &p, err, sizeof(err)) &&
+	      plan_is(&p, "reserve 23:bps=0,rbps=0,wbps=0,iops=0,riops=0,wiops=0; "
+		      "limit 23:bps=500,rbps=0,wbps=0,iops=0,riops=0,wiops=0,burst=20; "
+		      "reserve 23:bps=400,rbps=0,wbps=0,iops=0,riops=0,wiops=0; "
+		      "limit :bps=0,rbps=0,wbps=0,iops=7,riops=0,wiops=0,burst=0"), "qos");
+	CHECK(!plan_device(NULL, &want, &p, err, sizeof(err)) &&
+	      plan_is(&p, "create 254:1 t1 0 0 cgroup weight 0 :100 23:100 limit=23:bps=500,burst=20 reserve=23:bps=400 limit=:iops=7"),
+	      "create with qos");
 
 	table_parse("254:2 t1 0 0 uid weight 0 :100", &want, err, sizeof(err));
 	CHECK(plan_device(&cur, &want, &p, err, sizeof(err)) &&
@@ -346,7 +372,7 @@ static void test_stats(void)
 	strcpy(r[1].label, "/sys/fs/cgroup/a \"quoted\"\\");
 	strcpy(r[2].label, "user:alice");
 	f = fmemopen(buf, sizeof(buf), "w");
-	stats_print_json(f, "ib0", "t1", r, 3, 2.0);
+	stats_print_json(f, "ib0", "t1", r, 3, 2.0, NULL);
 	fclose(f);
 	CHECK(json_ok(buf), "json: %s", buf);
 	CHECK(strstr(buf, "\"name\": \"/sys/fs/cgroup/a \\\"quoted\\\"\\\\\"") != NULL, "escaped: %s", buf);
@@ -354,10 +380,70 @@ static void test_stats(void)
 	CHECK(!json_ok("{\"a\": [1, 2,]}") && !json_ok("{\"a\" 1}") && json_ok("[]"),
 	      "the checker checks");
 	f = fmemopen(buf, sizeof(buf), "w");
-	stats_print_text(f, "ib0", "t1", r, 3, 2.0);
+	stats_print_text(f, "ib0", "t1", r, 3, 2.0, NULL);
 	fclose(f);
 	CHECK(strstr(buf, "GROUP") && strstr(buf, "user:alice") && strstr(buf, "ib0 (device group t1)"),
 	      "text: %s", buf);
+	CHECK(!strstr(buf, "Limits"), "no limits, no section: %s", buf);
+
+	/* with a limit, a reservation and the module's qos answer */
+	{
+		static struct qos_report q;
+
+		CHECK(qos_report_parse("reserve_scale=61 reserve_demand=147\n"
+				       "-1 held=0 limited=0 left=-\n"
+				       "23 held=7 limited=1 left=wbps=65536,riops=3 limit=23:wbps=8388608,riops=500 reserve=23:bps=100\n"
+				       "62 held=0 limited=0 left=- reserve=62:bps=5", &q) == 0 &&
+		      q.n == 3 && q.scale_pct == 61 && q.demand_pct == 147 && q.g[1].id == 23 &&
+		      q.g[1].held == 7 && q.g[1].limited && q.g[1].left[IOB_WBPS] == 65536 &&
+		      q.g[1].left[IOB_RIOPS] == 3, "report parsed");
+		CHECK(qos_report_parse("garbage", &q) == -1, "not a report");
+		qos_report_parse("reserve_scale=61 reserve_demand=147\n-1 held=0 limited=0 left=-\n"
+				 "23 held=7 limited=1 left=wbps=65536,riops=3", &q);
+		r[1].qos.limit[IOB_WBPS] = 8388608;
+		r[1].qos.limit[IOB_RIOPS] = 500;
+		r[1].qos.reserve[IOB_BPS] = 1048576;
+		r[1].now = &q.g[1];
+		f = fmemopen(buf, sizeof(buf), "w");
+		stats_print_text(f, "ib0", "t1", r, 3, 2.0, &q);
+		fclose(f);
+		CHECK(strstr(buf, "limit wbps=8.00MiB/s,riops=500 burst 100 ms (left wbps 64 KiB riops 3) reserve bps=1.00MiB/s, held by its limit") &&
+		      strstr(buf, "reservations ask for 147% of the device: each gets 61% of what it asks"),
+		      "text: %s", buf);
+		f = fmemopen(buf, sizeof(buf), "w");
+		stats_print_json(f, "ib0", "t1", r, 3, 2.0, &q);
+		fclose(f);
+		CHECK(json_ok(buf) && strstr(buf, "\"limit\": {\"wbps\": 8388608, \"riops\": 500}") &&
+		      strstr(buf, "\"burst_left\": {\"wbps\": 65536, \"riops\": 3}, \"held_by_limit\": true") &&
+		      strstr(buf, "\"reserve_scale_pct\": 61"), "json: %s", buf);
+	}
+}
+
+/* limits and reservations as a person writes them */
+static void test_qos_specs(void)
+{
+	struct iob_qos q = { 0 };
+	char buf[256];
+
+	CHECK(!qos_spec_apply("wbps=8M,riops=500,burst=50", false, &q, err, sizeof(err)) &&
+	      q.limit[IOB_WBPS] == 8388608 && q.limit[IOB_RIOPS] == 500 && q.burst_ms == 50, "%s", err);
+	CHECK(qos_spec_apply("wbps=16M", true, &q, err, sizeof(err)) && strstr(err, "above limit wbps"),
+	      "reservation above the limit: %s", err);
+	memset(&q, 0, sizeof(q));
+	CHECK(!qos_spec_apply("bps=16MiB,rbps=1k", true, &q, err, sizeof(err)) &&
+	      q.reserve[IOB_BPS] == 16777216 && q.reserve[IOB_RBPS] == 1024, "suffixes: %s", err);
+	CHECK(qos_spec_apply("iops=5k", false, &q, err, sizeof(err)) && strstr(err, "expected 0 to"),
+	      "no suffix on I/Os: %s", err);
+	CHECK(qos_spec_apply("bps=5X", false, &q, err, sizeof(err)) && strstr(err, "with K, M, G or T"),
+	      "%s", err);
+	CHECK(qos_spec_apply("bps=2T", false, &q, err, sizeof(err)) && strstr(err, "with K, M, G or T"),
+	      "overflow: %s", err);
+	CHECK(qos_spec_apply("5:bps=1", false, &q, err, sizeof(err)) && strstr(err, "without a group"),
+	      "%s", err);
+	CHECK(qos_spec_apply("bps=1M", false, &q, err, sizeof(err)) && strstr(err, "above limit"),
+	      "a limit under the reservation: %s", err);
+	CHECK(qos_spec_format(buf, sizeof(buf), &q, true, false) > 0 &&
+	      !strcmp(buf, "bps=16777216,rbps=1024"), "'%s'", buf);
 }
 
 int main(void)
@@ -368,5 +454,6 @@ int main(void)
 	RUN(test_config);
 	RUN(test_plan);
 	RUN(test_stats);
+	RUN(test_qos_specs);
 	return check_summary("test-iobandctl");
 }

@@ -311,6 +311,14 @@ static void test_table(void)
 		{ "g 0 0 uid weight 0 5:1 5:2", "Group id given twice" },
 		{ "g 0 0 none weight 0 5:1", "takes no groups" },
 		{ "g 0 0 uid weight 0 100", "Invalid group argument" },
+		{ "g 0 0 uid weight 0 5:1 limit=6:bps=1", "does not attach" },
+		{ "g 0 0 uid weight 0 5:1 limit=5:bps=1 limit=5:bps=2", "given twice" },
+		{ "g 0 0 uid weight 0 5:1 limit=5:bps=10 reserve=5:bps=11", "above a limit" },
+		{ "g 0 0 uid weight 0 5:1 limit=5:bogus=1", "Invalid limit= or reserve=" },
+		{ "g 0 0 uid weight 0 5:1 reserve=5:burst=1", "Invalid limit= or reserve=" },
+		{ "g 0 0 uid range-bw 0 :0:0 2:500:100", "Invalid range-bw" },
+		{ "g 0 0 uid range-bw 0 :0:0 2:100", "Invalid range-bw" },
+		{ "g 0 0 none range-bw 0 :0:0 2:100:500", "takes no groups" },
 	};
 	const char *err = NULL;
 	char out[512];
@@ -328,6 +336,20 @@ static void test_table(void)
 	CHECK(parse_line(out, &u, &err) == 0 && !memcmp(&t.params, &u.params, sizeof(t.params)) &&
 	      u.ngroups == 1 && gb[0].id == 5 && u.def_weight == 50, "round trip");
 	CHECK(iob_format_table(&t, out, 20) == -1, "short buffer");
+	/* limits and reservations, anywhere in the tail, printed last */
+	CHECK(parse_line("g7 0 0 uid weight-iosize 0 reserve=5:bps=100 :100 limit=:iops=9 5:7 limit=5:wbps=800,burst=50",
+			 &t, &err) == 0, "%s", err);
+	CHECK(iob_format_table(&t, out, sizeof(out)) == 0 &&
+	      !strcmp(out, "g7 0 0 uid weight-iosize 0 :100 5:7 limit=5:wbps=800,burst=50 reserve=5:bps=100 limit=:iops=9"),
+	      "'%s'", out);
+	CHECK(parse_line(out, &u, &err) == 0 && !memcmp(&gb[0].qos, &ga[0].qos, sizeof(ga[0].qos)) &&
+	      !memcmp(&u.def_qos, &t.def_qos, sizeof(t.def_qos)), "round trip with qos");
+	/* dm-ioband's range-bw line (range-bw.txt): KB/s, printed as ioband's */
+	CHECK(parse_line("1 4 128 cgroup range-bw 16384 :0:0 2:100:500 3:700:1000 4:30000:35000",
+			 &t, &err) == 0, "%s", err);
+	CHECK(iob_format_table(&t, out, sizeof(out)) == 0 &&
+	      !strcmp(out, "1 4 128 cgroup weight-iosize 0 :100 2:100 3:100 4:100 limit=2:bps=500000 reserve=2:bps=100000 limit=3:bps=1000000 reserve=3:bps=700000 limit=4:bps=35000000 reserve=4:bps=30000000"),
+	      "'%s'", out);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		err = "";
 		CHECK(parse_line(bad[i].line, &t, &err) == -EINVAL && strstr(err, bad[i].err),
@@ -419,6 +441,193 @@ static void test_bucket_edges(void)
 	CHECK(think == 0, "first %llu", (unsigned long long)think);
 }
 
+/* limit and reserve arguments: what parses, and what is refused and why */
+static void test_qos_args(void)
+{
+	static const struct { bool reserve; const char *arg, *err; } bad[] = {
+		{ false, "5:", "expected <key>=<n>" },
+		{ false, "5:bps", "expected <key>=<n>" },
+		{ false, "5:bps=", "expected 0 to" },
+		{ false, "5:bps=-1", "expected 0 to" },
+		{ false, "5:bps=1x", "expected 0 to" },
+		{ false, "5:bps=1099511627777", "expected 0 to" },
+		{ false, "5:bps=99999999999999999999999999", "expected 0 to" },
+		{ false, "5:xbps=1", "unknown key" },
+		{ false, "5:BPS=1", "unknown key" },
+		{ false, "5:bps=1,bps=2", "given twice" },
+		{ false, "5:bps=1,", "trailing comma" },
+		{ false, "5:bps=1,,iops=2", "expected <key>=<n>" },
+		{ false, "5:burst=60001", "expected 0 to 60000" },
+		{ true, "5:burst=10", "unknown key" },
+		{ false, "x:bps=1", "invalid group id" },
+		{ false, "5:6:bps=1", "unknown key" },
+		{ false, "", "expected <key>=<n>" },
+		{ false, ":", "expected <key>=<n>" },
+	};
+	struct iob_qos_arg a;
+	struct iob_qos q = { 0 }, before;
+	char err[160];
+	unsigned int i;
+
+	CHECK(iob_parse_qos_arg(IOB_TYPE_CGROUP, false, "5:wbps=8388608,riops=500,burst=50",
+				&a, err, sizeof(err)) == 0, "%s", err);
+	CHECK(a.id == 5 && a.val[IOB_WBPS] == 8388608 && a.val[IOB_RIOPS] == 500 &&
+	      a.burst_ms == 50 && a.set == ((1U << IOB_WBPS) | (1U << IOB_RIOPS) | IOB_QOS_BURST_BIT),
+	      "parsed %lld %x", (long long)a.id, a.set);
+	CHECK(iob_parse_qos_arg(IOB_TYPE_UID, true, "bps=1", &a, err, sizeof(err)) == 0 &&
+	      a.id == IOB_DEFAULT_GROUP_ID && a.reserve, "bare spec names the default group");
+	CHECK(iob_parse_qos_arg(IOB_TYPE_UID, true, ":bps=1", &a, err, sizeof(err)) == 0 &&
+	      a.id == IOB_DEFAULT_GROUP_ID, ":spec names the default group");
+	CHECK(iob_parse_qos_arg(IOB_TYPE_NONE, false, "5:bps=1", &a, err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "type none"), "%s", err);
+	CHECK(iob_parse_qos_arg(IOB_TYPE_NONE, false, "bps=1", &a, err, sizeof(err)) == 0,
+	      "type none: the default group");
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = '\0';
+		CHECK(iob_parse_qos_arg(IOB_TYPE_UID, bad[i].reserve, bad[i].arg, &a, err,
+					sizeof(err)) == -EINVAL && strstr(err, bad[i].err),
+		      "'%s': '%s'", bad[i].arg, err);
+	}
+
+	/* reservations above a limit that bounds them are refused, unchanged */
+	iob_parse_qos_arg(IOB_TYPE_UID, false, "bps=1000,rbps=600", &a, err, sizeof(err));
+	CHECK(iob_apply_qos_arg(&q, &a, err, sizeof(err)) == 0, "%s", err);
+	before = q;
+	{
+		static const char *const over[] = {
+			"bps=1001", "rbps=601", "wbps=1001", "rbps=500,wbps=501",
+		};
+
+		for (i = 0; i < ARRAY_SIZE(over); i++) {
+			iob_parse_qos_arg(IOB_TYPE_UID, true, over[i], &a, err, sizeof(err));
+			err[0] = '\0';
+			CHECK(iob_apply_qos_arg(&q, &a, err, sizeof(err)) == -EINVAL &&
+			      strstr(err, "above") && !memcmp(&q, &before, sizeof(q)),
+			      "'%s': '%s'", over[i], err);
+		}
+	}
+	iob_parse_qos_arg(IOB_TYPE_UID, true, "rbps=600,wbps=400", &a, err, sizeof(err));
+	CHECK(iob_apply_qos_arg(&q, &a, err, sizeof(err)) == 0, "at the limits: %s", err);
+	/* 0 removes a key; then the limit may go below the old reservation */
+	iob_parse_qos_arg(IOB_TYPE_UID, true, "rbps=0,wbps=0", &a, err, sizeof(err));
+	CHECK(iob_apply_qos_arg(&q, &a, err, sizeof(err)) == 0 && !q.reserve[IOB_RBPS],
+	      "removed");
+	iob_parse_qos_arg(IOB_TYPE_UID, false, "riops=10,wiops=10", &a, err, sizeof(err));
+	iob_apply_qos_arg(&q, &a, err, sizeof(err));
+	iob_parse_qos_arg(IOB_TYPE_UID, true, "iops=21", &a, err, sizeof(err));
+	CHECK(iob_apply_qos_arg(&q, &a, err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "above limits riops+wiops"), "'%s'", err);
+
+	/* dm-ioband's range-bw, in KB/s */
+	{
+		struct iob_qos r = { 0 };
+		s64 id;
+
+		CHECK(iob_parse_range_bw(IOB_TYPE_CGROUP, "2:100:500", &id, &r, err, sizeof(err)) == 0 &&
+		      id == 2 && r.reserve[IOB_BPS] == 100000 && r.limit[IOB_BPS] == 500000,
+		      "%s", err);
+		CHECK(iob_parse_range_bw(IOB_TYPE_CGROUP, "-1:0:0", &id, &r, err, sizeof(err)) == 0 &&
+		      id == IOB_DEFAULT_GROUP_ID && !r.reserve[IOB_BPS] && !r.limit[IOB_BPS],
+		      "-1 is the default group");
+		CHECK(iob_parse_range_bw(IOB_TYPE_CGROUP, ":300:0", &id, &r, err, sizeof(err)) == 0 &&
+		      id == IOB_DEFAULT_GROUP_ID && r.reserve[IOB_BPS] == 300000, "min only");
+		CHECK(iob_parse_range_bw(IOB_TYPE_CGROUP, "2:500:100", &id, &r, err, sizeof(err)) == -EINVAL &&
+		      strstr(err, "above max-bw"), "'%s'", err);
+		CHECK(iob_parse_range_bw(IOB_TYPE_CGROUP, "2:100", &id, &r, err, sizeof(err)) == -EINVAL &&
+		      strstr(err, "expected <id>:<min-bw>:<max-bw>"), "'%s'", err);
+		CHECK(iob_parse_range_bw(IOB_TYPE_CGROUP, "100:500", &id, &r, err, sizeof(err)) == -EINVAL,
+		      "two fields");
+	}
+}
+
+/* limit buckets: exact over long windows, a burst after idling, bound */
+static void test_qos_buckets(void)
+{
+	struct iob_qos q = { .limit = { [IOB_WBPS] = 8000000, [IOB_RIOPS] = 500 } };
+	struct iob_qos_state st = { 0 };
+	u64 now = 5000000000ULL, sent = 0, t;
+	unsigned int n = 0;
+
+	iob_qos_set(&st, &q);
+	CHECK(st.has_limit && !st.has_reserve, "flags");
+	CHECK(st.depth_ns[IOB_WBPS] == 131072000ULL, "depth: one 1 MiB bio (%llu)",
+	      (unsigned long long)st.depth_ns[IOB_WBPS]);
+	CHECK(iob_qos_limit_at(&st, 0) == 0 && iob_qos_limit_at(&st, 1) == 0, "full");
+	/* a writer sends 64k whenever allowed, for 10 s: burst + rate x 10 s */
+	for (t = now; t < now + 10000000000ULL; t += 100000) {
+		while (iob_qos_limit_at(&st, 1) <= t) {
+			iob_qos_charge(&st, 1, 65536, t);
+			sent += 65536;
+		}
+	}
+	CHECK(sent >= 80000000 && sent <= 80000000 + 1048576 + 65536,
+	      "10 s at 8 MB/s sent %llu", (unsigned long long)sent);
+	CHECK(iob_qos_limit_bound(&st, t), "bound while at the rate");
+	CHECK(iob_qos_limit_at(&st, 0) == 0, "reads are not held by wbps");
+	/* idle for a second: the bucket is full again, not fuller */
+	t += 1000000000ULL;
+	CHECK(!iob_qos_limit_bound(&st, t), "idle: not bound");
+	CHECK(iob_qos_burst_left(&st, IOB_WBPS, t) == 1048576, "left %llu",
+	      (unsigned long long)iob_qos_burst_left(&st, IOB_WBPS, t));
+	for (sent = 0; iob_qos_limit_at(&st, 1) <= t; sent += 65536)
+		iob_qos_charge(&st, 1, 65536, t);
+	CHECK(sent == 1048576 + 65536, "burst %llu", (unsigned long long)sent);
+	/* 500 IOPS on reads, 4k, over 2 s */
+	for (t = now; t < now + 2000000000ULL; t += 50000)
+		while (iob_qos_limit_at(&st, 0) <= t) {
+			iob_qos_charge(&st, 0, 4096, t);
+			n++;
+		}
+	CHECK(n >= 1000 && n <= 1002 + 50, "2 s at 500 IOPS: %u", n);
+	/* a longer burst; the default burst when 0 */
+	q.burst_ms = 1000;
+	iob_qos_set(&st, &q);
+	CHECK(st.depth_ns[IOB_WBPS] == 1000000000ULL && st.depth_ns[IOB_RIOPS] == 1000000000ULL,
+	      "burst=1000");
+	q.burst_ms = 0;
+	iob_qos_set(&st, &q);
+	CHECK(st.depth_ns[IOB_RIOPS] == 100000000ULL, "default burst 100 ms");
+	/* no-data bios count as 4 KiB */
+	CHECK(iob_qos_units(IOB_BPS, 0) == 4096 && iob_qos_units(IOB_IOPS, 1 << 20) == 1, "units");
+}
+
+/* floors: the reservation where it is more than the weight's part */
+static void test_floors(void)
+{
+	struct iob_floor f[3] = {
+		{ .next = &f[1], .weight = 100, .reserve_ppm = 250000, .counts = true },
+		{ .next = &f[2], .weight = 900, .counts = true },
+		{ .next = NULL, .weight = 100, .counts = false },
+	};
+	struct iob_qos q = { .reserve = { [IOB_BPS] = 16000000 } };
+
+	iob_floors(f);
+	CHECK(f[0].floored && f[0].part_ppm == 250000 && f[1].part_ppm == 750000,
+	      "1:9, a quarter reserved: %u %u", f[0].part_ppm, f[1].part_ppm);
+	CHECK(f[2].part_ppm == 83333, "not counted: its weight's part of the rest, %u",
+	      f[2].part_ppm);
+	/* a reservation below the weight's part changes nothing */
+	f[0].reserve_ppm = 50000;
+	iob_floors(f);
+	CHECK(!f[0].floored && f[0].part_ppm == 100000, "%u", f[0].part_ppm);
+	/* water-filling: the second floor appears once the first is set */
+	f[0].reserve_ppm = 600000;
+	f[1].weight = 100;
+	f[1].reserve_ppm = 300000;
+	f[2].counts = true;
+	iob_floors(f);
+	CHECK(f[0].floored && f[1].floored && f[2].part_ppm == 100000,
+	      "%u %u %u", f[0].part_ppm, f[1].part_ppm, f[2].part_ppm);
+	/* the device's rate in sectors/s for weight-iosize, I/Os for weight */
+	CHECK(iob_reserve_ppm(&q, IOB_POLICY_WEIGHT_IOSIZE, 125000, 65536) == 250000,
+	      "16 MB/s of 64 MB/s");
+	CHECK(iob_reserve_ppm(&q, IOB_POLICY_WEIGHT, 1000, 65536) == 244140,
+	      "16 MB/s of 1000 x 64k/s: %llu",
+	      (unsigned long long)iob_reserve_ppm(&q, IOB_POLICY_WEIGHT, 1000, 65536));
+	CHECK(iob_reserve_scale(900000) == IOB_SCALE_ONE, "fits");
+	CHECK(iob_reserve_scale(1500000) == 614, "150%%: %u", iob_reserve_scale(1500000));
+}
+
 int main(void)
 {
 	RUN(test_parse_u32);
@@ -430,5 +639,8 @@ int main(void)
 	RUN(test_table);
 	RUN(test_param);
 	RUN(test_bucket_edges);
+	RUN(test_qos_args);
+	RUN(test_qos_buckets);
+	RUN(test_floors);
 	return check_summary("test-policy");
 }

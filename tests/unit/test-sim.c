@@ -6,12 +6,14 @@
  * keep a number of I/Os outstanding (their queue depth), resubmit after a
  * think time, and the measured shares are asserted.  It checks the epoch
  * rule itself (weights, queue-depth independence, work conservation,
- * weight-iosize, trickle groups), quickly and without a VM.
+ * weight-iosize, trickle groups) and the reservations and limits
+ * (ioband-qos.h), quickly and without a VM.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ioband-policy.h"
+#include "ioband-qos.h"
 #include "check.h"
 
 #define MAXG 8
@@ -33,6 +35,9 @@ struct sgroup {
 	u32 held, inflight;
 	u64 completed;
 	u64 last_active_ns, last_done_ns, mean_think_ns, svc_ns;
+	struct iob_qos_state qos;
+	struct iob_floor floor;
+	u64 ep_bytes, ep_ios, avg_bytes;
 	/* results */
 	u64 done_ios, done_bytes;
 };
@@ -40,6 +45,7 @@ struct sgroup {
 struct sim {
 	struct iob_params p;
 	u64 now, retry_at;
+	u32 res_scale;
 	struct iob_clock clock;
 	u64 bw;			/* bytes per ms */
 	int ng;
@@ -84,6 +90,7 @@ static void device_push(struct sim *s, int gi)
 {
 	struct sgroup *g = &s->g[gi];
 
+	iob_qos_charge(&g->qos, g->dir, g->bs, s->now);
 	unsigned int i = s->qt++;
 
 	if (i == s->qh && s->busy_until < s->now)
@@ -102,16 +109,81 @@ static void device_push(struct sim *s, int gi)
 }
 
 /* The module's domain_reshare(). */
-static void reshare(struct sim *s, u64 total)
+static void reshare(struct sim *s, bool busy_known)
 {
+	u32 base = iob_token_base(&s->p, &s->clock);
+	bool any = false;
 	int i;
 
-	if (!total)
-		for (i = 0; i < s->ng; i++)
-			total += s->g[i].weight;
 	for (i = 0; i < s->ng; i++)
-		s->g[i].b.share = iob_share(iob_token_base(&s->p, &s->clock),
-					    s->g[i].weight, total);
+		any |= s->g[i].floor.counts;
+	for (i = 0; i < s->ng; i++) {
+		struct sgroup *g = &s->g[i];
+
+		g->floor.weight = g->weight;
+		if (!busy_known || !any)
+			g->floor.counts = true;
+		g->floor.next = i + 1 < s->ng ? &s->g[i + 1].floor : NULL;
+	}
+	iob_floors(&s->g[0].floor);
+	for (i = 0; i < s->ng; i++) {
+		u64 share = (u64)base * s->g[i].floor.part_ppm / IOB_PPM;
+
+		s->g[i].b.share = share ? share : 1;
+	}
+}
+
+static bool active(struct sgroup *g, u64 t)
+{
+	return t >= g->start_ns && t < g->stop_ns;
+}
+
+/* The module's may_send(). */
+static bool may_send(struct sim *s, struct sgroup *g)
+{
+	return !limit_reached(s, g) &&
+	       iob_may_send(&g->b, quiet(s), iob_qos_limit_at(&g->qos, g->dir),
+			    s->now);
+}
+
+/* The module's take_ready(): send held I/Os while the rule says so. */
+static bool take(struct sim *s, int gi)
+{
+	struct sgroup *g = &s->g[gi];
+	bool sent = false;
+
+	while (g->held && may_send(s, g)) {
+		iob_charge(&g->b, cost_of(s, g));
+		g->held--;
+		device_push(s, gi);
+		sent = true;
+	}
+	return sent;
+}
+
+/* The module's rescale_reservations(). */
+static void rescale(struct sim *s, u64 tokens)
+{
+	u64 ppm = 0;
+	int i;
+
+	for (i = 0; i < s->ng; i++) {
+		struct sgroup *g = &s->g[i];
+		u64 r;
+
+		if (g->ep_ios)
+			g->avg_bytes = g->ep_bytes / g->ep_ios;
+		g->ep_bytes = g->ep_ios = 0;
+		r = iob_reserve_ppm(&g->qos.conf, s->p.policy, tokens,
+				    g->avg_bytes ? g->avg_bytes : 4096);
+		g->floor.reserve_ppm = r < IOB_RESERVE_PPM_MAX ? r : IOB_RESERVE_PPM_MAX;
+		if (g->floor.counts)
+			ppm += g->floor.reserve_ppm;
+	}
+	s->res_scale = iob_reserve_scale(ppm);
+	for (i = 0; i < s->ng; i++)
+		s->g[i].floor.reserve_ppm = (u64)s->g[i].floor.reserve_ppm *
+					    s->res_scale / IOB_SCALE_ONE;
 }
 
 /* The module's dispatch_round(), over simulated groups. */
@@ -120,41 +192,46 @@ static void dispatch(struct sim *s)
 	for (;;) {
 		struct iob_round r;
 		enum iob_verdict v;
-		bool q = quiet(s), sent = false;
+		bool q, sent = false;
 		int i;
 
-		u64 busy_weight = 0;
-
+		q = quiet(s);
 		iob_round_init(&r);
 		for (i = 0; i < s->ng; i++) {
 			struct sgroup *g = &s->g[i];
 			struct iob_gstate st = { .bucket = &g->b, .held = g->held,
 				.inflight = g->inflight, .last_active_ns = g->last_active_ns,
-				.think_ns = g->mean_think_ns, .svc_ns = g->svc_ns };
+				.think_ns = g->mean_think_ns, .svc_ns = g->svc_ns,
+				.limit_bound = iob_qos_limit_bound(&g->qos, s->now) };
 			u64 until = 0;
 			enum iob_class c;
 
+			if (g->held)
+				st.limit_at = iob_qos_limit_at(&g->qos, g->dir);
 			iob_refill(&g->b, s->clock.epoch, s->p.carryover);
-			if (iob_used_since(&st, s->clock.start_ns))
-				busy_weight += g->weight;
+			g->floor.counts = iob_used_since(&st, s->clock.start_ns);
 			c = iob_classify(&st, s->now, q, &until);
-			while (c == IOB_READY && g->held && iob_may_take(&g->b, q) &&
-			       !limit_reached(s, g)) {
-				iob_charge(&g->b, cost_of(s, g));
-				g->held--;
-				device_push(s, i);
-				sent = true;
-			}
+			if (c == IOB_READY)
+				sent |= take(s, i);
 			iob_round_add(&r, c, g->completed, until);
 		}
 		v = iob_round_verdict(&r, &s->p, s->now, &s->clock, &s->retry_at);
 		if (v == IOB_ADVANCE) {
+			u64 done = r.completed - s->clock.start_completed,
+			    len = s->now - s->clock.start_ns, tokens;
+
 			iob_clock_advance(&s->clock, &s->p, s->now, r.completed);
-			reshare(s, busy_weight);
+			tokens = s->clock.rate * 1000000000ULL >> 30;
+			if (len && done * 1000000000ULL / len < tokens)
+				tokens = done * 1000000000ULL / len;
+			rescale(s, tokens);
+			reshare(s, true);
 			continue;
 		}
 		if (v != IOB_WAIT)
 			s->retry_at = 0;
+		if (r.wake_ns && (!s->retry_at || r.wake_ns < s->retry_at))
+			s->retry_at = r.wake_ns;
 		/* io_limit reached: a completion dispatches again */
 		if (v != IOB_DISPATCH || !sent)
 			return;
@@ -168,18 +245,13 @@ static void submit(struct sim *s, int gi)
 
 	iob_think(&g->mean_think_ns, !g->held && !g->inflight, s->now, g->last_done_ns);
 	iob_refill(&g->b, s->clock.epoch, s->p.carryover);
-	if (!g->held && !limit_reached(s, g) && iob_may_take(&g->b, quiet(s))) {
+	if (!g->held && may_send(s, g)) {
 		iob_charge(&g->b, cost_of(s, g));
 		device_push(s, gi);
 	} else {
 		g->held++;
 	}
 	dispatch(s);
-}
-
-static bool active(struct sgroup *g, u64 t)
-{
-	return t >= g->start_ns && t < g->stop_ns;
 }
 
 static void schedule(struct sim *s, int gi, u64 t)
@@ -235,7 +307,7 @@ static void run(struct sim *s, u64 end)
 		for (k = 0; k < g->depth; k++)
 			schedule(s, i, g->start_ns);
 	}
-	reshare(s, 0);
+	reshare(s, false);
 	for (i = 0; i < s->ng; i++)
 		s->g[i].b.tokens = s->g[i].b.share;
 
@@ -275,6 +347,8 @@ static void run(struct sim *s, u64 end)
 				s->tick_left -= g->bs;
 			g->inflight--;
 			g->completed += cost_of(s, g);
+			g->ep_bytes += g->bs;
+			g->ep_ios++;
 			g->last_active_ns = t;
 			g->last_done_ns = t;
 			if (t >= s->measure_from && t < s->measure_to) {
@@ -303,6 +377,7 @@ static void run(struct sim *s, u64 end)
 static void sim_init(struct sim *s, enum iob_policy policy, u64 mb_per_s)
 {
 	memset(s, 0, sizeof(*s));
+	s->res_scale = IOB_SCALE_ONE;
 	s->p.policy = policy;
 	s->p.carryover = IOB_DEFAULT_CARRYOVER;
 	s->bw = mb_per_s * 1000;	/* bytes per ms, ~decimal MB */
@@ -363,6 +438,106 @@ static void slot_init(struct sim *s, enum iob_policy pol, u64 tick_ms, u32 slots
 		s->slots = slots;
 		s->slot_ns = 2 * MS;
 		s->io_limit = 12;
+	}
+}
+
+/* A group's rate over the measured window, bytes or I/Os per second. */
+static double rate_of(struct sim *s, int a, bool ios)
+{
+	double span = (double)(s->measure_to - s->measure_from) / (1000 * MS);
+
+	return (ios ? s->g[a].done_ios : s->g[a].done_bytes) / span;
+}
+
+static void qos(struct sgroup *g, enum iob_key k, u64 limit, u64 reserve)
+{
+	struct iob_qos q = g->qos.conf;
+
+	q.limit[k] = limit;
+	q.reserve[k] = reserve;
+	iob_qos_set(&g->qos, &q);
+}
+
+/*
+ * Reservations and limits on a 64 MB/s device that moves its bytes in
+ * 20 ms ticks (null_blk's mbps=), as the VM tests do.
+ */
+static void qos_tests(void)
+{
+	double a, b, total;
+
+	/* a limit holds its group, and the other takes the rest */
+	slot_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 20, 0);
+	qos(add(&s, 100, 8, 65536), IOB_WBPS, 8000000, 0);
+	s.g[0].dir = 1;
+	add(&s, 100, 8, 65536)->dir = 1;
+	run(&s, 7000 * MS);
+	a = rate_of(&s, 0, false);
+	total = device_share(&s, 0) + device_share(&s, 1);
+	RESULT(near(a, 8000000, 3) && total >= 0.9, "sim limit wbps 8 MB/s",
+	       "A %.3f MB/s (want 8 +-3%%), A+B %.1f%% of the device (want >= 90%%)",
+	       a / 1e6, total * 100);
+
+	/* an IOPS limit on 4k reads at QD16 */
+	slot_init(&s, IOB_POLICY_WEIGHT, 20, 0);
+	qos(add(&s, 100, 16, 4096), IOB_RIOPS, 500, 0);
+	add(&s, 100, 16, 4096);
+	run(&s, 7000 * MS);
+	a = rate_of(&s, 0, true);
+	total = device_share(&s, 0) + device_share(&s, 1);
+	RESULT(near(a, 500, 3) && total >= 0.9, "sim limit riops 500",
+	       "A %.1f IOPS (want 500 +-3%%), A+B %.1f%% of the device",
+	       a, total * 100);
+
+	/* a reservation beats the weights: 1:9, A reserves a quarter */
+	slot_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 20, 0);
+	add(&s, 100, 8, 65536);
+	add(&s, 900, 8, 65536);
+	run(&s, 7000 * MS);
+	b = rate_of(&s, 0, false);
+	slot_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 20, 0);
+	qos(add(&s, 100, 8, 65536), IOB_BPS, 0, 16000000);
+	add(&s, 900, 8, 65536);
+	run(&s, 7000 * MS);
+	a = rate_of(&s, 0, false);
+	total = device_share(&s, 0) + device_share(&s, 1);
+	RESULT(a >= 0.95 * 16000000 && total >= 0.95, "sim reservation beats weight 1:9",
+	       "A %.2f MB/s reserving 16 (want >= 95%%), %.2f MB/s without; A+B %.1f%%",
+	       a / 1e6, b / 1e6, total * 100);
+
+	/* a range: reserve 8, limit 16 against a heavier group */
+	slot_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 20, 0);
+	qos(add(&s, 100, 8, 65536), IOB_BPS, 16000000, 8000000);
+	add(&s, 900, 8, 65536);
+	run(&s, 7000 * MS);
+	a = rate_of(&s, 0, false);
+	RESULT(a >= 8000000 * 0.97 && a <= 16000000 * 1.03, "sim range 8..16 MB/s",
+	       "A %.2f MB/s (want 8..16)", a / 1e6);
+
+	/* and against a lighter one it reaches its limit, not more */
+	slot_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 20, 0);
+	qos(add(&s, 900, 8, 65536), IOB_BPS, 16000000, 8000000);
+	add(&s, 100, 8, 65536);
+	run(&s, 7000 * MS);
+	a = rate_of(&s, 0, false);
+	RESULT(near(a, 16000000, 3), "sim range, heavier group at its limit",
+	       "A %.2f MB/s (want 16 +-3%%)", a / 1e6);
+
+	/* reservations of 150% of the device: scaled, every group moves */
+	slot_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 20, 0);
+	qos(add(&s, 100, 8, 65536), IOB_BPS, 0, 32000000);
+	qos(add(&s, 100, 8, 65536), IOB_BPS, 0, 64000000);
+	add(&s, 100, 8, 65536);
+	run(&s, 7000 * MS);
+	{
+		double c = rate_of(&s, 2, false);
+
+		a = rate_of(&s, 0, false);
+		b = rate_of(&s, 1, false);
+		RESULT(near(b / a, 2.0, 10) && c > 0 && s.res_scale < IOB_SCALE_ONE,
+		       "sim reservations 150% of the device",
+		       "A %.2f B %.2f C %.2f MB/s, B/A %.2f (want 2 +-10%%), scale %u/1024",
+		       a / 1e6, b / 1e6, c / 1e6, b / a, s.res_scale);
 	}
 }
 
@@ -517,5 +692,6 @@ int main(void)
 	RESULT(near(r, 1.0, 5), "sim stalling qd16 vs steady qd128",
 	       "B/A %.3f (want 1.0 +-5%%)", r);
 
+	qos_tests();
 	return check_summary("test-sim");
 }

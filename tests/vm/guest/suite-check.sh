@@ -432,6 +432,30 @@ CONF
 		[ "$(iobandctl apply /tmp/ib.conf)" = "apply: nothing to change" ]
 	result "iobandctl apply changes only what differs" $? "$(echo $out); $t"
 
+	# limits and reservations: set, stats, apply
+	out=$(iobandctl set tb a limit=wbps=8M,burst=200 reserve=riops=300 2>&1) &&
+		out2=$(iobandctl -v set tb a limit=wbps=0 2>&1)
+	rc=$?
+	t=$(dmsetup table tb | cut -d' ' -f4-)
+	iobandctl stats tb --interval 1 > /tmp/qs.txt 2>&1
+	iobandctl stats tb --json --interval 1 > /tmp/qs.json 2>&1
+	[ $rc = 0 ] && [ "${t##* $CG_B:300 }" = "limit=$CG_A:burst=200 reserve=$CG_A:riops=300" ] &&
+		[ "$out2" = "iobandctl: message tb: limit $CG_A:bps=0,rbps=0,wbps=0,iops=0,riops=0,wiops=0,burst=200" ] &&
+		grep -q "^  /sys/fs/cgroup/a: reserve riops=300$" /tmp/qs.txt &&
+		grep -q '"reserve": {"riops": 300}, "burst_left": {}, "held_by_limit": false' /tmp/qs.json
+	result "iobandctl set limit and reserve; stats shows them" $? \
+		"exit $rc, '$out2'; table ...${t##* $CG_B:300}; stats: $(grep -A1 '^Limits' /tmp/qs.txt | tail -1)"
+	iobandctl set tb a limit=burst=0 reserve=riops=0
+	echo "group /sys/fs/cgroup/c = 100 limit=wbps=8M,burst=50 reserve=bps=1M" >> /tmp/ib.conf
+	out=$(iobandctl apply /tmp/ib.conf 2>&1)
+	rc=$?
+	t=$(dmsetup table tc | cut -d' ' -f4-)
+	[ $rc = 0 ] && [ "$t" = "$(majmin /dev/mid) tc 0 0 cgroup weight 0 :60 $CG_A:400 $CG_C:100 limit=$CG_C:wbps=8388608,burst=50 reserve=$CG_C:bps=1048576" ] &&
+		[ "$(iobandctl apply /tmp/ib.conf)" = "apply: nothing to change" ]
+	result "iobandctl apply sets limits and reservations" $? "$(echo $out); $t"
+	sed -i '/^group .*\/c = /d' /tmp/ib.conf
+	iobandctl apply /tmp/ib.conf > /dev/null
+
 	# Bad input: the exit code and the message, and nothing changed.
 	dm_create lin10 "0 $(sectors /dev/nbdisc) linear /dev/nbdisc 0"
 	before=$(dmsetup table tb; dmsetup table tc; dmsetup ls | sort)
@@ -444,6 +468,10 @@ CONF
 	tool_fails 2 "unknown key 'speed'" iobandctl set tb speed=3
 	tool_fails 2 "policy 'fifo'" iobandctl set tb policy=fifo
 	tool_fails 1 "detach the 2 attached groups first" iobandctl set tb type=uid
+	tool_fails 2 "expected a number, or one with K, M, G or T" iobandctl set tb a limit=bps=5X
+	tool_fails 2 "unknown key 'burst'" iobandctl set tb a reserve=burst=5
+	tool_fails 1 "reserve bps=2097152 is above limit bps=1048576" iobandctl set tb a limit=bps=1M reserve=bps=2M
+	tool_fails 2 "only weight, limit and reserve are set per group" iobandctl set tb a token=5
 	tool_fails 1 "exists already" iobandctl create tb /dev/slow
 	tool_fails 1 "/dev/nosuch: No such file or directory" iobandctl create tz /dev/nosuch
 	tool_fails 2 "type 'node'" iobandctl create tz /dev/slow --type node
@@ -1064,6 +1092,9 @@ if want lifecycle; then
 	dmesg_clean
 	result "no WARN, BUG or oops in the run" $? "$(dmesg | grep -E 'WARNING:|BUG:|Oops' | head -3)"
 fi
+
+# --- 23. reservations and limits ------------------------------------------------
+. /tests/check-qos.sh	# ONLY=qos, or qos-CASE
 
 # --- 22. real storage stacks: LVM, LUKS2, partitions, dm-thin, xfs, btrfs -----
 . /tests/check-stacks.sh	# ONLY=stacks, or stacks-CASE

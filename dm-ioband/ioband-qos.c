@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioband reservations and limits, shared by dm-ioband.ko and the unit
+ * tests.
+ *
+ * A limit is a token bucket per key (bps, rbps, wbps, iops, riops, wiops)
+ * that refills at its rate from elapsed time and holds "burst"
+ * milliseconds of it, at least one largest bio.  A bio goes down while
+ * every bucket that applies to it is not in debt, and is charged to them
+ * all; the last bio may take a bucket into debt, which the rate then pays
+ * off.  So a limit is exact over any window longer than its burst, and a
+ * group that was idle for a burst's time may run above its rate until the
+ * bucket is empty.
+ *
+ * A reservation is a floor under the group's share of the device.  The
+ * weights give each busy group a part of every epoch's tokens; a group
+ * whose reservation is more than its weight would give it gets the part
+ * of the device its reservation is (from the device's measured rate), and
+ * the others share the rest by weight (iob_floors).  The epoch rule then
+ * holds it to that part exactly as it holds weights, whatever the queue
+ * depths.  Reservations that ask for more than the device does are scaled
+ * down, each by the same factor (iob_reserve_scale).
+ *
+ * Each limit bucket is kept as a virtual clock (GCRA): the time at which
+ * it would be empty.  Refilling is then free, and the time a held group
+ * becomes eligible is the clock itself, so the dispatcher can sleep until
+ * then.
+ */
+#include "ioband-qos.h"
+
+#ifdef __KERNEL__
+#include <linux/math64.h>
+#include <linux/string.h>
+#else
+#include <string.h>
+#define div64_u64(a, b) ((a) / (b))
+#endif
+
+#define NS_PER_SEC 1000000000ULL
+#define NS_PER_MS 1000000ULL
+
+static const char *const key_names[IOB_NR_KEYS] = {
+	[IOB_BPS] = "bps", [IOB_RBPS] = "rbps", [IOB_WBPS] = "wbps",
+	[IOB_IOPS] = "iops", [IOB_RIOPS] = "riops", [IOB_WIOPS] = "wiops",
+};
+
+const char *iob_key_name(enum iob_key k)
+{
+	return key_names[k];
+}
+
+/* Does key @k count bios of direction @dir (0 read, 1 write)? */
+bool iob_key_applies(enum iob_key k, int dir)
+{
+	switch (k) {
+	case IOB_RBPS:
+	case IOB_RIOPS:
+		return dir == 0;
+	case IOB_WBPS:
+	case IOB_WIOPS:
+		return dir != 0;
+	default:
+		return true;
+	}
+}
+
+bool iob_key_is_bytes(enum iob_key k)
+{
+	return k == IOB_BPS || k == IOB_RBPS || k == IOB_WBPS;
+}
+
+u32 iob_burst_ms(const struct iob_qos *q)
+{
+	return q->burst_ms ? q->burst_ms : IOB_DEFAULT_BURST_MS;
+}
+
+bool iob_qos_empty(const struct iob_qos *q)
+{
+	int k;
+
+	for (k = 0; k < IOB_NR_KEYS; k++)
+		if (q->limit[k] || q->reserve[k])
+			return false;
+	return !q->burst_ms;
+}
+
+/* What a bio of @bytes counts for key @k. */
+u64 iob_qos_units(enum iob_key k, u32 bytes)
+{
+	if (!iob_key_is_bytes(k))
+		return 1;
+	return bytes ? bytes : IOB_NODATA_BYTES;
+}
+
+/* Nanoseconds for @rate (per second) to pass @units, rounded up. */
+static u64 rate_ns(u64 units, u64 rate)
+{
+	return div64_u64(units * NS_PER_SEC + rate - 1, rate);
+}
+
+/*
+ * Configure @s as @q says.  The clocks of keys that stay are kept (a new
+ * burst or rate does not refill a bucket); a new key starts full.
+ */
+void iob_qos_set(struct iob_qos_state *s, const struct iob_qos *q)
+{
+	u64 burst = (u64)iob_burst_ms(q) * NS_PER_MS;
+	int k;
+
+	s->has_limit = false;
+	s->has_reserve = false;
+	for (k = 0; k < IOB_NR_KEYS; k++) {
+		if (!q->limit[k]) {
+			s->limit_vt[k] = 0;
+			s->depth_ns[k] = 0;
+		} else {
+			u64 one = rate_ns(iob_qos_units(k, IOB_MAX_BIO_BYTES),
+					  q->limit[k]);
+
+			s->depth_ns[k] = burst > one ? burst : one;
+			s->has_limit = true;
+		}
+		if (q->reserve[k])
+			s->has_reserve = true;
+	}
+	s->conf = *q;
+}
+
+/*
+ * The time from which the group's next bio of @dir is within its limits
+ * (0 if it has none): the latest clock of the buckets that apply.
+ */
+u64 iob_qos_limit_at(const struct iob_qos_state *s, int dir)
+{
+	u64 at = 0;
+	int k;
+
+	if (!s->has_limit)
+		return 0;
+	for (k = 0; k < IOB_NR_KEYS; k++)
+		if (s->conf.limit[k] && iob_key_applies(k, dir) &&
+		    s->limit_vt[k] > at)
+			at = s->limit_vt[k];
+	return at;
+}
+
+/*
+ * Is the group running at one of its limits: less than half its burst
+ * left?  Such a group is not waited for: it could not use its share.
+ */
+bool iob_qos_limit_bound(const struct iob_qos_state *s, u64 now_ns)
+{
+	int k;
+
+	if (!s->has_limit)
+		return false;
+	for (k = 0; k < IOB_NR_KEYS; k++)
+		if (s->conf.limit[k] &&
+		    s->limit_vt[k] + s->depth_ns[k] / 2 > now_ns)
+			return true;
+	return false;
+}
+
+/* Move a clock on by @ns, from no further back than @floor. */
+static void advance(u64 *vt, u64 floor, u64 ns)
+{
+	if (*vt < floor)
+		*vt = floor;
+	*vt += ns;
+}
+
+/* A bio of @dir and @bytes went down at @now_ns: charge its limits. */
+void iob_qos_charge(struct iob_qos_state *s, int dir, u32 bytes, u64 now_ns)
+{
+	int k;
+
+	for (k = 0; k < IOB_NR_KEYS; k++)
+		if (s->conf.limit[k] && iob_key_applies(k, dir))
+			advance(&s->limit_vt[k],
+				now_ns > s->depth_ns[k] ? now_ns - s->depth_ns[k] : 0,
+				rate_ns(iob_qos_units(k, bytes), s->conf.limit[k]));
+}
+
+/* What is left in limit @k's bucket at @now_ns, in its units. */
+u64 iob_qos_burst_left(const struct iob_qos_state *s, enum iob_key k,
+		       u64 now_ns)
+{
+	u64 ns;
+
+	if (!s->conf.limit[k] || s->limit_vt[k] >= now_ns)
+		return 0;
+	ns = now_ns - s->limit_vt[k];
+	if (ns > s->depth_ns[k])
+		ns = s->depth_ns[k];
+	/* ns < 2^46 (60 s), rate <= 2^40: split to stay within 64 bits */
+	return div64_u64(ns, NS_PER_MS) * s->conf.limit[k] / 1000 +
+	       div64_u64((ns % NS_PER_MS) * s->conf.limit[k], NS_PER_SEC);
+}
+
+/*
+ * How much of the device, in millionths, a group's reservations ask for,
+ * given the device's rate in tokens per second (sectors for
+ * weight-iosize, I/Os for weight) and the group's mean bio size.  A
+ * direction's key counts as if it were both: the group's share covers
+ * all its I/O.
+ */
+u64 iob_reserve_ppm(const struct iob_qos *q, enum iob_policy policy,
+		    u64 tokens_per_s, u64 avg_bytes)
+{
+	u64 ppm = 0, want;
+	int k;
+
+	if (!tokens_per_s || !avg_bytes)
+		return 0;
+	for (k = 0; k < IOB_NR_KEYS; k++) {
+		if (!q->reserve[k])
+			continue;
+		/* the reservation in tokens per second, times 2^9 */
+		if (policy == IOB_POLICY_WEIGHT_IOSIZE)
+			want = iob_key_is_bytes(k) ? q->reserve[k] :
+			       q->reserve[k] * avg_bytes;
+		else
+			want = iob_key_is_bytes(k) ?
+			       div64_u64(q->reserve[k] << 9, avg_bytes) :
+			       q->reserve[k] << 9;
+		/* want < 2^50 (or 2^60 for iops of 1 MiB): no overflow */
+		ppm += div64_u64(want / 512 * IOB_PPM + (want % 512) * IOB_PPM / 512,
+				 tokens_per_s);
+	}
+	return ppm;
+}
+
+/*
+ * Reservations that ask for more than the device does are scaled down in
+ * proportion, to leave IOB_RESERVE_HEADROOM of it to the weights: every
+ * reserved group keeps the same fraction of its reservation, and no group
+ * stalls.  Returns the scale, IOB_SCALE_ONE for none.
+ */
+u32 iob_reserve_scale(u64 demand_ppm)
+{
+	u64 room = IOB_PPM * (IOB_SCALE_ONE - IOB_RESERVE_HEADROOM) /
+		   IOB_SCALE_ONE;
+	u64 scale;
+
+	if (demand_ppm <= room)
+		return IOB_SCALE_ONE;
+	scale = div64_u64(room * IOB_SCALE_ONE, demand_ppm);
+	return scale ? (u32)scale : 1;
+}
+
+/*
+ * Each group's part of the device: its weight's part of what the floors
+ * leave, or its reservation where that is more (water-filling: a group
+ * that the floors of others push below its own reservation gets its
+ * floor too, until no more do).  Only groups that count share; one that
+ * does not gets its weight's part as if over the counting groups' rest.  The reservations of the
+ * counting groups sum to less than the device (iob_reserve_scale); if
+ * they did not, the floors that fit are kept and the rest share by
+ * weight.
+ */
+void iob_floors(struct iob_floor *head)
+{
+	u64 floors = 0, rest_w = 0;
+	struct iob_floor *f;
+	bool changed = true;
+
+	for (f = head; f; f = f->next) {
+		f->floored = false;
+		if (f->counts)
+			rest_w += f->weight;
+	}
+	/* each pass floors at least one group, or ends */
+	while (changed) {
+		changed = false;
+		for (f = head; f; f = f->next) {
+			if (!f->counts || f->floored || !f->reserve_ppm ||
+			    floors + f->reserve_ppm >= IOB_PPM)
+				continue;
+			/* reserve / 10^6 > (1 - floors) * weight / rest_w */
+			if ((u64)f->reserve_ppm * rest_w <=
+			    (IOB_PPM - floors) * f->weight)
+				continue;
+			f->floored = true;
+			floors += f->reserve_ppm;
+			rest_w -= f->weight;
+			changed = true;
+		}
+	}
+	for (f = head; f; f = f->next) {
+		u64 w = rest_w ? rest_w : f->weight;
+
+		if (f->floored)
+			f->part_ppm = f->reserve_ppm;
+		else
+			f->part_ppm = (u32)div64_u64((IOB_PPM - floors) * f->weight,
+						     w ? w : 1);
+	}
+}
