@@ -2,14 +2,16 @@
 # make bench: boot the VM with the bench suite, print its tables, and draw
 # the share comparison as an SVG bar chart.
 #   run-bench.sh VMLINUZ INITRD OUTDIR
+# ONLY=iops or ONLY=qos runs one part (uncontended IOPS; limits, bursts
+# and reservations).
 set -uo pipefail
 vmlinuz=$1 initrd=$2 out=$3
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 log=$out/bench-vm.log
-echo "bench: one VM boot, about 6 minutes under emulation"
+echo "bench: one VM boot, about 8 minutes under emulation"
 IOBAND_VM_TIMEOUT=${IOBAND_VM_TIMEOUT:-1500} \
-	"$here/../tests/vm/run-vm.sh" "$vmlinuz" "$initrd" bench "$log" |
+	"$here/../tests/vm/run-vm.sh" "$vmlinuz" "$initrd" bench "$log" "${ONLY:+ioband.only=$ONLY}" |
 	grep --line-buffered -E '^(bench:|vm:|guest:)'
 grep '^data: share' "$log" | "$here/plot-shares.sh" > "$out/shares.svg"
 grep '^data: iops' "$log" > "$out/iops.txt"

@@ -211,9 +211,10 @@ void ioband_group_set_qos(struct ioband_group *g, const struct iob_qos *q)
 
 	spin_lock_irq(&dom->lock);
 	spin_lock(&g->lock);
-	iob_qos_set(&g->qos, q);
+	iob_qos_set(&g->qos, q, ktime_get_ns());
 	spin_unlock(&g->lock);
 	if (!g->qos.has_reserve && g->floor.reserve_ppm) {
+		g->res_ppm = 0;
 		g->floor.reserve_ppm = 0;
 		if (g->active)
 			domain_reshare(dom, false);
@@ -307,7 +308,7 @@ static bool charge(struct ioband_group *g, struct ioband_io *io, bool urgent,
 		   u64 now)
 {
 	if (g->qos.has_limit)
-		iob_qos_charge(&g->qos, io->dir, io->bytes, now);
+		iob_qos_charge(&g->qos, io->dir, io->bytes, now, urgent);
 	if (urgent)
 		return iob_charge_urgent(&g->bucket, io->cost);
 	return iob_charge(&g->bucket, io->cost);
@@ -423,7 +424,7 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io)
 	g->stats.sectors[io->dir] += io->sectors;
 	g->stats.ticks_ns[io->dir] += ioband_since(now, io->arrive_ns);
 	g->completed += io->cost;
-	g->ep_bytes += io->bytes;
+	g->ep_bytes += iob_qos_units(IOB_BPS, io->bytes);
 	g->ep_ios++;
 	iob_svc(&g->svc_ns, ioband_since(now, io->start_ns));
 	g->inflight--;
@@ -500,11 +501,13 @@ static void rescale_reservations(struct ioband_domain *dom, u64 done,
 				 u64 len_ns)
 {
 	u64 tokens = mul_u64_u32_shr(dom->clock.rate, NSEC_PER_SEC, 30);
+	u32 base = iob_token_base(&dom->params, &dom->clock);
 	struct ioband_group *g;
 	u64 ppm = 0;
 	u32 scale;
 
-	if (len_ns && done < (1ULL << 32))
+	/* an epoch too short to say anything about the device says nothing */
+	if (len_ns >= IOB_RATE_SPAN_NS && done >= base / 4 && done < (1ULL << 32))
 		tokens = min(tokens, div64_u64(done * NSEC_PER_SEC, len_ns));
 	list_for_each_entry(g, &dom->groups, dom_node) {
 		spin_lock(&g->lock);
@@ -512,25 +515,25 @@ static void rescale_reservations(struct ioband_domain *dom, u64 done,
 			g->avg_bytes = div64_u64(g->ep_bytes, g->ep_ios);
 		g->ep_bytes = 0;
 		g->ep_ios = 0;
-		/* the raw demand, scaled below */
-		g->floor.reserve_ppm = min_t(u64, IOB_RESERVE_PPM_MAX,
-			iob_reserve_ppm(&g->qos.conf, dom->params.policy,
-					tokens, g->avg_bytes ? g->avg_bytes : 4096));
+		/* what it asks, scaled below; kept while the rate is unknown */
+		if (tokens)
+			g->res_ppm = iob_reserve_ppm(&g->qos.conf, dom->params.policy,
+						     tokens, g->avg_bytes ? g->avg_bytes : 4096);
+		if (!g->qos.has_reserve)
+			g->res_ppm = 0;
 		spin_unlock(&g->lock);
 		if (g->floor.counts)
-			ppm += g->floor.reserve_ppm;
+			ppm += g->res_ppm;
 	}
 	scale = iob_reserve_scale(ppm);
 	if (scale != dom->res_scale && scale < IOB_SCALE_ONE * 95 / 100)
 		DMINFO_LIMIT("%s: reservations ask for %llu%% of the device: each gets %u%% of what it asks",
 			     dom->name, div_u64(ppm, 10000),
 			     scale * 100 / IOB_SCALE_ONE);
-	dom->res_ppm = ppm;
+	WRITE_ONCE(dom->res_ppm, ppm);
 	WRITE_ONCE(dom->res_scale, scale);
-	if (scale < IOB_SCALE_ONE)
-		list_for_each_entry(g, &dom->groups, dom_node)
-			g->floor.reserve_ppm = (u64)g->floor.reserve_ppm *
-					       scale / IOB_SCALE_ONE;
+	list_for_each_entry(g, &dom->groups, dom_node)
+		g->floor.reserve_ppm = (u64)g->res_ppm * scale / IOB_SCALE_ONE;
 }
 
 /* The group's state for iob_classify.  Called with g->lock held. */

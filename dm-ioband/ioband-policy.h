@@ -130,10 +130,11 @@ struct iob_gstate {
 	u64 last_active_ns;
 	u64 think_ns;		/* mean think time (iob_think) */
 	u64 svc_ns;		/* mean time in the device (iob_svc) */
-	/* from ioband-qos.h */
-	u64 limit_at;		/* the first held bio is within its limits
-				 * from then; 0 if no limit */
-	bool limit_bound;	/* running at a limit */
+	/* from ioband-qos.h: limit_at, when the first held bio is within its
+	 * limits (0 if no limit); limit_bound, running at a limit
+	 */
+	u64 limit_at;
+	bool limit_bound;
 };
 
 bool iob_may_take(const struct iob_bucket *b, bool domain_quiet);
@@ -155,8 +156,7 @@ struct iob_round {
 	bool busy;
 	bool busy_inflight;	/* a BUSY group has bios in the device */
 	u64 busy_until_ns;	/* latest time a BUSY group stops being busy */
-	u64 wake_ns;		/* earliest time a held group's limit lets
-				 * it go; 0 if none */
+	u64 wake_ns;		/* a held group's limit lets it go; 0: none */
 	u64 completed;		/* tokens of completed bios, ever, all groups */
 };
 

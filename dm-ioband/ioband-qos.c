@@ -34,6 +34,10 @@
 #else
 #include <string.h>
 #define div64_u64(a, b) ((a) / (b))
+static u64 mul_u64_u64_div_u64(u64 a, u64 b, u64 c)
+{
+	return (u64)((unsigned __int128)a * b / c);
+}
 #endif
 
 #define NS_PER_SEC 1000000000ULL
@@ -99,10 +103,12 @@ static u64 rate_ns(u64 units, u64 rate)
 }
 
 /*
- * Configure @s as @q says.  The clocks of keys that stay are kept (a new
- * burst or rate does not refill a bucket); a new key starts full.
+ * Configure @s as @q says, at @now_ns.  A new key starts full; a key that
+ * stays keeps its bucket (a new burst or rate refills nothing), and what
+ * it owes is owed at the new rate: a debt run up at 1 KB/s is paid at
+ * once when the limit goes up to 1 GB/s, not over minutes.
  */
-void iob_qos_set(struct iob_qos_state *s, const struct iob_qos *q)
+void iob_qos_set(struct iob_qos_state *s, const struct iob_qos *q, u64 now_ns)
 {
 	u64 burst = (u64)iob_burst_ms(q) * NS_PER_MS;
 	int k;
@@ -110,6 +116,13 @@ void iob_qos_set(struct iob_qos_state *s, const struct iob_qos *q)
 	s->has_limit = false;
 	s->has_reserve = false;
 	for (k = 0; k < IOB_NR_KEYS; k++) {
+		u64 old = s->conf.limit[k];
+
+		if (old && q->limit[k] && old != q->limit[k] &&
+		    s->limit_vt[k] > now_ns)
+			s->limit_vt[k] = now_ns +
+				mul_u64_u64_div_u64(s->limit_vt[k] - now_ns, old,
+						    q->limit[k]);
 		if (!q->limit[k]) {
 			s->limit_vt[k] = 0;
 			s->depth_ns[k] = 0;
@@ -169,16 +182,26 @@ static void advance(u64 *vt, u64 floor, u64 ns)
 	*vt += ns;
 }
 
-/* A bio of @dir and @bytes went down at @now_ns: charge its limits. */
-void iob_qos_charge(struct iob_qos_state *s, int dir, u32 bytes, u64 now_ns)
+/*
+ * A bio of @dir and @bytes went down at @now_ns: charge its limits.  A
+ * bio that went whatever its limit (@urgent: metadata, swap, reclaim,
+ * flushes, I/O during a suspend) runs a bucket at most one burst into
+ * debt, so a storm of them cannot lock the group out for minutes.
+ */
+void iob_qos_charge(struct iob_qos_state *s, int dir, u32 bytes, u64 now_ns,
+		    bool urgent)
 {
 	int k;
 
-	for (k = 0; k < IOB_NR_KEYS; k++)
-		if (s->conf.limit[k] && iob_key_applies(k, dir))
-			advance(&s->limit_vt[k],
-				now_ns > s->depth_ns[k] ? now_ns - s->depth_ns[k] : 0,
-				rate_ns(iob_qos_units(k, bytes), s->conf.limit[k]));
+	for (k = 0; k < IOB_NR_KEYS; k++) {
+		if (!s->conf.limit[k] || !iob_key_applies(k, dir))
+			continue;
+		advance(&s->limit_vt[k],
+			now_ns > s->depth_ns[k] ? now_ns - s->depth_ns[k] : 0,
+			rate_ns(iob_qos_units(k, bytes), s->conf.limit[k]));
+		if (urgent && s->limit_vt[k] > now_ns + s->depth_ns[k])
+			s->limit_vt[k] = now_ns + s->depth_ns[k];
+	}
 }
 
 /* What is left in limit @k's bucket at @now_ns, in its units. */
@@ -207,25 +230,30 @@ u64 iob_qos_burst_left(const struct iob_qos_state *s, enum iob_key k,
 u64 iob_reserve_ppm(const struct iob_qos *q, enum iob_policy policy,
 		    u64 tokens_per_s, u64 avg_bytes)
 {
-	u64 ppm = 0, want;
+	bool iosize = policy == IOB_POLICY_WEIGHT_IOSIZE;
+	u64 ppm = 0, dev;
 	int k;
 
-	if (!tokens_per_s || !avg_bytes)
+	if (!tokens_per_s || !avg_bytes || tokens_per_s > IOB_RATE_MAX)
 		return 0;
+	/* the device in bytes (512 per token) or in I/Os per second */
+	dev = iosize ? tokens_per_s * 512 : tokens_per_s;
 	for (k = 0; k < IOB_NR_KEYS; k++) {
+		u64 part;
+
 		if (!q->reserve[k])
 			continue;
-		/* the reservation in tokens per second, times 2^9 */
-		if (policy == IOB_POLICY_WEIGHT_IOSIZE)
-			want = iob_key_is_bytes(k) ? q->reserve[k] :
-			       q->reserve[k] * avg_bytes;
-		else
-			want = iob_key_is_bytes(k) ?
-			       div64_u64(q->reserve[k] << 9, avg_bytes) :
-			       q->reserve[k] << 9;
-		/* want < 2^50 (or 2^60 for iops of 1 MiB): no overflow */
-		ppm += div64_u64(want / 512 * IOB_PPM + (want % 512) * IOB_PPM / 512,
-				 tokens_per_s);
+		/* reserve <= 2^40: the product is below 2^60 */
+		part = mul_u64_u64_div_u64(q->reserve[k], IOB_PPM, dev);
+		/* the other unit: I/Os as bytes, or bytes as I/Os */
+		if (iosize && !iob_key_is_bytes(k))
+			part = part > IOB_RESERVE_PPM_MAX / avg_bytes ?
+			       IOB_RESERVE_PPM_MAX : part * avg_bytes;
+		else if (!iosize && iob_key_is_bytes(k))
+			part = div64_u64(part, avg_bytes);
+		ppm += part;
+		if (ppm >= IOB_RESERVE_PPM_MAX)
+			return IOB_RESERVE_PPM_MAX;
 	}
 	return ppm;
 }
@@ -288,11 +316,10 @@ void iob_floors(struct iob_floor *head)
 	}
 	for (f = head; f; f = f->next) {
 		u64 w = rest_w ? rest_w : f->weight;
+		u64 part = div64_u64((IOB_PPM - floors) * f->weight, w ? w : 1);
 
-		if (f->floored)
-			f->part_ppm = f->reserve_ppm;
-		else
-			f->part_ppm = (u32)div64_u64((IOB_PPM - floors) * f->weight,
-						     w ? w : 1);
+		/* a group that does not count may be heavier than the rest */
+		f->part_ppm = f->floored ? f->reserve_ppm :
+			      (u32)(part < IOB_PPM ? part : IOB_PPM);
 	}
 }

@@ -62,11 +62,12 @@ bool iob_key_is_bytes(enum iob_key k);
 const char *iob_key_name(enum iob_key k);
 u32 iob_burst_ms(const struct iob_qos *q);
 bool iob_qos_empty(const struct iob_qos *q);
-void iob_qos_set(struct iob_qos_state *s, const struct iob_qos *q);
+void iob_qos_set(struct iob_qos_state *s, const struct iob_qos *q, u64 now_ns);
 u64 iob_qos_units(enum iob_key k, u32 bytes);
 u64 iob_qos_limit_at(const struct iob_qos_state *s, int dir);
 bool iob_qos_limit_bound(const struct iob_qos_state *s, u64 now_ns);
-void iob_qos_charge(struct iob_qos_state *s, int dir, u32 bytes, u64 now_ns);
+void iob_qos_charge(struct iob_qos_state *s, int dir, u32 bytes, u64 now_ns,
+		    bool urgent);
 u64 iob_qos_burst_left(const struct iob_qos_state *s, enum iob_key k,
 		       u64 now_ns);
 u64 iob_reserve_ppm(const struct iob_qos *q, enum iob_policy policy,

@@ -40,11 +40,12 @@ static __printf(2, 3) int ioband_refuse(struct ioband_target *ib,
 static int attach_groups(struct ioband_target *ib, const struct iob_table *t,
 			 char **error)
 {
+	u64 now = ktime_get_ns();
 	unsigned int i;
 	int r;
 
 	ib->def->weight = t->def_weight;
-	iob_qos_set(&ib->def->qos, &t->def_qos);
+	iob_qos_set(&ib->def->qos, &t->def_qos, now);
 	for (i = 0; i < t->ngroups; i++) {
 		r = ioband_group_attach(ib, t->groups[i].id, t->groups[i].weight);
 		if (r) {
@@ -53,7 +54,7 @@ static int attach_groups(struct ioband_target *ib, const struct iob_table *t,
 		}
 		/* not active yet: nothing else sees the group */
 		iob_qos_set(&ioband_group_find(ib, t->groups[i].id)->qos,
-			    &t->groups[i].qos);
+			    &t->groups[i].qos, now);
 	}
 	return 0;
 }

@@ -65,7 +65,9 @@ struct ioband_group {
 	u64 ep_bytes;			/* completed this epoch */
 	u64 ep_ios;
 	u64 avg_bytes;			/* mean bio size, last epoch with I/O */
-	struct iob_floor floor;		/* its part: dom->lock */
+	/* dom->lock: what its reservation asks of the device, and its part */
+	u32 res_ppm;
+	struct iob_floor floor;
 	struct ioband_stats stats;
 	struct rcu_head rcu;
 };

@@ -548,7 +548,7 @@ static void test_qos_buckets(void)
 	u64 now = 5000000000ULL, sent = 0, t;
 	unsigned int n = 0;
 
-	iob_qos_set(&st, &q);
+	iob_qos_set(&st, &q, now);
 	CHECK(st.has_limit && !st.has_reserve, "flags");
 	CHECK(st.depth_ns[IOB_WBPS] == 131072000ULL, "depth: one 1 MiB bio (%llu)",
 	      (unsigned long long)st.depth_ns[IOB_WBPS]);
@@ -556,7 +556,7 @@ static void test_qos_buckets(void)
 	/* a writer sends 64k whenever allowed, for 10 s: burst + rate x 10 s */
 	for (t = now; t < now + 10000000000ULL; t += 100000) {
 		while (iob_qos_limit_at(&st, 1) <= t) {
-			iob_qos_charge(&st, 1, 65536, t);
+			iob_qos_charge(&st, 1, 65536, t, false);
 			sent += 65536;
 		}
 	}
@@ -570,23 +570,36 @@ static void test_qos_buckets(void)
 	CHECK(iob_qos_burst_left(&st, IOB_WBPS, t) == 1048576, "left %llu",
 	      (unsigned long long)iob_qos_burst_left(&st, IOB_WBPS, t));
 	for (sent = 0; iob_qos_limit_at(&st, 1) <= t; sent += 65536)
-		iob_qos_charge(&st, 1, 65536, t);
+		iob_qos_charge(&st, 1, 65536, t, false);
 	CHECK(sent == 1048576 + 65536, "burst %llu", (unsigned long long)sent);
 	/* 500 IOPS on reads, 4k, over 2 s */
 	for (t = now; t < now + 2000000000ULL; t += 50000)
 		while (iob_qos_limit_at(&st, 0) <= t) {
-			iob_qos_charge(&st, 0, 4096, t);
+			iob_qos_charge(&st, 0, 4096, t, false);
 			n++;
 		}
 	CHECK(n >= 1000 && n <= 1002 + 50, "2 s at 500 IOPS: %u", n);
 	/* a longer burst; the default burst when 0 */
 	q.burst_ms = 1000;
-	iob_qos_set(&st, &q);
+	iob_qos_set(&st, &q, now);
 	CHECK(st.depth_ns[IOB_WBPS] == 1000000000ULL && st.depth_ns[IOB_RIOPS] == 1000000000ULL,
 	      "burst=1000");
 	q.burst_ms = 0;
-	iob_qos_set(&st, &q);
+	iob_qos_set(&st, &q, now);
 	CHECK(st.depth_ns[IOB_RIOPS] == 100000000ULL, "default burst 100 ms");
+	/* urgent bios (metadata, a suspend's sync) owe at most one burst */
+	q.limit[IOB_WBPS] = 1000;
+	iob_qos_set(&st, &q, now);
+	for (n = 0; n < 16384; n++)
+		iob_qos_charge(&st, 1, 65536, now, true);
+	CHECK(st.limit_vt[IOB_WBPS] <= now + st.depth_ns[IOB_WBPS],
+	      "urgent debt %llu s", (unsigned long long)((st.limit_vt[IOB_WBPS] - now) / 1000000000ULL));
+	/* a debt run up at 1000 B/s is paid at the new rate when it goes up */
+	iob_qos_charge(&st, 1, 1 << 20, now, false);
+	q.limit[IOB_WBPS] = 1000000000;
+	iob_qos_set(&st, &q, now);
+	CHECK(iob_qos_limit_at(&st, 1) < now + 2000000000ULL,
+	      "raised limit: held %llu ms more", (unsigned long long)((iob_qos_limit_at(&st, 1) - now) / 1000000));
 	/* no-data bios count as 4 KiB */
 	CHECK(iob_qos_units(IOB_BPS, 0) == 4096 && iob_qos_units(IOB_IOPS, 1 << 20) == 1, "units");
 }
@@ -624,6 +637,19 @@ static void test_floors(void)
 	CHECK(iob_reserve_ppm(&q, IOB_POLICY_WEIGHT, 1000, 65536) == 244140,
 	      "16 MB/s of 1000 x 64k/s: %llu",
 	      (unsigned long long)iob_reserve_ppm(&q, IOB_POLICY_WEIGHT, 1000, 65536));
+	/* no overflow: huge reservations, a slow device, big bios */
+	q.reserve[IOB_IOPS] = IOB_RATE_MAX;
+	CHECK(iob_reserve_ppm(&q, IOB_POLICY_WEIGHT_IOSIZE, 1, 1 << 20) == IOB_RESERVE_PPM_MAX &&
+	      iob_reserve_ppm(&q, IOB_POLICY_WEIGHT, 1, 1 << 20) == IOB_RESERVE_PPM_MAX, "saturates");
+	/* a group that does not count, heavier than the rest: at most all */
+	f[0].weight = 10000;
+	f[0].counts = false;
+	f[1].weight = 1;
+	f[1].reserve_ppm = 0;
+	f[2].weight = 1;
+	f[0].reserve_ppm = 0;
+	iob_floors(f);
+	CHECK(f[0].part_ppm == 1000000, "%u", f[0].part_ppm);
 	CHECK(iob_reserve_scale(900000) == IOB_SCALE_ONE, "fits");
 	CHECK(iob_reserve_scale(1500000) == 614, "150%%: %u", iob_reserve_scale(1500000));
 }

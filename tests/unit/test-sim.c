@@ -38,6 +38,7 @@ struct sgroup {
 	struct iob_qos_state qos;
 	struct iob_floor floor;
 	u64 ep_bytes, ep_ios, avg_bytes;
+	u32 res_ppm;
 	/* results */
 	u64 done_ios, done_bytes;
 };
@@ -90,7 +91,7 @@ static void device_push(struct sim *s, int gi)
 {
 	struct sgroup *g = &s->g[gi];
 
-	iob_qos_charge(&g->qos, g->dir, g->bs, s->now);
+	iob_qos_charge(&g->qos, g->dir, g->bs, s->now, false);
 	unsigned int i = s->qt++;
 
 	if (i == s->qh && s->busy_until < s->now)
@@ -169,21 +170,19 @@ static void rescale(struct sim *s, u64 tokens)
 
 	for (i = 0; i < s->ng; i++) {
 		struct sgroup *g = &s->g[i];
-		u64 r;
 
 		if (g->ep_ios)
 			g->avg_bytes = g->ep_bytes / g->ep_ios;
 		g->ep_bytes = g->ep_ios = 0;
-		r = iob_reserve_ppm(&g->qos.conf, s->p.policy, tokens,
-				    g->avg_bytes ? g->avg_bytes : 4096);
-		g->floor.reserve_ppm = r < IOB_RESERVE_PPM_MAX ? r : IOB_RESERVE_PPM_MAX;
+		if (tokens)
+			g->res_ppm = iob_reserve_ppm(&g->qos.conf, s->p.policy, tokens,
+						     g->avg_bytes ? g->avg_bytes : 4096);
 		if (g->floor.counts)
-			ppm += g->floor.reserve_ppm;
+			ppm += g->res_ppm;
 	}
 	s->res_scale = iob_reserve_scale(ppm);
 	for (i = 0; i < s->ng; i++)
-		s->g[i].floor.reserve_ppm = (u64)s->g[i].floor.reserve_ppm *
-					    s->res_scale / IOB_SCALE_ONE;
+		s->g[i].floor.reserve_ppm = (u64)s->g[i].res_ppm * s->res_scale / IOB_SCALE_ONE;
 }
 
 /* The module's dispatch_round(), over simulated groups. */
@@ -222,7 +221,8 @@ static void dispatch(struct sim *s)
 
 			iob_clock_advance(&s->clock, &s->p, s->now, r.completed);
 			tokens = s->clock.rate * 1000000000ULL >> 30;
-			if (len && done * 1000000000ULL / len < tokens)
+			if (len >= IOB_RATE_SPAN_NS && done >= iob_token_base(&s->p, &s->clock) / 4 &&
+			    done * 1000000000ULL / len < tokens)
 				tokens = done * 1000000000ULL / len;
 			rescale(s, tokens);
 			reshare(s, true);
@@ -455,7 +455,7 @@ static void qos(struct sgroup *g, enum iob_key k, u64 limit, u64 reserve)
 
 	q.limit[k] = limit;
 	q.reserve[k] = reserve;
-	iob_qos_set(&g->qos, &q);
+	iob_qos_set(&g->qos, &q, 0);
 }
 
 /*

@@ -14,6 +14,106 @@ mkdir -p /sys/fs/cgroup/a /sys/fs/cgroup/b
 A=$(stat -c %i /sys/fs/cgroup/a)
 B=$(stat -c %i /sys/fs/cgroup/b)
 
+# --- limits, bursts and reservations (ONLY=qos: this part alone) --------------
+# On a 64 MiB/s null_blk: a writer limited to 8 MiB/s beside an unlimited
+# one, by ioband (wbps) and by blk-throttle's io.max on dm-linear over the
+# same disk; a burst after idling; and weights 1:9 with the light group
+# reserving 16 MiB/s, against BFQ's weights.  Rates are fio's own, over
+# QRT seconds after QRAMP seconds (the ramp spends a full bucket).
+QRT=${QRT:-10}
+QRAMP=3
+bench_qos() {
+	local dev lmaj a b t0 t1 t2
+	nullb_create q64 2048 mbps=64
+	W="--rw=randwrite --bs=64k --iodepth=8 --ramp_time=$QRAMP --runtime=$QRT --time_based"
+	R="--rw=randread --bs=64k --iodepth=8 --ramp_time=$QRAMP --runtime=$QRT --time_based"
+	echo "bench: limits: A limited to 8 MiB/s (8192 KiB/s), B unlimited, 64k writes QD8 each, ${QRT} s after ${QRAMP} s"
+	printf 'bench: %-34s %10s %10s %8s %10s
+' controller "A KiB/s" "B KiB/s" "A error" "A+B % disk"
+	qos_row() {	# qos_row NAME: after fio runs /tmp/la and /tmp/lb
+		a=$(fio_wbw /tmp/la) b=$(fio_wbw /tmp/lb)
+		printf 'bench: %-34s %10s %10s %7s%% %10s
+' "$1" $a $b \
+			"$(awk -v a=$a 'BEGIN { d = (a - 8192) / 81.92; printf "%.2f", d < 0 ? -d : d }')" \
+			"$(pct $((a + b)) 65536)"
+		echo "data: limit $(echo $1 | tr ' ' '_') $a $b"
+	}
+	dm_create ibl "$(ioband_table /dev/q64 bl cgroup weight-iosize 0 :100 $A:100 $B:100 limit=$A:wbps=8388608)"
+	fio_start /tmp/la "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ibl $W
+	fio_start /tmp/lb "--cgroup /sys/fs/cgroup/b" --name=b --filename=/dev/mapper/ibl $W
+	wait
+	qos_row "ioband limit wbps"
+	dm_remove ibl
+	dm_create linl "0 $(sectors /dev/q64) linear /dev/q64 0"
+	lmaj=$(dmsetup info -c --noheadings -o major,minor linl | tr -d ' ')
+	if echo "$lmaj wbps=8388608" > /sys/fs/cgroup/a/io.max 2>/dev/null; then
+		fio_start /tmp/la "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/linl $W
+		fio_start /tmp/lb "--cgroup /sys/fs/cgroup/b" --name=b --filename=/dev/mapper/linl $W
+		wait
+		qos_row "blk-throttle io.max on dm-linear"
+	else
+		echo "bench: blk-throttle: not available"
+	fi
+	# bursts: idle, then 8 MiB, then 8 MiB more
+	echo "bench: burst: A idle, then 8 MiB, then 8 MiB more (1 MiB O_DIRECT writes); 8 MiB/s limit"
+	burst_row() {	# burst_row NAME DEV
+		sleep 1.2
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		runas --cgroup /sys/fs/cgroup/a -- dd if=/dev/zero of=$2 bs=1M count=8 oflag=direct 2>/dev/null
+		t1=$(cut -d' ' -f1 /proc/uptime)
+		runas --cgroup /sys/fs/cgroup/a -- dd if=/dev/zero of=$2 bs=1M count=8 seek=8 oflag=direct 2>/dev/null
+		t2=$(cut -d' ' -f1 /proc/uptime)
+		printf 'bench: %-34s first 8 MiB %5.2f s, next 8 MiB %5.2f s\n' "$1" \
+			"$(awk -v a=$t0 -v b=$t1 'BEGIN { print b - a }')" "$(awk -v a=$t1 -v b=$t2 'BEGIN { print b - a }')"
+	}
+	[ -e /sys/fs/cgroup/a/io.max ] && burst_row "blk-throttle io.max (no burst)" /dev/mapper/linl
+	echo "$lmaj wbps=max" > /sys/fs/cgroup/a/io.max 2>/dev/null
+	dm_remove linl
+	dm_create ibl "$(ioband_table /dev/q64 bl cgroup weight-iosize 0 :100 $A:100 limit=$A:wbps=8388608)"
+	burst_row "ioband, burst 100 ms (default)" /dev/mapper/ibl
+	dmsetup message ibl 0 limit $A:burst=1000
+	burst_row "ioband, burst 1000 ms" /dev/mapper/ibl
+	dm_remove ibl
+	# a reservation against weights 1:9
+	echo "bench: weights 100:900, 64k reads QD8 each; ioband with A reserving 16 MiB/s (16384 KiB/s)"
+	printf 'bench: %-34s %10s %10s %10s
+' controller "A KiB/s" "B KiB/s" "A % of A+B"
+	res_row() {
+		a=$(fio_rbw /tmp/la) b=$(fio_rbw /tmp/lb)
+		printf 'bench: %-34s %10s %10s %10s
+' "$1" $a $b "$(pct $a $((a + b)))"
+		echo "data: reserve $(echo $1 | tr ' ' '_') $a $b"
+	}
+	res_run() {
+		fio_start /tmp/la "--cgroup /sys/fs/cgroup/a" --name=a --filename=$1 $R
+		fio_start /tmp/lb "--cgroup /sys/fs/cgroup/b" --name=b --filename=$1 $R
+		wait
+	}
+	dm_create ibl "$(ioband_table /dev/q64 bl cgroup weight-iosize 0 :100 $A:100 $B:900)"
+	res_run /dev/mapper/ibl
+	res_row "ioband weights 1:9"
+	dmsetup message ibl 0 reserve $A:bps=16777216
+	res_run /dev/mapper/ibl
+	res_row "ioband 1:9, A reserves 16 MiB/s"
+	dm_remove ibl
+	if echo bfq > /sys/block/q64/queue/scheduler 2>/dev/null && [ -e /sys/fs/cgroup/a/io.bfq.weight ]; then
+		echo 100 > /sys/fs/cgroup/a/io.bfq.weight
+		echo 900 > /sys/fs/cgroup/b/io.bfq.weight
+		res_run /dev/q64
+		res_row "BFQ io.bfq.weight 1:9 (no floor)"
+		echo 100 > /sys/fs/cgroup/b/io.bfq.weight
+		echo none > /sys/block/q64/queue/scheduler
+	else
+		echo "bench: BFQ: not available"
+	fi
+	nullb_remove q64
+}
+if [ "$ONLY" = qos ]; then
+	bench_qos
+	echo "bench: done"
+	exit 0
+fi
+
 # --- uncontended IOPS --------------------------------------------------------
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 IRT=${IRT:-5}
@@ -180,4 +280,5 @@ fio_start /tmp/sa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ib
 wait
 echo "bench: ioband, A alone: $(fio_rbw /tmp/sa) KiB/s of 8192 (work conserving)"
 dm_remove ibs
+bench_qos
 echo "bench: done"
