@@ -14,8 +14,8 @@ for c in $Q_CASES; do want qos-$c && q_any=1; done
 [ -n "$q_any" ] || return 0
 
 echo "guest: 23. reservations and limits"
-QW_WARM=3
-QW_LEN=8
+QW_WARM=2
+QW_LEN=7
 # 64 MiB/s in 20 ms ticks: bandwidth, as the tests are written
 nullb_create q64 2048 mbps=64
 Q64=65536	# KiB/s
@@ -144,7 +144,7 @@ fi
 # --- reservations beyond the device: scaled, every group moves -------------------
 if want qos-overcommit; then
 	dm_create ibq "$(ioband_table /dev/q64 q6 cgroup weight-iosize 0 :100 $CG_A:100 $CG_B:100 $CG_C:100 reserve=$CG_A:bps=33554432 reserve=$CG_B:bps=67108864)"
-	Q_RUN=14
+	Q_RUN=13
 	q_load a a "--filename=/dev/mapper/ibq $R64"
 	q_load b b "--filename=/dev/mapper/ibq $R64"
 	q_load c c "--filename=/dev/mapper/ibq $R64"
@@ -163,7 +163,7 @@ if want qos-overcommit; then
 		secs=$((secs + 1))
 	done
 	QW_WARM=0 QW_LEN=3 qos_window ibq
-	QW_WARM=3 QW_LEN=8
+	QW_WARM=2 QW_LEN=7
 	scale=$(dmsetup message ibq 0 qos | head -1)
 	q_wait
 	a=$(qw_kib $CG_A) b=$(qw_kib $CG_B) c=$(qw_kib $CG_C)
