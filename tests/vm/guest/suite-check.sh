@@ -940,7 +940,8 @@ if want msgfuzz; then
 	fp=$!
 	# model: weights of ids 1000..1008 (0: not attached), the parameters
 	M_DEF=100 M_POL=weight M_TOK=0 M_CAR=2 M_THR=0 M_LIM=0
-	for k in 0 1 2 3 4 5 6 7 8; do eval M_W$k=0; done
+	# and each group's wbps limit and rbps reservation (0: none)
+	for k in 0 1 2 3 4 5 6 7 8; do eval M_W$k=0 M_L$k=0 M_R$k=0; done
 	M_W0=100
 	pick() { shift $((RANDOM % $# )); echo "$1"; }
 	num_ok() {	# num_ok VALUE MIN MAX: strict decimal within range
@@ -948,13 +949,17 @@ if want msgfuzz; then
 		[ ${#1} -le 10 ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
 	}
 	thr() { [ "$1" = 0 ] && echo 4 || echo "$1"; }
+	rate_ok() {	# a limit or reservation value: 0 to 2^40
+		case $1 in ''|*[!0-9]*) return 1 ;; esac
+		[ ${#1} -le 18 ] && [ "$1" -le 1099511627776 ]
+	}
 	wrong=0 acc=0 i=0
 	while [ $i -lt $MSGS ]; do
 		i=$((i + 1))
 		k=$((RANDOM % 9))
 		id=$((1000 + k))
 		v=$(pick 0 1 7 100 250 10000 10001 -3 abc 99999999999 1073741824 1073741825 64 65 2 8 16 32767 32768)
-		case $((RANDOM % 10)) in
+		case $((RANDOM % 12)) in
 		0) m="attach $(pick $id $id $id -1 x)" ;;
 		1) m="detach $(pick $id $id $id -1 x)" ;;
 		2) m="weight $id:$v" ;;
@@ -964,7 +969,9 @@ if want msgfuzz; then
 		6) m="io_throttle $v" ;;
 		7) m="io_limit $v" ;;
 		8) m="policy $(pick weight weight-iosize default fifo range-bw)" ;;
-		9) m="$(pick reset bogus 'type uid' 'type fifo' 'weight')" ;;
+		9) m="$(pick reset bogus 'type uid' 'type fifo' 'weight' qos)" ;;
+		10) m="limit $(pick $id $id $id x):wbps=$v" ;;
+		11) m="reserve $(pick $id $id $id x):rbps=$v" ;;
 		esac
 		set -- $m
 		# predict
@@ -981,24 +988,27 @@ if want msgfuzz; then
 		carryover) num_ok "$2" 0 64 || ok=0 ;;
 		io_throttle) { num_ok "$2" 0 32767 && { [ $M_LIM = 0 ] || [ $M_LIM -ge $(thr $2) ]; }; } || ok=0 ;;
 		io_limit) { num_ok "$2" 0 32767 && { [ "$2" = 0 ] || [ "$2" -ge $(thr $M_THR) ]; }; } || ok=0 ;;
-		policy) case $2 in weight|weight-iosize|default) ;; *) ok=0 ;; esac ;;
-		reset) ;;
+		policy) case $2 in weight|weight-iosize|default|range-bw) ;; *) ok=0 ;; esac ;;
+		limit|reserve) { [ "${2%%:*}" = $id ] && eval [ \$M_W$k != 0 ] && rate_ok "${2#*=}"; } || ok=0 ;;
+		reset|qos) ;;
 		type) [ "$2" = uid ] || ok=0 ;;
 		*) ok=0 ;;
 		esac
-		if dmsetup message ib18 0 $m 2>/dev/null; then got=1; else got=0; fi
+		if dmsetup message ib18 0 $m >/dev/null 2>&1; then got=1; else got=0; fi
 		[ $got = $ok ] || { wrong=$((wrong + 1)); [ $wrong -le 3 ] && say "'$m': kernel $got, model $ok"; }
 		[ $got = 1 ] || continue
 		acc=$((acc + 1))
 		case $1 in
 		attach) eval M_W$k=100 ;;
-		detach) eval M_W$k=0 ;;
+		detach) eval M_W$k=0 M_L$k=0 M_R$k=0 ;;
+		limit) eval M_L$k=$((${2#*=})) ;;
+		reserve) eval M_R$k=$((${2#*=})) ;;
 		weight) if [ "${2#*:}" != "$2" ]; then eval M_W$k=$((${2#*:})); else M_DEF=$(($2)); fi ;;
 		token) M_TOK=$(($2)) ;;
 		carryover) M_CAR=$(($2)) ;;
 		io_throttle) M_THR=$(($2)) ;;
 		io_limit) M_LIM=$(($2)) ;;
-		policy) [ $2 = default ] && M_POL=weight || M_POL=$2 ;;
+		policy) case $2 in default) M_POL=weight ;; range-bw) M_POL=weight-iosize ;; *) M_POL=$2 ;; esac ;;
 		esac
 	done
 	want_t="t18 $M_THR $M_LIM uid $M_POL $M_TOK"
@@ -1007,6 +1017,11 @@ if want msgfuzz; then
 	for k in 0 1 2 3 4 5 6 7 8; do
 		eval w=\$M_W$k
 		[ $w != 0 ] && want_t="$want_t $((1000 + k)):$w"
+	done
+	for k in 0 1 2 3 4 5 6 7 8; do
+		eval l=\$M_L$k r=\$M_R$k
+		[ $l != 0 ] && want_t="$want_t limit=$((1000 + k)):wbps=$l"
+		[ $r != 0 ] && want_t="$want_t reserve=$((1000 + k)):rbps=$r"
 	done
 	got_t=$(dmsetup table ib18 | cut -d' ' -f5-)
 	kill $fp 2>/dev/null
