@@ -439,6 +439,7 @@ CONF
 	t=$(dmsetup table tb | cut -d' ' -f4-)
 	iobandctl stats tb --interval 1 > /tmp/qs.txt 2>&1
 	iobandctl stats tb --json --interval 1 > /tmp/qs.json 2>&1
+	sed 's/^/  .. /' /tmp/qs.txt
 	[ $rc = 0 ] && [ "${t##* $CG_B:300 }" = "limit=$CG_A:burst=200 reserve=$CG_A:riops=300" ] &&
 		echo "$out2" | grep -qx "iobandctl: message tb: limit $CG_A:bps=0,rbps=0,wbps=0,iops=0,riops=0,wiops=0,burst=200" &&
 		grep -q "^  /sys/fs/cgroup/a: reserve riops=300$" /tmp/qs.txt &&
