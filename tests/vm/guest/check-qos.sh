@@ -66,6 +66,15 @@ q_result() {
 	result "$@"
 }
 
+# q_pair FIOARGS: groups a and b both run FIOARGS on ibq; the window's
+# figures are then in /tmp/qw (qw_kib, qw_iops).
+q_pair() {
+	q_load a a "--filename=/dev/mapper/ibq $1"
+	q_load b b "--filename=/dev/mapper/ibq $1"
+	qos_window ibq
+	q_wait
+}
+
 # in_range VALUE LO HI
 in_range() { at_least "$1" "$2" && at_least "$3" "$1"; }
 
@@ -92,10 +101,7 @@ fi
 if want qos-iops; then
 	dm_create ibq "$(ioband_table /dev/q64 q2 cgroup weight 0 :100 $CG_A:100 $CG_B:100)"
 	dmsetup message ibq 0 limit $CG_A:riops=500
-	q_load a a "--filename=/dev/mapper/ibq $R4"
-	q_load b b "--filename=/dev/mapper/ibq $R4"
-	qos_window ibq
-	q_wait
+	q_pair "$R4"
 	a=$(qw_iops $CG_A) b=$(qw_iops $CG_B)
 	within "$a" 500 3
 	q_result "limit riops 500, 4k random reads at QD16" $? "A $a IOPS (want 500 +-3%), B $b IOPS"
@@ -122,16 +128,10 @@ fi
 # --- a reservation beats the weights ---------------------------------------------
 if want qos-reserve; then
 	dm_create ibq "$(ioband_table /dev/q64 q4 cgroup weight-iosize 0 :100 $CG_A:100 $CG_B:900)"
-	q_load a a "--filename=/dev/mapper/ibq $R64"
-	q_load b b "--filename=/dev/mapper/ibq $R64"
-	qos_window ibq
-	q_wait
+	q_pair "$R64"
 	a0=$(qw_kib $CG_A)
 	dmsetup message ibq 0 reserve $CG_A:bps=16777216
-	q_load a a "--filename=/dev/mapper/ibq $R64"
-	q_load b b "--filename=/dev/mapper/ibq $R64"
-	qos_window ibq
-	q_wait
+	q_pair "$R64"
 	a=$(qw_kib $CG_A) b=$(qw_kib $CG_B)
 	at_least "$a" $((16384 * 95 / 100)) && at_least $((a + b)) $((Q64 * 95 / 100))
 	q_result "reservation 16 MiB/s beats weight 100 of 1000" $? \
@@ -142,10 +142,7 @@ fi
 # --- a range: reserve 8, limit 16, against a heavier neighbour ------------------
 if want qos-range; then
 	dm_create ibq "$(ioband_table /dev/q64 q5 cgroup weight-iosize 0 :100 $CG_A:100 $CG_B:900 limit=$CG_A:bps=16777216 reserve=$CG_A:bps=8388608)"
-	q_load a a "--filename=/dev/mapper/ibq $R64"
-	q_load b b "--filename=/dev/mapper/ibq $R64"
-	qos_window ibq
-	q_wait
+	q_pair "$R64"
 	a=$(qw_kib $CG_A) b=$(qw_kib $CG_B)
 	in_range "$a" $((8192 * 98 / 100)) $((16384 * 102 / 100))
 	q_result "range 8..16 MiB/s against weight 900" $? "A $a KiB/s (want 8192..16384, 2% either side), B $b KiB/s"
@@ -190,10 +187,7 @@ fi
 if want qos-slots; then
 	nullb_create qslots 1024 irqmode=2 completion_nsec=1000000 hw_queue_depth=8 submit_queues=1
 	dm_create ibq "$(ioband_table /dev/qslots q7 cgroup weight 0 :100 $CG_A:100 $CG_B:100 limit=$CG_A:riops=1000)"
-	q_load a a "--filename=/dev/mapper/ibq $R4"
-	q_load b b "--filename=/dev/mapper/ibq $R4"
-	qos_window ibq
-	q_wait
+	q_pair "$R4"
 	a=$(qw_iops $CG_A) b=$(qw_iops $CG_B)
 	within "$a" 1000 3
 	q_result "slots: limit riops 1000" $? "A $a IOPS (want 1000 +-3%), B $b IOPS"
@@ -201,10 +195,7 @@ if want qos-slots; then
 	# without the reservation A gets a tenth: about 450 of the 4500 IOPS
 	# the CPU lets through under emulation (see workcons)
 	dm_create ibq "$(ioband_table /dev/qslots q7 cgroup weight 0 :100 $CG_A:100 $CG_B:900 reserve=$CG_A:riops=1500)"
-	q_load a a "--filename=/dev/mapper/ibq $R4"
-	q_load b b "--filename=/dev/mapper/ibq $R4"
-	qos_window ibq
-	q_wait
+	q_pair "$R4"
 	a=$(qw_iops $CG_A) b=$(qw_iops $CG_B)
 	at_least "$a" 1425
 	q_result "slots: reservation riops 1500 beats weight 100 of 1000" $? \

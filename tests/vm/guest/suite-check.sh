@@ -271,7 +271,7 @@ if want badinput; then
 	bad_table "unknown type" "Unknown group type" $D g7 0 0 bogus weight 0
 	bad_table "type node" "not supported" $D g7 0 0 node weight 0
 	bad_table "type cpuset" "not supported" $D g7 0 0 cpuset weight 0
-	bad_table "unknown policy" "Unknown policy" $D g7 0 0 none range-bw 0
+	bad_table "unknown policy" "Unknown policy" $D g7 0 0 none fifo 0
 	bad_table "token word" "Invalid token base" $D g7 0 0 none weight x
 	bad_table "token range" "Invalid token base" $D g7 0 0 none weight 2000000000
 	bad_table "weight 0" "Invalid group argument" $D g7 0 0 uid weight 0 :0
