@@ -203,10 +203,33 @@ wb_charged() {
 		"a $WB_PA%, b $WB_PB% of their $2 MiB ($WB_A and $WB_B of $want sectors); default group $WB_D sectors (metadata, journal)"
 }
 
-# dmesg_clean: no WARN, BUG or oops in the kernel log; if there is one,
-# show its first report with the call trace.
+# dmesg_known: the kernel log without the reports of a known bug of the
+# test device itself: null_blk's bandwidth timer (mbps=) races with its
+# submit path, which restarts the timer while its callback runs (6.1:
+# null_handle_throttled's hrtimer_active()/hrtimer_restart()), and the
+# callback's hrtimer_forward_now() then WARNs.  Seen with and without
+# ioband below the device (make check-long, before ioband had a timer).
+# Sets KNOWN to how many such reports were dropped.
+dmesg_known() {
+	dmesg > /tmp/dmesg.all
+	KNOWN=$(awk '/WARNING: .*hrtimer_forward/ { inb = 1; nb = 0; known = 0 }
+		inb { buf[++nb] = $0; if (/nullb_bwtimer_fn/) known = 1
+		      if (/end trace/) { inb = 0; if (known) n++; else for (i = 1; i <= nb; i++) print buf[i] > "/tmp/dmesg.clean" }
+		      next }
+		{ print > "/tmp/dmesg.clean" }
+		END { if (inb && !known) for (i = 1; i <= nb; i++) print buf[i] > "/tmp/dmesg.clean"
+		      if (inb && known) n++; print n + 0 }' /tmp/dmesg.all)
+	[ -e /tmp/dmesg.clean ] || : > /tmp/dmesg.clean
+}
+
+# dmesg_clean: no WARN, BUG or oops in the kernel log (but the known
+# null_blk one, dmesg_known); if there is one, show its first report with
+# the call trace.
 dmesg_clean() {
-	dmesg | grep -E -q 'WARNING:|BUG:|Oops|general protection|Call Trace' || return 0
-	dmesg | grep -E -A30 -m1 'WARNING:|BUG:|Oops|general protection' | sed 's/^/  .. /'
+	rm -f /tmp/dmesg.clean
+	dmesg_known
+	[ "$KNOWN" = 0 ] || say "ignored $KNOWN report(s) of null_blk's own bandwidth-timer race (hrtimer_forward in nullb_bwtimer_fn)"
+	grep -E -q 'WARNING:|BUG:|Oops|general protection|Call Trace' /tmp/dmesg.clean || return 0
+	grep -E -A30 -m1 'WARNING:|BUG:|Oops|general protection' /tmp/dmesg.clean | sed 's/^/  .. /'
 	return 1
 }
