@@ -52,7 +52,7 @@ static int parse_u64(const char *s, u64 max, u64 *out)
 		if (*s < '0' || *s > '9')
 			return -EINVAL;
 		d = *s - '0';
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return -ERANGE;
 		v = v * 10 + d;
 	}
@@ -560,6 +560,42 @@ static bool is_qos_arg(const char *arg)
 	return !strncmp(arg, "limit=", 6) || !strncmp(arg, "reserve=", 8);
 }
 
+/* Arguments about groups the line attaches: read after all of them. */
+static bool is_late_arg(const char *arg)
+{
+	return is_qos_arg(arg) || !strncmp(arg, "children=", 9);
+}
+
+/* children=<id>: a cgroup the line attaches, each child its own group. */
+static int parse_table_children(const char *arg, struct iob_table *t,
+				const char **error)
+{
+	unsigned int i;
+	s64 id;
+
+	if (t->type != IOB_TYPE_CGROUP) {
+		*error = "children= needs group type cgroup";
+		return -EINVAL;
+	}
+	if (iob_parse_group_id(t->type, arg + 9, &id) ||
+	    id == IOB_DEFAULT_GROUP_ID) {
+		*error = "Invalid children= argument: expected children=<cgroup-id>";
+		return -EINVAL;
+	}
+	for (i = 0; i < t->ngroups && t->groups[i].id != id; i++)
+		;
+	if (i == t->ngroups) {
+		*error = "children= for a group the line does not attach";
+		return -EINVAL;
+	}
+	if (t->groups[i].children) {
+		*error = "children= given twice for one group";
+		return -EINVAL;
+	}
+	t->groups[i].children = true;
+	return 0;
+}
+
 /* dm-ioband's range-bw group argument, [<id>]:<min>:<max>. */
 static int parse_range_bw_arg(const char *arg, struct iob_table *t,
 			      struct iob_group_arg *ga, const char **error)
@@ -568,6 +604,7 @@ static int parse_range_bw_arg(const char *arg, struct iob_table *t,
 
 	memset(&ga->qos, 0, sizeof(ga->qos));
 	ga->weight = IOB_DEFAULT_WEIGHT;
+	ga->children = false;
 	if (iob_parse_range_bw(t->type, arg, &ga->id, &ga->qos, err, sizeof(err))) {
 		*error = t->type == IOB_TYPE_NONE && arg[0] != ':' ?
 			 "Group type none takes no groups" :
@@ -601,7 +638,7 @@ static int parse_table_arg(const char *arg, struct iob_table *t,
 		*have_carryover = true;
 		return 0;
 	}
-	if (is_qos_arg(arg))
+	if (is_late_arg(arg))
 		return 0;
 	if (range_bw) {
 		r = parse_range_bw_arg(arg, t, ga, error);
@@ -609,6 +646,7 @@ static int parse_table_arg(const char *arg, struct iob_table *t,
 			return r;
 	} else {
 		memset(&ga->qos, 0, sizeof(ga->qos));
+		ga->children = false;
 		r = iob_parse_weight_arg(t->type, arg, &ga->id, &ga->weight);
 		if (r == -EPERM) {
 			*error = "Group type none takes no groups";
@@ -689,9 +727,10 @@ static int parse_table_qos(const char *arg, struct iob_table *t,
 /*
  * <device-group-id> <io_throttle> <io_limit> <group-type> <policy>
  * <token-base> [carryover=<n>] [:<default-weight>] [<id>:<weight> ...]
- * [limit=<id>:<key>=<n>,...] [reserve=<id>:<key>=<n>,...]
- * (argv without the table's <dev>; carryover=, limit= and reserve= may
- * stand anywhere in the tail).  t->groups must have room for @argc
+ * [children=<id> ...] [limit=<id>:<key>=<n>,...]
+ * [reserve=<id>:<key>=<n>,...] (argv without the table's <dev>;
+ * carryover=, children=, limit= and reserve= may stand anywhere in the
+ * tail).  t->groups must have room for @argc
  * entries.
  */
 int iob_parse_table(unsigned int argc, char **argv, struct iob_table *t,
@@ -714,11 +753,14 @@ int iob_parse_table(unsigned int argc, char **argv, struct iob_table *t,
 	for (i = 6; !r && i < argc; i++) {
 		r = parse_table_arg(argv[i], t, range_bw, &have_default,
 				    &have_carryover, error);
-		nq += is_qos_arg(argv[i]);
+		nq += is_late_arg(argv[i]);
 	}
-	for (i = 6; !r && nq && i < argc; i++)
+	for (i = 6; !r && nq && i < argc; i++) {
 		if (is_qos_arg(argv[i]))
 			r = parse_table_qos(argv[i], t, error);
+		else if (is_late_arg(argv[i]))
+			r = parse_table_children(argv[i], t, error);
+	}
 	return r;
 }
 
@@ -756,6 +798,15 @@ int iob_format_table(const struct iob_table *t, char *buf, size_t len)
 	for (i = 0; i < t->ngroups; i++) {
 		r = snprintf(buf + off, len - off, " %lld:%u",
 			     (long long)t->groups[i].id, t->groups[i].weight);
+		if (r < 0 || (size_t)r >= len - off)
+			return -1;
+		off += (size_t)r;
+	}
+	for (i = 0; i < t->ngroups; i++) {
+		if (!t->groups[i].children)
+			continue;
+		r = snprintf(buf + off, len - off, " children=%lld",
+			     (long long)t->groups[i].id);
 		if (r < 0 || (size_t)r >= len - off)
 			return -1;
 		off += (size_t)r;

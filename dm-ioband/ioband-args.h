@@ -45,10 +45,14 @@ int iob_parse_range_bw(enum iob_type type, const char *s, s64 *id,
 		       struct iob_qos *q, char *err, size_t errlen);
 int iob_format_qos(char *buf, size_t len, s64 id, const struct iob_qos *q);
 
-/* One <id>:<weight> of a table line, with its reservation and limit. */
+/*
+ * One <id>:<weight> of a table line, with its reservation and limit, and
+ * whether each of its child cgroups is a group of its own (children=).
+ */
 struct iob_group_arg {
 	s64 id;
 	u32 weight;
+	bool children;
 	struct iob_qos qos;
 };
 

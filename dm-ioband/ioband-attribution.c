@@ -107,7 +107,7 @@ void ioband_attr_count(struct ioband_target *ib, struct bio *bio,
 		       struct ioband_group *g, struct cgroup *owner)
 {
 	struct ioband_group *kg = g;
-	struct cgroup *kcg;
+	struct cgroup *kcg, *below;
 
 	if (READ_ONCE(ib->type) != IOB_TYPE_CGROUP)
 		return;
@@ -115,7 +115,7 @@ void ioband_attr_count(struct ioband_target *ib, struct bio *bio,
 	if (owner) {
 		kcg = kernel_owner(bio);
 		if (kcg != owner) {
-			kg = ioband_group_of_cgroup(ib, kcg);
+			kg = ioband_group_of_cgroup(ib, kcg, &below);
 			if (!kg)
 				kg = ib->def;
 		}

@@ -143,8 +143,11 @@ u32 ioband_max_io_len(struct dm_dev *dev)
 }
 
 /*
- * Recompute every group's share of an epoch's tokens: its weight's part
- * of what the reservations leave, or its reservation where that is more
+ * Recompute every group's share of an epoch's tokens.  The tree gives
+ * each group's weight as a part of the device (its hierarchical weight:
+ * flat when no group has a parent) and its reservation, its own or its
+ * ancestors' (iob_tree_shares); then a group whose reservation is above
+ * that part gets its reservation and the others share the rest
  * (iob_floors).  Weights are normalised over the groups that used the
  * device in the last epoch (@busy_known: floor.counts says which), or
  * over all groups when that is not known: a group alone on the device
@@ -154,7 +157,8 @@ static void domain_reshare(struct ioband_domain *dom, bool busy_known)
 {
 	u32 base = iob_token_base(&dom->params, &dom->clock);
 	struct iob_floor *head = NULL, **tail = &head;
-	struct ioband_group *g;
+	struct iob_node *nodes = NULL, **ntail = &nodes;
+	struct ioband_group *g, *p;
 
 	if (busy_known) {
 		busy_known = false;
@@ -162,9 +166,20 @@ static void domain_reshare(struct ioband_domain *dom, bool busy_known)
 			busy_known |= g->floor.counts;
 	}
 	list_for_each_entry(g, &dom->groups, dom_node) {
-		g->floor.weight = g->weight;
 		if (!busy_known)
 			g->floor.counts = true;
+		p = g->parent;
+		g->node.parent = p && p->active ? &p->node : NULL;
+		g->node.weight = g->weight;
+		g->node.busy = g->floor.counts;
+		*ntail = &g->node;
+		ntail = &g->node.next;
+	}
+	*ntail = NULL;
+	iob_tree_shares(nodes);
+	list_for_each_entry(g, &dom->groups, dom_node) {
+		g->floor.weight = max(g->node.self_ppm, 1U);
+		g->floor.reserve_ppm = g->node.self_res_ppm;
 		*tail = &g->floor;
 		tail = &g->floor.next;
 	}
@@ -211,11 +226,18 @@ void ioband_group_set_qos(struct ioband_group *g, const struct iob_qos *q)
 
 	spin_lock_irq(&dom->lock);
 	spin_lock(&g->lock);
+	spin_lock(&g->qos_lock);
 	iob_qos_set(&g->qos, q, ktime_get_ns());
+	spin_unlock(&g->qos_lock);
 	spin_unlock(&g->lock);
-	if (!g->qos.has_reserve && g->floor.reserve_ppm) {
-		g->res_ppm = 0;
-		g->floor.reserve_ppm = 0;
+	if ((!g->qos.has_reserve && g->node.reserve_ppm) ||
+	    (!g->qos.has_limit && g->node.limit_ppm)) {
+		if (!g->qos.has_reserve) {
+			g->res_ppm = 0;
+			g->node.reserve_ppm = 0;
+		}
+		if (!g->qos.has_limit)
+			g->node.limit_ppm = 0;
 		if (g->active)
 			domain_reshare(dom, false);
 	}
@@ -231,19 +253,47 @@ void ioband_domain_reweight(struct ioband_domain *dom)
 	ioband_domain_kick(dom);
 }
 
+/* Called with dom->lock held. */
+static void activate(struct ioband_domain *dom, struct ioband_group *g)
+{
+	list_add_tail(&g->dom_node, &dom->groups);
+	g->active = true;
+	domain_reshare(dom, false);
+	spin_lock(&g->lock);
+	iob_resume_bucket(&g->bucket, dom->clock.epoch);
+	dom->completed_base -= g->completed;
+	spin_unlock(&g->lock);
+}
+
 void ioband_domain_activate(struct ioband_domain *dom, struct ioband_group *g)
 {
 	spin_lock_irq(&dom->lock);
-	if (!g->active) {
-		list_add_tail(&g->dom_node, &dom->groups);
-		g->active = true;
-		domain_reshare(dom, false);
-		spin_lock(&g->lock);
-		iob_resume_bucket(&g->bucket, dom->clock.epoch);
-		dom->completed_base -= g->completed;
-		spin_unlock(&g->lock);
-	}
+	if (!g->active)
+		activate(dom, g);
 	spin_unlock_irq(&dom->lock);
+}
+
+/*
+ * Make @parent @g's parent in the tree.  A per-child group, new from
+ * map(), is activated here too, unless it was removed meanwhile; map()
+ * runs only on a resumed table.  Never sleeps.
+ */
+void ioband_domain_link(struct ioband_domain *dom, struct ioband_group *g,
+			struct ioband_group *parent)
+{
+	unsigned long flags;
+	bool dead;
+
+	spin_lock_irqsave(&dom->lock, flags);
+	WRITE_ONCE(g->parent, parent);
+	spin_lock(&g->lock);
+	dead = g->dead;
+	spin_unlock(&g->lock);
+	if (g->active)
+		domain_reshare(dom, false);
+	else if (g->auto_child && !dead)
+		activate(dom, g);
+	spin_unlock_irqrestore(&dom->lock, flags);
 }
 
 void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
@@ -282,6 +332,40 @@ static bool domain_quiet(struct ioband_domain *dom)
 }
 
 /*
+ * When the limits of @g and of its ancestors (they bound their subtree)
+ * let a bio of @dir go.  Called with g->lock held, under RCU or dom->lock.
+ */
+static u64 tree_limit_at(struct ioband_group *g, int dir)
+{
+	u64 at = 0, t;
+
+	for (; g; g = READ_ONCE(g->parent)) {
+		if (!READ_ONCE(g->qos.has_limit))
+			continue;
+		spin_lock(&g->qos_lock);
+		t = iob_qos_limit_at(&g->qos, dir);
+		spin_unlock(&g->qos_lock);
+		at = max(at, t);
+	}
+	return at;
+}
+
+/* Is @g, or an ancestor, running at a limit (iob_qos_limit_bound)? */
+static bool tree_limit_bound(struct ioband_group *g, u64 now)
+{
+	bool bound = false;
+
+	for (; g && !bound; g = READ_ONCE(g->parent)) {
+		if (!READ_ONCE(g->qos.has_limit))
+			continue;
+		spin_lock(&g->qos_lock);
+		bound = iob_qos_limit_bound(&g->qos, now);
+		spin_unlock(&g->qos_lock);
+	}
+	return bound;
+}
+
+/*
  * The admission rule, one for map and for the dispatcher: may @g send a
  * bio in direction @dir down now?  Room under io_limit, then its limits
  * and its tokens (iob_may_send).  A group with tokens and no limit is
@@ -293,10 +377,10 @@ static bool may_send(struct ioband_domain *dom, struct ioband_group *g,
 {
 	if (io_limit_reached(dom, dir))
 		return false;
-	if (g->bucket.tokens > 0 && !g->qos.has_limit)
+	if (g->bucket.tokens > 0 && !READ_ONCE(g->tree_limit))
 		return true;
 	return iob_may_send(&g->bucket, domain_quiet(dom),
-			    iob_qos_limit_at(&g->qos, dir), now);
+			    tree_limit_at(g, dir), now);
 }
 
 /*
@@ -307,8 +391,16 @@ static bool may_send(struct ioband_domain *dom, struct ioband_group *g,
 static bool charge(struct ioband_group *g, struct ioband_io *io, bool urgent,
 		   u64 now)
 {
-	if (g->qos.has_limit)
-		iob_qos_charge(&g->qos, io->dir, io->bytes, now, urgent);
+	struct ioband_group *p;
+
+	for (p = READ_ONCE(g->tree_limit) ? g : NULL; p;
+	     p = READ_ONCE(p->parent)) {
+		if (!READ_ONCE(p->qos.has_limit))
+			continue;
+		spin_lock(&p->qos_lock);
+		iob_qos_charge(&p->qos, io->dir, io->bytes, now, urgent);
+		spin_unlock(&p->qos_lock);
+	}
 	if (urgent)
 		return iob_charge_urgent(&g->bucket, io->cost);
 	return iob_charge(&g->bucket, io->cost);
@@ -492,7 +584,8 @@ static void take_ready(struct ioband_domain *dom, struct ioband_group *g,
 /*
  * At the end of an epoch that saw @done tokens complete in @len_ns: what
  * each group's reservation asks of the device and the scale that makes
- * those of the groups that used the device fit.  The device's rate is
+ * those of the groups that used the device fit, and how much of it each
+ * group's limit lets it have (iob_tree_shares caps parents with it).  The device's rate is
  * the lower of the clock's (iob_clock_advance) and this epoch's: a
  * reservation is a floor, better a little too much than too little.
  * Resets the groups' epoch counters.  Called with dom->lock held.
@@ -521,6 +614,14 @@ static void rescale_reservations(struct ioband_domain *dom, u64 done,
 						     tokens, g->avg_bytes ? g->avg_bytes : 4096);
 		if (!g->qos.has_reserve)
 			g->res_ppm = 0;
+		/* a limit's part of the device caps a parent's subtree */
+		if (tokens && g->qos.has_limit)
+			g->node.limit_ppm = min_t(u64, IOB_RESERVE_PPM_MAX,
+				iob_limit_ppm(&g->qos.conf, dom->params.policy, tokens,
+					      g->avg_bytes ? g->avg_bytes : 4096) *
+				(100 + IOB_CAP_SLACK_PCT) / 100);
+		if (!g->qos.has_limit)
+			g->node.limit_ppm = 0;
 		spin_unlock(&g->lock);
 		if (g->floor.counts)
 			ppm += g->res_ppm;
@@ -533,7 +634,7 @@ static void rescale_reservations(struct ioband_domain *dom, u64 done,
 	WRITE_ONCE(dom->res_ppm, ppm);
 	WRITE_ONCE(dom->res_scale, scale);
 	list_for_each_entry(g, &dom->groups, dom_node)
-		g->floor.reserve_ppm = (u64)g->res_ppm * scale / IOB_SCALE_ONE;
+		g->node.reserve_ppm = (u64)g->res_ppm * scale / IOB_SCALE_ONE;
 }
 
 /* The group's state for iob_classify.  Called with g->lock held. */
@@ -547,12 +648,12 @@ static void group_state(struct ioband_group *g, u64 now,
 	st->think_ns = g->think_ns;
 	st->svc_ns = g->svc_ns;
 	st->limit_at = 0;
-	st->limit_bound = iob_qos_limit_bound(&g->qos, now);
+	st->limit_bound = tree_limit_bound(g, now);
 	if (g->held) {
 		struct ioband_io *io = dm_per_bio_data(bio_list_peek(&g->queue),
 						       sizeof(*io));
 
-		st->limit_at = iob_qos_limit_at(&g->qos, io->dir);
+		st->limit_at = tree_limit_at(g, io->dir);
 	}
 }
 

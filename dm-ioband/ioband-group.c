@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dm-ioband groups: which group a bio belongs to, and attaching and
- * detaching groups on a target.
+ * dm-ioband groups: which group a bio belongs to, attaching and detaching
+ * groups on a target, the tree cgroup groups form, and the per-child
+ * groups of a marked cgroup (made on a child's first bio, removed when
+ * the cgroup is gone and the group idle).
  */
 #include <linux/cgroup.h>
 #include <linux/cred.h>
@@ -24,6 +26,7 @@ struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
 	g->weight = weight;
 	INIT_LIST_HEAD(&g->dom_node);
 	spin_lock_init(&g->lock);
+	spin_lock_init(&g->qos_lock);
 	bio_list_init(&g->queue);
 	return g;
 }
@@ -37,14 +40,17 @@ struct ioband_group *ioband_group_find(struct ioband_target *ib, s64 id)
 
 /*
  * The group of @cgrp's nearest attached ancestor (itself included), or
- * NULL.  Called under rcu_read_lock().
+ * NULL; *@below is the cgroup one step down from it towards @cgrp (NULL
+ * if it is @cgrp's own).  Called under rcu_read_lock().
  */
 struct ioband_group *ioband_group_of_cgroup(struct ioband_target *ib,
-					    struct cgroup *cgrp)
+					    struct cgroup *cgrp,
+					    struct cgroup **below)
 {
 	struct ioband_group *g;
 
-	for (; cgrp; cgrp = cgroup_parent(cgrp)) {
+	*below = NULL;
+	for (; cgrp; *below = cgrp, cgrp = cgroup_parent(cgrp)) {
 		g = xa_load(&ib->groups, (unsigned long)cgroup_id(cgrp));
 		if (g)
 			return g;
@@ -52,16 +58,77 @@ struct ioband_group *ioband_group_of_cgroup(struct ioband_target *ib,
 	return NULL;
 }
 
+/*
+ * A group of its own for @child, a child cgroup of @parent's, which is
+ * marked: made without sleeping, or @parent if that cannot be done now
+ * (counted).  Called under rcu_read_lock().
+ */
+static struct ioband_group *spawn(struct ioband_target *ib,
+				  struct ioband_group *parent,
+				  struct cgroup *child)
+{
+	unsigned long id = (unsigned long)cgroup_id(child);
+	struct ioband_group *g, *old;
+	unsigned long flags;
+	int r = -ENOENT;
+
+	g = kzalloc(sizeof(*g), GFP_NOWAIT | __GFP_NOWARN);
+	if (!g)
+		goto fallback;
+	if (!css_tryget_online(&child->self)) {
+		kfree(g);
+		goto fallback;
+	}
+	g->ib = ib;
+	g->id = id;
+	g->weight = IOB_DEFAULT_WEIGHT;
+	g->auto_child = true;
+	g->cgrp = child;
+	g->parent = parent;
+	g->tree_limit = READ_ONCE(parent->tree_limit);
+	INIT_LIST_HEAD(&g->dom_node);
+	spin_lock_init(&g->lock);
+	spin_lock_init(&g->qos_lock);
+	bio_list_init(&g->queue);
+
+	/* the mark and the parent's place are read and cleared under xa_lock */
+	xa_lock_irqsave(&ib->groups, flags);
+	old = xa_load(&ib->groups, id);
+	if (!old && parent->children &&
+	    xa_load(&ib->groups, (unsigned long)parent->id) == parent)
+		r = __xa_insert(&ib->groups, id, g, GFP_NOWAIT | __GFP_NOWARN);
+	xa_unlock_irqrestore(&ib->groups, flags);
+	if (r) {
+		css_put(&child->self);
+		kfree(g);
+		if (old)	/* another CPU made it first */
+			return old;
+		goto fallback;
+	}
+	atomic_inc(&ib->nr_auto);
+	ioband_domain_link(ib->dom, g, parent);
+	return g;
+fallback:
+	atomic64_inc(&ib->auto_fallbacks);
+	return parent;
+}
+
 static struct ioband_group *owner_lookup(struct ioband_target *ib,
 					 struct bio *bio, struct cgroup **owner)
 {
+
+	struct ioband_group *g;
+	struct cgroup *below;
 	unsigned long id;
 
 	switch (READ_ONCE(ib->type)) {
 	case IOB_TYPE_CGROUP:
 		/* the pages' owner: writeback belongs to who dirtied */
 		*owner = bio_cgroup_owner(bio);
-		return ioband_group_of_cgroup(ib, *owner);
+		g = ioband_group_of_cgroup(ib, *owner, &below);
+		if (g && below && READ_ONCE(g->children))
+			g = spawn(ib, g, below);
+		return g;
 	case IOB_TYPE_UID:
 		id = from_kuid(&init_user_ns, current_uid());
 		break;
@@ -95,7 +162,103 @@ struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
 	return g ? g : ib->def;
 }
 
-/* Called with ib->cfg_lock held. */
+/*
+ * The group of the nearest attached ancestor of @g's cgroup, or NULL.  A
+ * per-child group's parent is the marked group it was made for.
+ */
+static struct ioband_group *find_parent(struct ioband_target *ib,
+					struct ioband_group *g)
+{
+	struct ioband_group *p = NULL;
+	struct cgroup *cgrp, *c;
+
+	if (g->auto_child)
+		return g->parent;
+	cgrp = cgroup_get_from_id(g->id);
+	if (IS_ERR(cgrp))
+		return NULL;	/* not (or no longer) a cgroup: at the top */
+	rcu_read_lock();
+	for (c = cgroup_parent(cgrp); c && !p; c = cgroup_parent(c))
+		p = xa_load(&ib->groups, (unsigned long)cgroup_id(c));
+	rcu_read_unlock();
+	cgroup_put(cgrp);
+	return p;
+}
+
+/* Say which groups have a limit above them.  cfg_lock held. */
+static void update_tree_limits(struct ioband_target *ib)
+{
+	struct ioband_group *g, *p;
+	unsigned long id;
+	bool lim;
+
+	xa_for_each(&ib->groups, id, g) {
+		for (lim = false, p = g; p && !lim; p = p->parent)
+			lim = p->qos.has_limit;
+		WRITE_ONCE(g->tree_limit, lim);
+	}
+	WRITE_ONCE(ib->def->tree_limit, ib->def->qos.has_limit);
+}
+
+/*
+ * Link every group to its parent, after a group came or a limit changed.
+ * Called with ib->cfg_lock held.  O(groups x depth).
+ */
+void ioband_group_relink(struct ioband_target *ib)
+{
+	struct ioband_group *g, *p;
+	unsigned long id;
+
+	xa_for_each(&ib->groups, id, g) {
+		p = ib->type == IOB_TYPE_CGROUP ? find_parent(ib, g) : NULL;
+		if (p != g->parent)
+			ioband_domain_link(ib->dom, g, p);
+	}
+	update_tree_limits(ib);
+}
+
+static void group_retire(struct ioband_target *ib, struct ioband_group *g)
+{
+	if (g->active)
+		ioband_domain_deactivate(ib->dom, g);
+	if (g->auto_child)
+		css_put(&g->cgrp->self);
+	ioband_group_retire(g);
+}
+
+/*
+ * @g has left the xarray: remove the groups made for it, link its other
+ * children to its parent, and retire it.  Called with cfg_lock held.
+ */
+static void remove_group(struct ioband_target *ib, struct ioband_group *g)
+{
+	struct ioband_group *c;
+	unsigned long id;
+
+	if (g->auto_child) {
+		atomic_dec(&ib->nr_auto);
+	} else {
+		WRITE_ONCE(ib->nr_groups, ib->nr_groups - 1);
+		if (g->children)
+			ib->nr_marked--;
+	}
+	xa_for_each(&ib->groups, id, c) {
+		if (c->auto_child && c->parent == g) {
+			xa_erase_irq(&ib->groups, id);
+			remove_group(ib, c);
+		}
+	}
+	xa_for_each(&ib->groups, id, c)
+		if (c->parent == g)
+			ioband_domain_link(ib->dom, c, find_parent(ib, c));
+	update_tree_limits(ib);
+	group_retire(ib, g);
+}
+
+/*
+ * Called with ib->cfg_lock held; the caller links the tree again
+ * (ioband_group_relink) once it has attached what it attaches.
+ */
 int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight)
 {
 	struct ioband_group *g;
@@ -104,34 +267,106 @@ int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight)
 	g = ioband_group_alloc(ib, id, weight);
 	if (!g)
 		return -ENOMEM;
-	r = xa_insert(&ib->groups, (unsigned long)id, g, GFP_KERNEL);
+	r = xa_insert_irq(&ib->groups, (unsigned long)id, g, GFP_KERNEL);
 	if (r) {
 		kfree(g);
-		return r;	/* -EBUSY: attached already */
+		if (r != -EBUSY)
+			return r;
+		g = xa_load(&ib->groups, (unsigned long)id);
+		if (!g->auto_child)
+			return r;	/* -EBUSY: attached already */
+		/* a per-child group becomes one of the configuration */
+		atomic_dec(&ib->nr_auto);
+		css_put(&g->cgrp->self);
+		g->cgrp = NULL;
+		g->auto_child = false;
+		g->weight = weight;
+		ioband_domain_reweight(ib->dom);
+	} else if (ib->resumed) {
+		ioband_domain_activate(ib->dom, g);
 	}
 	WRITE_ONCE(ib->nr_groups, ib->nr_groups + 1);
-	if (ib->resumed)
-		ioband_domain_activate(ib->dom, g);
 	return 0;
-}
-
-static void group_retire(struct ioband_target *ib, struct ioband_group *g)
-{
-	if (g->active)
-		ioband_domain_deactivate(ib->dom, g);
-	ioband_group_retire(g);
 }
 
 /* Called with ib->cfg_lock held. */
 int ioband_group_detach(struct ioband_target *ib, s64 id)
 {
-	struct ioband_group *g = xa_erase(&ib->groups, (unsigned long)id);
+	struct ioband_group *g = xa_load(&ib->groups, (unsigned long)id);
 
-	if (!g)
+	if (!g || g->auto_child)
 		return -ENOENT;
-	WRITE_ONCE(ib->nr_groups, ib->nr_groups - 1);
-	group_retire(ib, g);
+	xa_erase_irq(&ib->groups, (unsigned long)id);
+	remove_group(ib, g);
 	return 0;
+}
+
+/*
+ * Mark @id's group so that each child cgroup of its own is a group, or
+ * take the mark away (and the groups it made).  cfg_lock held.
+ */
+int ioband_group_mark(struct ioband_target *ib, s64 id, bool children)
+{
+	struct ioband_group *g = xa_load(&ib->groups, (unsigned long)id);
+	struct ioband_group *c;
+	unsigned long i;
+
+	if (!g || g->auto_child)
+		return -ENOENT;
+	if (g->children == children)
+		return 0;
+	xa_lock_irq(&ib->groups);
+	WRITE_ONCE(g->children, children);
+	xa_unlock_irq(&ib->groups);
+	if (children) {
+		if (!ib->nr_marked++ && ib->resumed)
+			mod_delayed_work(system_wq, &ib->reaper, HZ);
+		return 0;
+	}
+	ib->nr_marked--;
+	xa_for_each(&ib->groups, i, c) {
+		if (c->auto_child && c->parent == g) {
+			xa_erase_irq(&ib->groups, i);
+			remove_group(ib, c);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Is @g's cgroup gone (removed: its self css is offline; css_is_dying()
+ * does not say so for it on 6.12), and nothing of its left in ioband?
+ */
+static bool reapable(struct ioband_group *g)
+{
+	bool idle;
+
+	if (!g->auto_child || (READ_ONCE(g->cgrp->self.flags) & CSS_ONLINE))
+		return false;
+	spin_lock_irq(&g->lock);
+	idle = !g->held && !g->inflight;
+	spin_unlock_irq(&g->lock);
+	return idle;
+}
+
+/* Once a second while a group is marked: remove gone cgroups' groups. */
+void ioband_reaper_fn(struct work_struct *work)
+{
+	struct ioband_target *ib = container_of(to_delayed_work(work),
+						struct ioband_target, reaper);
+	struct ioband_group *g;
+	unsigned long id;
+
+	mutex_lock(&ib->cfg_lock);
+	xa_for_each(&ib->groups, id, g) {
+		if (reapable(g)) {
+			xa_erase_irq(&ib->groups, id);
+			remove_group(ib, g);
+		}
+	}
+	if (ib->nr_marked || atomic_read(&ib->nr_auto))
+		schedule_delayed_work(&ib->reaper, HZ);
+	mutex_unlock(&ib->cfg_lock);
 }
 
 void ioband_group_destroy_all(struct ioband_target *ib)
@@ -140,9 +375,11 @@ void ioband_group_destroy_all(struct ioband_target *ib)
 	unsigned long id;
 
 	xa_for_each(&ib->groups, id, g) {
-		xa_erase(&ib->groups, id);
+		xa_erase_irq(&ib->groups, id);
 		group_retire(ib, g);
 	}
 	ib->nr_groups = 0;
+	ib->nr_marked = 0;
+	atomic_set(&ib->nr_auto, 0);
 	group_retire(ib, ib->def);
 }

@@ -221,6 +221,24 @@ u64 iob_qos_burst_left(const struct iob_qos_state *s, enum iob_key k,
 }
 
 /*
+ * Key @k at @v per second as a part of the device (@dev bytes or I/Os
+ * per second), in millionths, given the group's mean bio size.
+ */
+static u64 key_ppm(int k, u64 v, bool iosize, u64 dev, u64 avg_bytes)
+{
+	/* v <= 2^40: the product is below 2^60 */
+	u64 part = mul_u64_u64_div_u64(v, IOB_PPM, dev);
+
+	/* the other unit: I/Os as bytes, or bytes as I/Os */
+	if (iosize && !iob_key_is_bytes(k))
+		return part > IOB_RESERVE_PPM_MAX / avg_bytes ?
+		       IOB_RESERVE_PPM_MAX : part * avg_bytes;
+	if (!iosize && iob_key_is_bytes(k))
+		return div64_u64(part, avg_bytes);
+	return part;
+}
+
+/*
  * How much of the device, in millionths, a group's reservations ask for,
  * given the device's rate in tokens per second (sectors for
  * weight-iosize, I/Os for weight) and the group's mean bio size.  A
@@ -239,21 +257,38 @@ u64 iob_reserve_ppm(const struct iob_qos *q, enum iob_policy policy,
 	/* the device in bytes (512 per token) or in I/Os per second */
 	dev = iosize ? tokens_per_s * 512 : tokens_per_s;
 	for (k = 0; k < IOB_NR_KEYS; k++) {
-		u64 part;
-
 		if (!q->reserve[k])
 			continue;
-		/* reserve <= 2^40: the product is below 2^60 */
-		part = mul_u64_u64_div_u64(q->reserve[k], IOB_PPM, dev);
-		/* the other unit: I/Os as bytes, or bytes as I/Os */
-		if (iosize && !iob_key_is_bytes(k))
-			part = part > IOB_RESERVE_PPM_MAX / avg_bytes ?
-			       IOB_RESERVE_PPM_MAX : part * avg_bytes;
-		else if (!iosize && iob_key_is_bytes(k))
-			part = div64_u64(part, avg_bytes);
-		ppm += part;
+		ppm += key_ppm(k, q->reserve[k], iosize, dev, avg_bytes);
 		if (ppm >= IOB_RESERVE_PPM_MAX)
 			return IOB_RESERVE_PPM_MAX;
+	}
+	return ppm;
+}
+
+/*
+ * The most of the device, in millionths, a group's limits let it have:
+ * the tightest of its keys (a direction's key as if it were both), 0 for
+ * none or an unknown rate.  At most IOB_RESERVE_PPM_MAX.
+ */
+u64 iob_limit_ppm(const struct iob_qos *q, enum iob_policy policy,
+		  u64 tokens_per_s, u64 avg_bytes)
+{
+	bool iosize = policy == IOB_POLICY_WEIGHT_IOSIZE;
+	u64 ppm = 0, dev, part;
+	int k;
+
+	if (!tokens_per_s || !avg_bytes || tokens_per_s > IOB_RATE_MAX)
+		return 0;
+	dev = iosize ? tokens_per_s * 512 : tokens_per_s;
+	for (k = 0; k < IOB_NR_KEYS; k++) {
+		if (!q->limit[k])
+			continue;
+		part = key_ppm(k, q->limit[k], iosize, dev, avg_bytes);
+		if (part > IOB_RESERVE_PPM_MAX)
+			part = IOB_RESERVE_PPM_MAX;
+		if (!ppm || part < ppm)
+			ppm = part ? part : 1;
 	}
 	return ppm;
 }

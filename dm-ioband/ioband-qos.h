@@ -72,6 +72,8 @@ u64 iob_qos_burst_left(const struct iob_qos_state *s, enum iob_key k,
 		       u64 now_ns);
 u64 iob_reserve_ppm(const struct iob_qos *q, enum iob_policy policy,
 		    u64 tokens_per_s, u64 avg_bytes);
+u64 iob_limit_ppm(const struct iob_qos *q, enum iob_policy policy,
+		  u64 tokens_per_s, u64 avg_bytes);
 u32 iob_reserve_scale(u64 demand_ppm);
 
 /*

@@ -6,8 +6,8 @@
  * Table line (compatible with dm-ioband 1.14):
  *   <dev> <device-group-id> <io_throttle> <io_limit> <group-type>
  *   <policy> <token-base> [carryover=<n>] [:<default-weight>]
- *   [<group-id>:<weight> ...] [limit=<group-id>:<key>=<n>,...]
- *   [reserve=<group-id>:<key>=<n>,...]
+ *   [<group-id>:<weight> ...] [children=<group-id> ...]
+ *   [limit=<group-id>:<key>=<n>,...] [reserve=<group-id>:<key>=<n>,...]
  *
  * See Documentation/ioband.rst.
  */
@@ -55,6 +55,8 @@ static int attach_groups(struct ioband_target *ib, const struct iob_table *t,
 		/* not active yet: nothing else sees the group */
 		iob_qos_set(&ioband_group_find(ib, t->groups[i].id)->qos,
 			    &t->groups[i].qos, now);
+		if (t->groups[i].children)
+			ioband_group_mark(ib, t->groups[i].id, true);
 	}
 	return 0;
 }
@@ -82,7 +84,8 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ib->ti = ti;
 	ib->md = dm_table_get_md(ti->table);
 	mutex_init(&ib->cfg_lock);
-	xa_init(&ib->groups);
+	xa_init_flags(&ib->groups, XA_FLAGS_LOCK_IRQ);
+	INIT_DELAYED_WORK(&ib->reaper, ioband_reaper_fn);
 	INIT_LIST_HEAD(&ib->dom_node);
 	ti->private = ib;
 	r = ioband_attr_init(ib);
@@ -137,6 +140,7 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	list_add_tail(&ib->dom_node, &dom->targets);
 	mutex_unlock(&ioband_domains_lock);
 	kfree(t.groups);
+	ioband_group_relink(ib);	/* nothing else sees the groups yet */
 
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = 1;
@@ -160,6 +164,7 @@ static void ioband_dtr(struct dm_target *ti)
 {
 	struct ioband_target *ib = ti->private;
 
+	cancel_delayed_work_sync(&ib->reaper);
 	ioband_group_destroy_all(ib);
 	mutex_lock(&ioband_domains_lock);
 	list_del(&ib->dom_node);
@@ -291,10 +296,16 @@ static void ioband_status(struct dm_target *ti, status_type_t type,
 				    iob_format_params(result + sz, maxlen - sz,
 						      dom->name, &p, ib->type,
 						      ib->def->weight));
+		/* per-child groups are made by their parent's mark */
 		xa_for_each(&ib->groups, id, g)
-			DMEMIT(" %lld:%u", g->id, g->weight);
+			if (!g->auto_child)
+				DMEMIT(" %lld:%u", g->id, g->weight);
 		xa_for_each(&ib->groups, id, g)
-			emit_qos(g, result, maxlen, &sz);
+			if (g->children)
+				DMEMIT(" children=%lld", g->id);
+		xa_for_each(&ib->groups, id, g)
+			if (!g->auto_child)
+				emit_qos(g, result, maxlen, &sz);
 		emit_qos(ib->def, result, maxlen, &sz);
 		break;
 	case STATUSTYPE_IMA:
@@ -373,6 +384,7 @@ static int msg_qos(struct ioband_target *ib, bool reserve, const char *arg)
 	if (iob_apply_qos_arg(&q, &a, err, sizeof(err)))
 		return ioband_refuse(ib, "%s %s: %s", what, arg, err);
 	ioband_group_set_qos(g, &q);
+	ioband_group_relink(ib);	/* which groups have limits above */
 	return 0;
 }
 
@@ -394,6 +406,7 @@ static int msg_range_bw(struct ioband_target *ib, const char *arg)
 	if (iob_parse_range_bw(ib->type, arg, &id, &q, err, sizeof(err)))
 		return ioband_refuse(ib, "%s", err);
 	ioband_group_set_qos(g, &q);
+	ioband_group_relink(ib);
 	return 0;
 }
 
@@ -413,7 +426,9 @@ static void report_qos(struct ioband_target *ib, struct ioband_group *g,
 	int k, n = 0, r;
 
 	spin_lock_irq(&g->lock);
+	spin_lock(&g->qos_lock);
 	qs = g->qos;
+	spin_unlock(&g->qos_lock);
 	held = g->held;
 	if (held) {
 		struct ioband_io *io = dm_per_bio_data(bio_list_peek(&g->queue),
@@ -453,6 +468,72 @@ static int msg_report_qos(struct ioband_target *ib, char *result,
 	return 1;	/* dm core hands @result to the caller */
 }
 
+/* "children <id>:<1|0>": each child cgroup of <id>'s its own group, or not. */
+static int msg_children(struct ioband_target *ib, const char *arg)
+{
+	const char *colon = strrchr(arg, ':');
+	char id_str[24];
+	u32 on;
+	s64 id;
+
+	if (ib->type != IOB_TYPE_CGROUP)
+		return ioband_refuse(ib, "children %s: only groups of type cgroup have children", arg);
+	if (!colon || colon == arg || colon - arg >= (int)sizeof(id_str) ||
+	    iob_parse_u32(colon + 1, 0, 1, &on))
+		return ioband_refuse(ib, "children %s: expected <id>:1 or <id>:0", arg);
+	memcpy(id_str, arg, colon - arg);
+	id_str[colon - arg] = '\0';
+	if (iob_parse_group_id(ib->type, id_str, &id))
+		return ioband_refuse(ib, "children %s: invalid cgroup id", arg);
+	if (ioband_group_mark(ib, id, on))
+		return ioband_refuse(ib, "children %s: group %lld is not attached", arg, id);
+	return 0;
+}
+
+/*
+ * The "groups" query: the tree, one line per group after a head line,
+ *   auto=<n> fallbacks=<n>
+ *   <id> parent=<id>|- weight=<w> hweight=<ppm> part=<ppm> children=<0|1> auto=<0|1>
+ * hweight is the group's share of the device by the weights of the tree
+ * over the groups busy in the last epoch; part adds reservations.
+ */
+static void report_group(struct ioband_target *ib, struct ioband_group *g,
+			 char *result, unsigned int maxlen, unsigned int *szp)
+{
+	struct ioband_domain *dom = ib->dom;
+	unsigned int sz = *szp;
+	u32 hweight, part;
+	s64 parent;
+
+	spin_lock_irq(&dom->lock);
+	hweight = g->active ? g->node.self_ppm : 0;
+	part = g->active ? g->floor.part_ppm : 0;
+	parent = g->parent ? g->parent->id : IOB_DEFAULT_GROUP_ID;
+	spin_unlock_irq(&dom->lock);
+	if (parent == IOB_DEFAULT_GROUP_ID)
+		DMEMIT("\n%lld parent=- ", g->id);
+	else
+		DMEMIT("\n%lld parent=%lld ", g->id, parent);
+	DMEMIT("weight=%u hweight=%u part=%u children=%d auto=%d", g->weight,
+	       hweight, part, g->children, g->auto_child);
+	*szp = sz;
+}
+
+static int msg_report_groups(struct ioband_target *ib, char *result,
+			     unsigned int maxlen)
+{
+	struct ioband_group *g;
+	unsigned int sz = 0;
+	unsigned long id;
+
+	DMEMIT("auto=%d fallbacks=%lld", atomic_read(&ib->nr_auto),
+	       atomic64_read(&ib->auto_fallbacks));
+	report_group(ib, ib->def, result, maxlen, &sz);
+	xa_for_each(&ib->groups, id, g)
+		report_group(ib, g, result, maxlen, &sz);
+	return 1;
+}
+
 static int msg_attach_detach(struct ioband_target *ib, bool attach,
 			     const char *arg)
 {
@@ -472,6 +553,8 @@ static int msg_attach_detach(struct ioband_target *ib, bool attach,
 		if (r)
 			DMERR("%s: attach %s: cannot allocate group",
 			      dm_device_name(ib->md), arg);
+		else
+			ioband_group_relink(ib);
 		return r;
 	}
 	if (ioband_group_detach(ib, id))
@@ -526,6 +609,7 @@ static const struct {
 	{ "token", 2 }, { "carryover", 2 }, { "io_throttle", 2 },
 	{ "io_limit", 2 }, { "policy", 2 }, { "reset", 1 },
 	{ "limit", 2 }, { "reserve", 2 }, { "range-bw", 2 }, { "qos", 1 },
+	{ "children", 2 }, { "groups", 1 },
 };
 
 static int ioband_message(struct dm_target *ti, unsigned int argc, char **argv,
@@ -560,6 +644,10 @@ static int ioband_message(struct dm_target *ti, unsigned int argc, char **argv,
 		r = msg_range_bw(ib, argv[1]);
 	} else if (!strcmp(cmd, "qos")) {
 		r = msg_report_qos(ib, result, maxlen);
+	} else if (!strcmp(cmd, "groups")) {
+		r = msg_report_groups(ib, result, maxlen);
+	} else if (!strcmp(cmd, "children")) {
+		r = msg_children(ib, argv[1]);
 	} else if (!strcmp(cmd, "policy") && !strcmp(argv[1], "range-bw")) {
 		/* dm-ioband's range-bw: limits and reservations by bytes */
 		r = msg_param(ib, cmd, "weight-iosize");
@@ -638,6 +726,8 @@ static void ioband_resume(struct dm_target *ti)
 	apply_to_groups(ib, activate);
 	ib->resumed = true;
 	WRITE_ONCE(ib->suspending, false);
+	if (ib->nr_marked || atomic_read(&ib->nr_auto))
+		mod_delayed_work(system_wq, &ib->reaper, HZ);
 	mutex_unlock(&ib->cfg_lock);
 	ioband_attr_show(ib);
 }

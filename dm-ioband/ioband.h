@@ -9,12 +9,19 @@
  * active groups and the epoch; it is taken by the dispatcher and by
  * configuration changes, never on the fast path.  g->lock (spinlock, irq
  * safe) guards one group's tokens, queue and statistics; it is the only
- * lock map() and end_io() take.  Order: dom->lock, then g->lock.
+ * lock map() and end_io() take for a group without limits above it.
+ * g->qos_lock guards a group's limit buckets, which its descendants'
+ * bios charge too: taken inside any group's lock, one at a time.  The
+ * xarray of groups has an irq-safe lock: map() inserts the groups a
+ * marked parent makes for its child cgroups.  Order: dom->lock, g->lock,
+ * qos_lock.
  *
  * Group lifetime: map() finds a group under RCU and admits the bio under
  * the group's lock.  A detached group is marked dead (map() then uses the
  * default group instead) and freed, after an RCU grace period, once it has
- * no bio held or in flight.  The default group lives as long as the target.
+ * no bio held or in flight; its children are linked to its parent first,
+ * and the groups made for its child cgroups go with it.  The default
+ * group lives as long as the target.
  */
 #ifndef IOBAND_H
 #define IOBAND_H
@@ -29,6 +36,7 @@
 #include <linux/xarray.h>
 
 #include "ioband-args.h"
+#include "ioband-tree.h"
 
 #define DM_MSG_PREFIX "ioband"
 
@@ -48,6 +56,18 @@ struct ioband_group {
 	u32 weight;
 	struct list_head dom_node;	/* on dom->groups while active */
 	bool active;			/* on dom->groups */
+	/*
+	 * cgroup type: the group of the nearest attached ancestor cgroup,
+	 * NULL at the top.  Written under cfg_lock and dom->lock; read under
+	 * dom->lock or RCU (a group is freed a grace period after it is
+	 * unlinked from every child).
+	 */
+	struct ioband_group *parent;
+	bool tree_limit;		/* it or an ancestor has a limit */
+	bool children;			/* each child cgroup: a group (xa_lock) */
+	bool auto_child;		/* made for a marked parent's child */
+	struct cgroup *cgrp;		/* auto_child: its cgroup, referenced */
+	struct iob_node node;		/* dom->lock: its place in the tree */
 
 	spinlock_t lock;
 	bool dead;			/* detached: admits nothing */
@@ -61,7 +81,13 @@ struct ioband_group {
 	u64 think_ns;			/* mean think time (iob_think) */
 	u64 svc_ns;			/* mean time in the device (iob_svc) */
 	u64 busy_since_ns;		/* io_ticks accounting */
-	struct iob_qos_state qos;	/* reservation and limit */
+	/*
+	 * Reservation and limit.  The buckets are charged by the group's own
+	 * bios and its descendants': under qos_lock, which nests inside any
+	 * group's lock; conf is written under cfg_lock and qos_lock.
+	 */
+	spinlock_t qos_lock;
+	struct iob_qos_state qos;
 	u64 ep_bytes;			/* completed this epoch */
 	u64 ep_ios;
 	u64 avg_bytes;			/* mean bio size, last epoch with I/O */
@@ -129,8 +155,12 @@ struct ioband_target {
 	bool suspending;		/* admit everything: WRITE_ONCE */
 	bool resumed;
 	struct ioband_group *def;	/* the default group, id -1 */
-	struct xarray groups;		/* id -> attached group */
-	unsigned int nr_groups;
+	struct xarray groups;		/* id -> attached group (irq-safe lock) */
+	unsigned int nr_groups;		/* attached by table or message */
+	unsigned int nr_marked;		/* groups with per-child groups */
+	atomic_t nr_auto;		/* per-child groups */
+	atomic64_t auto_fallbacks;	/* bios their parent took instead */
+	struct delayed_work reaper;	/* removes the groups of gone cgroups */
 	struct ioband_attr __percpu *attr;	/* attribution accuracy */
 	struct dentry *attr_file;
 };
@@ -171,8 +201,12 @@ int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight);
 int ioband_group_detach(struct ioband_target *ib, s64 id);
 struct ioband_group *ioband_group_find(struct ioband_target *ib, s64 id);
 struct ioband_group *ioband_group_of_cgroup(struct ioband_target *ib,
-					    struct cgroup *cgrp);
+					    struct cgroup *cgrp,
+					    struct cgroup **below);
 void ioband_group_destroy_all(struct ioband_target *ib);
+int ioband_group_mark(struct ioband_target *ib, s64 id, bool children);
+void ioband_group_relink(struct ioband_target *ib);
+void ioband_reaper_fn(struct work_struct *work);
 
 /* ioband-domain.c */
 extern struct mutex ioband_domains_lock;
@@ -185,6 +219,8 @@ void ioband_domain_set_params(struct ioband_domain *dom,
 			      const struct iob_params *p);
 void ioband_domain_activate(struct ioband_domain *dom,
 			    struct ioband_group *g);
+void ioband_domain_link(struct ioband_domain *dom, struct ioband_group *g,
+			struct ioband_group *parent);
 void ioband_domain_deactivate(struct ioband_domain *dom,
 			      struct ioband_group *g);
 void ioband_domain_reweight(struct ioband_domain *dom);

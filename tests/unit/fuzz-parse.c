@@ -41,6 +41,7 @@ static const char *const seeds[] = {
 	"q1 0 0 cgroup weight-iosize 0 :100 5:100 limit=5:wbps=8388608,burst=50 reserve=:bps=1000",
 	"q2 0 0 uid weight 0 7:1 limit=7:riops=500,wiops=9 reserve=7:riops=100 limit=:bps=1099511627776",
 	"1 4 128 cgroup range-bw 16384 :0:0 2:100:500 3:700:1000 4:30000:35000",
+	"tr 0 0 cgroup weight-iosize 0 :100 5:100 6:300 children=5 children=6 limit=5:wbps=1",
 };
 
 static const char *const words[] = {
@@ -52,6 +53,7 @@ static const char *const words[] = {
 	"limit=", "limit=:", "limit=5:bps=1,", "limit=5:bps=1,,iops=2", "reserve=:burst=5",
 	"limit=:burst=60000", "limit=-1:bps=1", "reserve=5:bps=1099511627777", ":1:2:3",
 	"limit=5:bps=0", "reserve=7:iops=4294967296", "2:100:0", "-1:5:6",
+	"children=", "children=5", "children=-1", "children=0", "children=7", "children=5:1",
 };
 
 struct fuzz_line {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ioband-args.h"
+#include "ioband-tree.h"
 #include "check.h"
 
 /* The policy whose token base the rate tests see (1024..16384). */
@@ -21,6 +22,10 @@ static void test_parse_u32(void)
 	CHECK(iob_parse_u32("4294967295", 0, 0xffffffffU, &v) == 0 &&
 	      v == 0xffffffffU, "v=%u", v);
 	CHECK(iob_parse_u32("11", 0, 10, &v) == -ERANGE, "above max");
+	/* a digit above a maximum below 9 (it once wrapped round) */
+	CHECK(iob_parse_u32("2", 0, 1, &v) == -ERANGE && iob_parse_u32("1", 0, 1, &v) == 0 &&
+	      iob_parse_u32("9", 0, 8, &v) == -ERANGE && iob_parse_u32("0", 0, 0, &v) == 0,
+	      "small maxima");
 	CHECK(iob_parse_u32("0", 1, 10, &v) == -ERANGE, "below min");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		v = 7;
@@ -654,6 +659,122 @@ static void test_floors(void)
 	CHECK(iob_reserve_scale(1500000) == 614, "150%%: %u", iob_reserve_scale(1500000));
 }
 
+/* The tree: P and Q at the top, P's children c1 and c2, default. */
+static void test_tree(void)
+{
+	struct iob_node n[5] = {
+		[0] = { .next = &n[1], .weight = 100 },			/* P */
+		[1] = { .next = &n[2], .weight = 100 },			/* Q */
+		[2] = { .next = &n[3], .parent = &n[0], .weight = 100 },	/* c1 */
+		[3] = { .next = &n[4], .parent = &n[0], .weight = 300 },	/* c2 */
+		[4] = { .next = NULL, .weight = 100 },			/* default */
+	};
+	struct iob_node flat[2] = {
+		{ .next = &flat[1], .weight = 100, .busy = true },
+		{ .weight = 300, .busy = true },
+	};
+
+	n[1].busy = n[2].busy = n[3].busy = true;
+	iob_tree_shares(n);
+	CHECK(n[1].self_ppm == 500000 && n[2].self_ppm == 125000 &&
+	      n[3].self_ppm == 375000, "Q 50%%, c1 12.5%%, c2 37.5%%: %u %u %u",
+	      n[1].self_ppm, n[2].self_ppm, n[3].self_ppm);
+	/* not busy: the part it would have if it joined */
+	CHECK(n[4].self_ppm == 333333, "default group joining: %u", n[4].self_ppm);
+	CHECK(n[0].self_ppm == 100000, "P's own bios beside c1 and c2: %u",
+	      n[0].self_ppm);
+	/* an idle child's part stays in its subtree */
+	n[3].busy = false;
+	iob_tree_shares(n);
+	CHECK(n[2].self_ppm == 500000 && n[1].self_ppm == 500000,
+	      "c2 idle: c1 has P's half: %u %u", n[2].self_ppm, n[1].self_ppm);
+	CHECK(n[3].self_ppm == 375000, "c2 would get 3/4 of P: %u", n[3].self_ppm);
+	/* P busy itself: its bios are one more child of weight 100 */
+	n[0].busy = n[3].busy = true;
+	iob_tree_shares(n);
+	CHECK(n[0].self_ppm == 100000 && n[2].self_ppm == 100000 &&
+	      n[3].self_ppm == 300000, "%u %u %u", n[0].self_ppm,
+	      n[2].self_ppm, n[3].self_ppm);
+	/* a parent's reservation is a floor under its subtree, by share */
+	n[0].busy = false;
+	n[0].reserve_ppm = 800000;
+	iob_tree_shares(n);
+	CHECK(n[2].self_res_ppm == 200000 && n[3].self_res_ppm == 600000,
+	      "P reserves 80%%: c1 %u c2 %u", n[2].self_res_ppm, n[3].self_res_ppm);
+	n[2].reserve_ppm = 300000;
+	iob_tree_shares(n);
+	CHECK(n[2].self_res_ppm == 300000, "its own, when more: %u", n[2].self_res_ppm);
+	CHECK(n[1].self_res_ppm == 0, "nothing for Q: %u", n[1].self_res_ppm);
+	/* a parent's limit caps its subtree; the children divide it by weight */
+	n[0].reserve_ppm = n[2].reserve_ppm = 0;
+	n[0].limit_ppm = 262500;
+	n[0].busy = n[4].busy = false;
+	n[1].busy = n[2].busy = n[3].busy = true;
+	iob_tree_shares(n);
+	CHECK(n[0].capped && n[2].self_ppm == 65625 && n[3].self_ppm == 196875 &&
+	      n[1].self_ppm == 737500, "P capped at 26.25%%: c1 %u c2 %u Q %u",
+	      n[2].self_ppm, n[3].self_ppm, n[1].self_ppm);
+	/* a cap above the part by weight changes nothing */
+	n[0].limit_ppm = 600000;
+	iob_tree_shares(n);
+	CHECK(!n[0].capped && n[2].self_ppm == 125000 && n[1].self_ppm == 500000,
+	      "cap not reached: %u %u", n[2].self_ppm, n[1].self_ppm);
+	/* a limited leaf is not capped: its bucket alone holds it */
+	n[0].limit_ppm = 0;
+	n[1].limit_ppm = 100000;
+	iob_tree_shares(n);
+	CHECK(!n[1].capped && n[1].self_ppm == 500000, "leaf: %u", n[1].self_ppm);
+	n[1].limit_ppm = 0;
+	/* no parents: the flat weights */
+	iob_tree_shares(flat);
+	CHECK(flat[0].self_ppm == 250000 && flat[1].self_ppm == 750000,
+	      "flat 1:3: %u %u", flat[0].self_ppm, flat[1].self_ppm);
+	/* deep chain: each level's share is the whole */
+	{
+		struct iob_node d[8];
+		int i;
+
+		for (i = 0; i < 8; i++)
+			d[i] = (struct iob_node){ .next = i < 7 ? &d[i + 1] : NULL,
+						  .parent = i ? &d[i - 1] : NULL,
+						  .weight = 1 + i * 1000 };
+		d[7].busy = true;
+		iob_tree_shares(d);
+		/* d0's own bios, were they to come: 100 of 100 + 1001 */
+		CHECK(d[7].self_ppm == 1000000 && d[0].self_ppm == 90826,
+		      "deep: %u %u", d[7].self_ppm, d[0].self_ppm);
+	}
+}
+
+/* children=<id>: parsed for attached cgroup groups, printed back. */
+static void test_children_arg(void)
+{
+	struct iob_group_arg ga[8];
+	struct iob_table t = { .groups = ga };
+	char *ok[] = { "g", "0", "0", "cgroup", "weight", "0", "children=12", "12:100", "13:300" };
+	char *bad_type[] = { "g", "0", "0", "uid", "weight", "0", "5:100", "children=5" };
+	char *bad_id[] = { "g", "0", "0", "cgroup", "weight", "0", "12:100", "children=13" };
+	char *twice[] = { "g", "0", "0", "cgroup", "weight", "0", "12:100", "children=12",
+			  "children=12" };
+	const char *err = NULL;
+	char buf[256];
+
+	CHECK(!iob_parse_table(9, ok, &t, &err) && ga[0].children && !ga[1].children,
+	      "children=12: %s", err ? err : "");
+	CHECK(!iob_format_table(&t, buf, sizeof(buf)) &&
+	      !strcmp(buf, "g 0 0 cgroup weight 0 :100 12:100 13:300 children=12"),
+	      "printed: %s", buf);
+	err = NULL;
+	CHECK(iob_parse_table(8, bad_type, &t, &err) && err && strstr(err, "cgroup"),
+	      "type uid: %s", err ? err : "");
+	err = NULL;
+	CHECK(iob_parse_table(8, bad_id, &t, &err) && err && strstr(err, "does not attach"),
+	      "not attached: %s", err ? err : "");
+	err = NULL;
+	CHECK(iob_parse_table(9, twice, &t, &err) && err && strstr(err, "twice"),
+	      "twice: %s", err ? err : "");
+}
+
 int main(void)
 {
 	RUN(test_parse_u32);
@@ -668,5 +789,7 @@ int main(void)
 	RUN(test_qos_args);
 	RUN(test_qos_buckets);
 	RUN(test_floors);
+	RUN(test_tree);
+	RUN(test_children_arg);
 	return check_summary("test-policy");
 }

@@ -14,6 +14,7 @@
 
 #include "ioband-policy.h"
 #include "ioband-qos.h"
+#include "ioband-tree.h"
 #include "check.h"
 
 #define MAXG 8
@@ -37,6 +38,8 @@ struct sgroup {
 	u64 last_active_ns, last_done_ns, mean_think_ns, svc_ns;
 	struct iob_qos_state qos;
 	struct iob_floor floor;
+	struct iob_node node;
+	int parent;		/* index of its parent group, -1 at the top */
 	u64 ep_bytes, ep_ios, avg_bytes;
 	u32 res_ppm;
 	/* results */
@@ -87,11 +90,38 @@ static bool limit_reached(struct sim *s, struct sgroup *g)
 	return s->io_limit && s->inflight_dir[g->dir] >= s->io_limit;
 }
 
+static struct sgroup *parent_of(struct sim *s, struct sgroup *g)
+{
+	return g->parent >= 0 ? &s->g[g->parent] : NULL;
+}
+
+/* The module's tree_limit_at(): its limits and its ancestors'. */
+static u64 tree_limit_at(struct sim *s, struct sgroup *g)
+{
+	int dir = g->dir;
+	u64 at = 0, t;
+
+	for (; g; g = parent_of(s, g)) {
+		t = iob_qos_limit_at(&g->qos, dir);
+		at = t > at ? t : at;
+	}
+	return at;
+}
+
+static bool tree_limit_bound(struct sim *s, struct sgroup *g)
+{
+	for (; g; g = parent_of(s, g))
+		if (iob_qos_limit_bound(&g->qos, s->now))
+			return true;
+	return false;
+}
+
 static void device_push(struct sim *s, int gi)
 {
-	struct sgroup *g = &s->g[gi];
+	struct sgroup *g = &s->g[gi], *p;
 
-	iob_qos_charge(&g->qos, g->dir, g->bs, s->now, false);
+	for (p = g; p; p = parent_of(s, p))
+		iob_qos_charge(&p->qos, g->dir, g->bs, s->now, false);
 	unsigned int i = s->qt++;
 
 	if (i == s->qh && s->busy_until < s->now)
@@ -121,9 +151,19 @@ static void reshare(struct sim *s, bool busy_known)
 	for (i = 0; i < s->ng; i++) {
 		struct sgroup *g = &s->g[i];
 
-		g->floor.weight = g->weight;
 		if (!busy_known || !any)
 			g->floor.counts = true;
+		g->node.parent = g->parent >= 0 ? &s->g[g->parent].node : NULL;
+		g->node.weight = g->weight;
+		g->node.busy = g->floor.counts;
+		g->node.next = i + 1 < s->ng ? &s->g[i + 1].node : NULL;
+	}
+	iob_tree_shares(&s->g[0].node);
+	for (i = 0; i < s->ng; i++) {
+		struct sgroup *g = &s->g[i];
+
+		g->floor.weight = g->node.self_ppm ? g->node.self_ppm : 1;
+		g->floor.reserve_ppm = g->node.self_res_ppm;
 		g->floor.next = i + 1 < s->ng ? &s->g[i + 1].floor : NULL;
 	}
 	iob_floors(&s->g[0].floor);
@@ -143,8 +183,7 @@ static bool active(struct sgroup *g, u64 t)
 static bool may_send(struct sim *s, struct sgroup *g)
 {
 	return !limit_reached(s, g) &&
-	       iob_may_send(&g->b, quiet(s), iob_qos_limit_at(&g->qos, g->dir),
-			    s->now);
+	       iob_may_send(&g->b, quiet(s), tree_limit_at(s, g), s->now);
 }
 
 /* The module's take_ready(): send held I/Os while the rule says so. */
@@ -179,10 +218,18 @@ static void rescale(struct sim *s, u64 tokens)
 						     g->avg_bytes ? g->avg_bytes : 4096);
 		if (g->floor.counts)
 			ppm += g->res_ppm;
+		g->node.limit_ppm = 0;
+		if (tokens && g->qos.has_limit) {
+			u64 l = iob_limit_ppm(&g->qos.conf, s->p.policy, tokens,
+					      g->avg_bytes ? g->avg_bytes : 4096) *
+				(100 + IOB_CAP_SLACK_PCT) / 100;
+
+			g->node.limit_ppm = l < IOB_RESERVE_PPM_MAX ? l : IOB_RESERVE_PPM_MAX;
+		}
 	}
 	s->res_scale = iob_reserve_scale(ppm);
 	for (i = 0; i < s->ng; i++)
-		s->g[i].floor.reserve_ppm = (u64)s->g[i].res_ppm * s->res_scale / IOB_SCALE_ONE;
+		s->g[i].node.reserve_ppm = (u64)s->g[i].res_ppm * s->res_scale / IOB_SCALE_ONE;
 }
 
 /* The module's dispatch_round(), over simulated groups. */
@@ -201,12 +248,12 @@ static void dispatch(struct sim *s)
 			struct iob_gstate st = { .bucket = &g->b, .held = g->held,
 				.inflight = g->inflight, .last_active_ns = g->last_active_ns,
 				.think_ns = g->mean_think_ns, .svc_ns = g->svc_ns,
-				.limit_bound = iob_qos_limit_bound(&g->qos, s->now) };
+				.limit_bound = tree_limit_bound(s, g) };
 			u64 until = 0;
 			enum iob_class c;
 
 			if (g->held)
-				st.limit_at = iob_qos_limit_at(&g->qos, g->dir);
+				st.limit_at = tree_limit_at(s, g);
 			iob_refill(&g->b, s->clock.epoch, s->p.carryover);
 			g->floor.counts = iob_used_since(&st, s->clock.start_ns);
 			c = iob_classify(&st, s->now, q, &until);
@@ -394,6 +441,7 @@ static struct sgroup *add(struct sim *s, u32 weight, u32 depth, u32 bs)
 	g->bs = bs;
 	g->think_ns = 20 * US;
 	g->stop_ns = ~0ULL;
+	g->parent = -1;
 	return g;
 }
 
@@ -539,6 +587,58 @@ static void qos_tests(void)
 		       "A %.2f B %.2f C %.2f MB/s, B/A %.2f (want 2 +-10%%), scale %u/1024",
 		       a / 1e6, b / 1e6, c / 1e6, b / a, s.res_scale);
 	}
+}
+
+/*
+ * The tree of the VM test: P and Q at the top, P's children c1 (100) and
+ * c2 (300); c1, c2 and Q write 64k at QD8 on the 64 MB/s tick device.
+ */
+static void tree_setup(void)
+{
+	int i;
+
+	slot_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 20, 0);
+	add(&s, 100, 0, 65536);			/* 0: P, no I/O of its own */
+	add(&s, 100, 8, 65536);			/* 1: Q */
+	add(&s, 100, 8, 65536)->parent = 0;	/* 2: c1 */
+	add(&s, 300, 8, 65536)->parent = 0;	/* 3: c2 */
+	for (i = 0; i < s.ng; i++)
+		s.g[i].dir = 1;
+}
+
+static void tree_tests(void)
+{
+	double q, c1, c2;
+
+	tree_setup();
+	run(&s, 7000 * MS);
+	q = device_share(&s, 1);
+	c1 = device_share(&s, 2);
+	c2 = device_share(&s, 3);
+	RESULT(near(q / (q + c1 + c2), 0.5, 10) && near(c1 / (q + c1 + c2), 0.125, 10) &&
+	       near(c2 / (q + c1 + c2), 0.375, 10), "sim tree: Q 50%, c1 12.5%, c2 37.5%",
+	       "Q %.1f%%, c1 %.1f%%, c2 %.1f%% of the device", q * 100, c1 * 100, c2 * 100);
+
+	/* c2 idle: its part stays with c1, under P */
+	tree_setup();
+	s.g[3].depth = 0;
+	run(&s, 7000 * MS);
+	q = device_share(&s, 1);
+	c1 = device_share(&s, 2);
+	RESULT(near(c1, q, 10), "sim tree: c2 idle, c1 has P's half",
+	       "c1 %.1f%%, Q %.1f%%", c1 * 100, q * 100);
+
+	/* P's limit bounds c1 + c2, divided 1:3 between them */
+	tree_setup();
+	qos(&s.g[0], IOB_WBPS, 16000000, 0);
+	run(&s, 7000 * MS);
+	c1 = rate_of(&s, 2, false);
+	c2 = rate_of(&s, 3, false);
+	q = device_share(&s, 1) + device_share(&s, 2) + device_share(&s, 3);
+	RESULT(near(c1 + c2, 16000000, 3) && near(c2 / c1, 3, 15) && q >= 0.9,
+	       "sim tree: P's limit 16 MB/s bounds c1 + c2, 1:3 inside",
+	       "c1 %.2f + c2 %.2f = %.2f MB/s, c2/c1 %.2f, device %.1f%% busy",
+	       c1 / 1e6, c2 / 1e6, (c1 + c2) / 1e6, c2 / c1, q * 100);
 }
 
 int main(void)
@@ -693,5 +793,6 @@ int main(void)
 	       "B/A %.3f (want 1.0 +-5%%)", r);
 
 	qos_tests();
+	tree_tests();
 	return check_summary("test-sim");
 }
