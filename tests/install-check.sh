@@ -15,8 +15,10 @@ if make -s -C "$top" install KVER="$kver" DESTDIR="$dest" >"$dest.log" 2>&1 &&
    [ ! -e "$dest/lib/modules/$kver/updates/bio-cgroup-cost.ko" ] &&
    [ -x "$dest/usr/local/sbin/iobandctl" ] &&
    [ -e "$dest/usr/local/share/man/man8/iobandctl.8" ] &&
+   grep -qx 'ExecStart=/usr/local/sbin/iobandctl apply /etc/ioband.conf' \
+	"$dest/usr/local/lib/systemd/system/ioband.service" &&
    "$dest/usr/local/sbin/iobandctl" --version | grep -q "^iobandctl $ver\$"; then
-	echo "ok - make install DESTDIR puts dm-ioband.ko and bio-cgroup.ko (not the bench's module) in lib/modules/$kver/updates, iobandctl $ver and iobandctl.8 in usr/local"
+	echo "ok - make install DESTDIR puts dm-ioband.ko and bio-cgroup.ko (not the bench's module) in lib/modules/$kver/updates, iobandctl $ver, iobandctl.8 and ioband.service (running usr/local/sbin/iobandctl) in usr/local"
 else
 	echo "not ok - make install DESTDIR: $(tail -3 "$dest.log" | tr '\n' ' ')"
 fi

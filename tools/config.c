@@ -17,7 +17,10 @@
  *   group machine.slice/vm1.scope = 300
  *   group machine.slice/vm2.scope = 100 limit=wbps=8M reserve=bps=4M
  *   group user:alice = 200
+ *   group machine.slice = 100 children  # each child cgroup: its own group
  *
+ * Groups nest as their cgroups do: a group under another attached one
+ * shares its parent's part (cgroup type).
  * Errors name the file and line.
  */
 #include <ctype.h>
@@ -134,7 +137,7 @@ static int add_group(struct conf_device *d, const char *spec, const char *val,
 		return fail_at(err, len, fname, lineno, "group: name too long");
 	g = &d->specs[d->nspecs];
 	memset(g, 0, sizeof(*g));
-	/* <weight> [limit=<spec>] [reserve=<spec>] */
+	/* <weight> [children] [limit=<spec>] [reserve=<spec>] */
 	n = strcspn(val, " \t");
 	if (n >= sizeof(w))
 		n = sizeof(w) - 1;
@@ -147,8 +150,12 @@ static int add_group(struct conf_device *d, const char *spec, const char *val,
 		char arg[256], why[ERR_LEN];
 
 		n = strcspn(val, " \t");
+		if (n == 8 && !strncmp(val, "children", 8)) {
+			g->children = true;
+			continue;
+		}
 		if (!reserve && strncmp(val, "limit=", 6))
-			return fail_at(err, len, fname, lineno, "group %s: '%.*s': expected limit=<key>=<n>,... or reserve=<key>=<n>,...",
+			return fail_at(err, len, fname, lineno, "group %s: '%.*s': expected children, limit=<key>=<n>,... or reserve=<key>=<n>,...",
 				       spec, (int)n, val);
 		if (n >= sizeof(arg))
 			return fail_at(err, len, fname, lineno, "group %s: too long", spec);
@@ -177,7 +184,7 @@ static void device_defaults(struct conf_device *d, const char *name, int line)
 static int section_done(struct conf_device *d, const char *fname, char *err,
 			size_t len)
 {
-	int lineno = d->line;
+	int lineno = d->line, i;
 
 	if (!d->device[0])
 		return fail_at(err, len, fname, lineno, "[%s]: no 'device ='", d->name);
@@ -188,6 +195,10 @@ static int section_done(struct conf_device *d, const char *fname, char *err,
 	}
 	if (d->nspecs && !strcmp(d->c.type, "none"))
 		return fail_at(err, len, fname, lineno, "[%s]: groups listed but type is none", d->name);
+	for (i = 0; i < d->nspecs; i++)
+		if (d->specs[i].children && strcmp(d->c.type, "cgroup"))
+			return fail_at(err, len, fname, d->specs[i].line, "group %s: children: only groups of type cgroup have child cgroups",
+				       d->specs[i].spec);
 	return 0;
 }
 

@@ -66,10 +66,13 @@ static const char *const helps[][2] = {
 		"  token, carryover, io_throttle, io_limit, policy, type.  limit and\n"
 		"  reserve take KEY=N,... with keys bps rbps wbps (bytes/s, K M G T\n"
 		"  suffixes in 1024s) iops riops wiops, and for limit burst (ms); N 0\n"
-		"  removes a key.  Values are checked before any is sent; the\n"
-		"  device-group wide keys apply to every device in it.\n" },
+		"  removes a key.  children=1 (a cgroup GROUP) makes each of its child\n"
+		"  cgroups a group of its own; children=0 undoes it.  Values are checked\n"
+		"  before any is sent; the device-group wide keys apply to every device\n"
+		"  in it.\n" },
 	{ "stats", "stats NAME [--json] [--interval SECONDS] [--watch SECONDS] [--count N]\n"
-		"  Per group: weight, configured share of the device group, read and\n"
+		"  Per group: weight, share of the device group (for cgroup devices by\n"
+		"  the tree's weights over the busy groups, shown as a tree), read and\n"
 		"  write MB/s and IOPS over the interval (default 1 s), bios held, mean\n"
 		"  wait in ioband per I/O; for groups with a limit or reservation, those,\n"
 		"  what is left of each limit's burst and whether the limit holds the\n"
@@ -430,8 +433,8 @@ static int do_set(int argc, char **argv)
 			if (*t == '-')
 				key[t - key] = '_';
 		if (group && strcmp(key, "weight") && strcmp(key, "limit") &&
-		    strcmp(key, "reserve"))
-			return usage_error("%s: only weight, limit and reserve are set per group", key);
+		    strcmp(key, "reserve") && strcmp(key, "children"))
+			return usage_error("%s: only weight, limit, reserve and children are set per group", key);
 		if (!strcmp(key, "limit") || !strcmp(key, "reserve")) {
 			memset(&q, 0, sizeof(q));
 			if (qos_spec_apply(val, key[0] == 'r', &q, err, sizeof(err)))
@@ -440,6 +443,11 @@ static int do_set(int argc, char **argv)
 			continue;
 		} else if (!strcmp(key, "weight")) {
 			if (opt_uint("weight", val, 1, IOB_WEIGHT_MAX, &v))
+				return EX_USAGE;
+		} else if (!strcmp(key, "children")) {
+			if (!group)
+				return usage_error("children: names a GROUP (a cgroup)");
+			if (opt_uint("children", val, 0, 1, &v))
 				return EX_USAGE;
 		} else if (!strcmp(key, "token")) {
 			if (opt_uint("token", val, 0, IOB_TOKEN_MAX, &v))
@@ -457,7 +465,7 @@ static int do_set(int argc, char **argv)
 			if (!type_canonical(val))
 				return usage_error("type '%s': expected none, cgroup, user, gid, pid or pgrp", val);
 		} else {
-			return usage_error("unknown key '%s' (weight, limit, reserve, token, carryover, io_throttle, io_limit, policy, type)", key);
+			return usage_error("unknown key '%s' (weight, limit, reserve, children, token, carryover, io_throttle, io_limit, policy, type)", key);
 		}
 		snprintf(msgs[n++], sizeof(msgs[0]), "%s %s", key, val);
 	}
@@ -470,10 +478,12 @@ static int do_set(int argc, char **argv)
 		if (!conf_group(&c, g.id))
 			return fail(name, "%s (id %lld) is not attached", g.text, g.id);
 		for (i = 0; i < n; i++) {
+			bool ch = !strncmp(msgs[i], "children ", 9);
 			char w[16];
 
 			snprintf(w, sizeof(w), "%s", strchr(msgs[i], ' ') + 1);
-			snprintf(msgs[i], sizeof(msgs[0]), "weight %lld:%s", g.id, w);
+			snprintf(msgs[i], sizeof(msgs[0]), "%s %lld:%s",
+				 ch ? "children" : "weight", g.id, w);
 		}
 	}
 	/* limits and reservations: on what the group has, checked as a whole */
@@ -533,9 +543,10 @@ static void sleep_s(double s)
 static struct group_stat st_a[MAX_GROUPS + 1], st_b[MAX_GROUPS + 1];
 static struct group_rate rates[MAX_GROUPS + 1];
 
-/* Weights, configured shares of the device group, and names. */
+/* Weights, shares of the device group, and names. */
 static void describe(const char *name, const struct ioband_conf *c,
-		     struct group_rate *r, int n, const struct qos_report *q)
+		     struct group_rate *r, int n, const struct qos_report *q,
+		     const struct tree_report *t)
 {
 	unsigned long long total = 0;
 	int ndev = load_all(), i, k;
@@ -563,7 +574,30 @@ static void describe(const char *name, const struct ioband_conf *c,
 		for (k = 0; q && k < q->n; k++)
 			if (q->g[k].id == r[i].id)
 				r[i].now = &q->g[k];
+		r[i].tree = tree_find(t, r[i].id);
+		r[i].depth = 0;
+		if (r[i].tree) {
+			/* the module knows per-child groups' weights, and the tree */
+			r[i].weight = r[i].tree->weight;
+			r[i].share = r[i].tree->hweight_ppm / 1e6;
+		}
 	}
+	if (t)
+		stats_tree_order(r, n);
+}
+
+/* The module's "groups" answer, for cgroup devices; NULL if none. */
+static const struct tree_report *query_tree(const char *name,
+					    const struct ioband_conf *c)
+{
+	static char buf[TABLE_LEN];
+	static struct tree_report t;
+
+	if (strcmp(c->type, "cgroup") ||
+	    dmx_message_out(name, "groups", buf, sizeof(buf)) ||
+	    tree_report_parse(buf, &t))
+		return NULL;
+	return &t;
 }
 
 /* The module's "qos" answer; NULL (and nothing shown) if it has none. */
@@ -588,6 +622,7 @@ static int do_stats(int argc, char **argv)
 	};
 	unsigned int interval_ms = 1000, count = 0, shown = 0, v;
 	const struct qos_report *q;
+	const struct tree_report *t;
 	bool json = false, watch = false;
 	struct ioband_conf c;
 	char dg[32];
@@ -636,13 +671,14 @@ static int do_stats(int argc, char **argv)
 		t1 = now_s();
 		stats_rates(st_a, na, st_b, nb, t1 - t0, rates);
 		q = query_qos(name);
-		describe(name, &c, rates, nb, q);
+		t = query_tree(name, &c);
+		describe(name, &c, rates, nb, q, t);
 		if (watch && !json && isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);
 		if (json)
-			stats_print_json(stdout, name, dg, rates, nb, t1 - t0, q);
+			stats_print_json(stdout, name, dg, rates, nb, t1 - t0, q, t);
 		else
-			stats_print_text(stdout, name, dg, rates, nb, t1 - t0, q);
+			stats_print_text(stdout, name, dg, rates, nb, t1 - t0, q, t);
 		fflush(stdout);
 		if (!watch || (count && ++shown >= count))
 			return EX_OK;
@@ -689,6 +725,7 @@ static int plan_one(struct conf_device *d, const char *fname, int idx)
 				    fname, d->specs[i].line, g.text, g.id);
 		d->c.groups[d->c.ngroups].id = g.id;
 		d->c.groups[d->c.ngroups].weight = d->specs[i].weight;
+		d->c.groups[d->c.ngroups].children = d->specs[i].children;
 		d->c.groups[d->c.ngroups].qos = d->specs[i].qos;
 		d->c.ngroups++;
 	}

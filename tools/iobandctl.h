@@ -31,6 +31,7 @@
 struct group_w {
 	long long id;
 	unsigned int weight;
+	bool children;			/* each child cgroup: its own group */
 	struct iob_qos qos;		/* its reservation and limit */
 };
 
@@ -104,10 +105,29 @@ int qos_spec_format(char *buf, size_t len, const struct iob_qos *q,
 bool qos_equal(const struct iob_qos *a, const struct iob_qos *b);
 int qos_report_parse(const char *text, struct qos_report *r);
 
+/* tree.c: the module's "groups" query, the tree of a cgroup device. */
+struct tree_group {
+	long long id;
+	long long parent;		/* -1: at the top */
+	unsigned int weight;
+	unsigned int hweight_ppm;	/* share of the device by the tree */
+	unsigned int part_ppm;		/* with reservations */
+	bool children, auto_child;
+};
+struct tree_report {
+	unsigned int nr_auto;
+	unsigned long long fallbacks;
+	int n;
+	struct tree_group g[MAX_GROUPS + 1];
+};
+int tree_report_parse(const char *text, struct tree_report *t);
+const struct tree_group *tree_find(const struct tree_report *t, long long id);
+
 /* config.c: the apply file. */
 struct conf_group {
 	char spec[PATH_LEN];
 	unsigned int weight;
+	bool children;
 	struct iob_qos qos;
 	int line;
 };
@@ -127,7 +147,7 @@ int config_parse(FILE *f, const char *fname, struct config *cfg,
 		 char *err, size_t len);
 
 /* plan.c: the messages that turn @cur into @want (cur NULL: create). */
-#define MAX_STEPS	(6 * MAX_GROUPS + 16)
+#define MAX_STEPS	(7 * MAX_GROUPS + 16)
 enum step_kind { STEP_CREATE, STEP_MESSAGE };
 struct step {
 	enum step_kind kind;
@@ -149,22 +169,30 @@ struct group_rate {
 	long long id;
 	char label[PATH_LEN];
 	unsigned int weight;
-	double share;			/* configured, in the device group */
+	/*
+	 * Its part of the device group: by the tree's weights over the busy
+	 * groups where the module says (cgroup type), else configured weight
+	 * over all weights.
+	 */
+	double share;
 	double rd_mbs, wr_mbs, rd_iops, wr_iops;
 	unsigned long long held;
 	double queue_ms;		/* mean wait in ioband per I/O */
 	unsigned long long rd_bytes, wr_bytes;	/* totals */
 	struct iob_qos qos;		/* configured */
 	const struct qos_group_report *now;	/* NULL if not known */
+	const struct tree_group *tree;	/* NULL if not known */
+	int depth;			/* in the tree: 0 at the top */
 };
+void stats_tree_order(struct group_rate *r, int n);
 int stats_rates(const struct group_stat *a, int na, const struct group_stat *b,
 		int nb, double secs, struct group_rate *out);
 void stats_print_text(FILE *f, const char *name, const char *devgroup,
 		      const struct group_rate *r, int n, double secs,
-		      const struct qos_report *q);
+		      const struct qos_report *q, const struct tree_report *t);
 void stats_print_json(FILE *f, const char *name, const char *devgroup,
 		      const struct group_rate *r, int n, double secs,
-		      const struct qos_report *q);
+		      const struct qos_report *q, const struct tree_report *t);
 void json_string(FILE *f, const char *s);
 
 #endif /* IOBANDCTL_H */

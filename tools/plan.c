@@ -118,6 +118,8 @@ int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,
 			add(p, STEP_MESSAGE, "attach %lld", w->id);
 		if (!c || c->weight != w->weight)
 			add(p, STEP_MESSAGE, "weight %lld:%u", w->id, w->weight);
+		if ((c && c->children) != w->children)
+			add(p, STEP_MESSAGE, "children %lld:%d", w->id, w->children);
 		plan_qos(p, w->id, c ? &c->qos : NULL, &w->qos);
 	}
 	plan_qos(p, IOB_DEFAULT_GROUP_ID, &cur->def_qos, &want->def_qos);

@@ -60,6 +60,58 @@ int stats_rates(const struct group_stat *a, int na, const struct group_stat *b,
 	return nb;
 }
 
+static long long parent_of(const struct group_rate *r)
+{
+	return r->tree ? r->tree->parent : IOB_DEFAULT_GROUP_ID;
+}
+
+/*
+ * Put @r in the tree's order, each group after its parent (depth first,
+ * siblings in their order), and set each one's depth.  Groups without a
+ * parent among @r stand at the top.  O(n^2); n is at most a few hundred.
+ */
+void stats_tree_order(struct group_rate *r, int n)
+{
+	static struct group_rate out[MAX_GROUPS + 1];
+	static bool used[MAX_GROUPS + 1];
+	static int stack[MAX_GROUPS + 1];
+	int i, k, m = 0, top = 0;
+
+	if (n > MAX_GROUPS + 1)
+		return;
+	memset(used, 0, sizeof(used));
+	/* the roots, last first on the stack so that they come out in order */
+	for (i = n - 1; i >= 0; i--) {
+		long long p = parent_of(&r[i]);
+		bool has = false;
+
+		/* -1 is the default group's id, and "no parent" in the tree */
+		for (k = 0; k < n && !has && p != IOB_DEFAULT_GROUP_ID; k++)
+			has = k != i && r[k].id == p;
+		if (!has) {
+			stack[top++] = i;
+			used[i] = true;
+			r[i].depth = 0;
+		}
+	}
+	while (top) {
+		i = stack[--top];
+		out[m++] = r[i];
+		for (k = n - 1; k >= 0 && r[i].id != IOB_DEFAULT_GROUP_ID; k--) {
+			if (used[k] || parent_of(&r[k]) != r[i].id)
+				continue;
+			used[k] = true;
+			r[k].depth = r[i].depth + 1;
+			stack[top++] = k;
+		}
+	}
+	/* a cycle cannot be, but nothing is lost if one were */
+	for (i = 0; i < n; i++)
+		if (!used[i])
+			out[m++] = r[i];
+	memcpy(r, out, (size_t)n * sizeof(*r));
+}
+
 static void print_keys(FILE *f, const u64 *v)
 {
 	bool first = true;
@@ -112,20 +164,29 @@ static void print_qos_text(FILE *f, const struct group_rate *r)
 
 void stats_print_text(FILE *f, const char *name, const char *devgroup,
 		      const struct group_rate *r, int n, double secs,
-		      const struct qos_report *q)
+		      const struct qos_report *q, const struct tree_report *t)
 {
 	bool any = false;
 	int i;
 
 	fprintf(f, "%s (device group %s), over %.1f s\n", name, devgroup, secs);
+	if (t && (t->nr_auto || t->fallbacks))
+		fprintf(f, "%u groups made per child cgroup; %llu bios went to a parent while one was being made\n",
+			t->nr_auto, t->fallbacks);
 	fprintf(f, "%-32s %6s %6s %9s %9s %8s %8s %6s %8s\n", "GROUP", "WEIGHT",
 		"SHARE", "READ MB/s", "WRITE MB/s", "RD IOPS", "WR IOPS", "HELD",
 		"QUEUE ms");
-	for (i = 0; i < n; i++)
-		fprintf(f, "%-32s %6u %5.1f%% %9.2f %10.2f %8.0f %8.0f %6llu %8.2f\n",
-			r[i].label, r[i].weight, r[i].share * 100, r[i].rd_mbs,
-			r[i].wr_mbs, r[i].rd_iops, r[i].wr_iops, r[i].held,
-			r[i].queue_ms);
+	for (i = 0; i < n; i++) {
+		int ind = 2 * (r[i].depth < 8 ? r[i].depth : 8);
+		int w = 32 - ind > 8 ? 32 - ind : 8;
+
+		fprintf(f, "%*s%-*s %6u %5.1f%% %9.2f %10.2f %8.0f %8.0f %6llu %8.2f%s\n",
+			ind, "", w, r[i].label, r[i].weight, r[i].share * 100,
+			r[i].rd_mbs, r[i].wr_mbs, r[i].rd_iops, r[i].wr_iops,
+			r[i].held, r[i].queue_ms,
+			r[i].tree && r[i].tree->children ? "  (a group per child)" :
+			r[i].tree && r[i].tree->auto_child ? "  (per child)" : "");
+	}
 	for (i = 0; i < n; i++)
 		any |= !iob_qos_empty(&r[i].qos);
 	if (!any)
@@ -172,7 +233,7 @@ static void json_keys(FILE *f, const char *what, const u64 *v)
 
 void stats_print_json(FILE *f, const char *name, const char *devgroup,
 		      const struct group_rate *r, int n, double secs,
-		      const struct qos_report *q)
+		      const struct qos_report *q, const struct tree_report *t)
 {
 	int i;
 
@@ -184,11 +245,24 @@ void stats_print_json(FILE *f, const char *name, const char *devgroup,
 	if (q)
 		fprintf(f, ", \"reserve_scale_pct\": %u, \"reserve_demand_pct\": %u",
 			q->scale_pct, q->demand_pct);
+	if (t)
+		fprintf(f, ", \"per_child_groups\": %u, \"per_child_fallbacks\": %llu",
+			t->nr_auto, t->fallbacks);
 	fputs(", \"groups\": [\n", f);
 	for (i = 0; i < n; i++) {
 		fprintf(f, "  {\"id\": %lld, \"name\": ", r[i].id);
 		json_string(f, r[i].label);
 		fprintf(f, ", \"weight\": %u, \"share\": %.4f", r[i].weight, r[i].share);
+		if (r[i].tree) {
+			if (r[i].tree->parent == IOB_DEFAULT_GROUP_ID)
+				fputs(", \"parent\": null", f);
+			else
+				fprintf(f, ", \"parent\": %lld", r[i].tree->parent);
+			fprintf(f, ", \"depth\": %d, \"part\": %.4f, \"children\": %s, \"per_child\": %s",
+				r[i].depth, r[i].tree->part_ppm / 1e6,
+				r[i].tree->children ? "true" : "false",
+				r[i].tree->auto_child ? "true" : "false");
+		}
 		fprintf(f, ", \"read_mbs\": %.3f, \"write_mbs\": %.3f", r[i].rd_mbs, r[i].wr_mbs);
 		fprintf(f, ", \"read_iops\": %.1f, \"write_iops\": %.1f", r[i].rd_iops, r[i].wr_iops);
 		fprintf(f, ", \"held\": %llu, \"queue_ms\": %.3f", r[i].held, r[i].queue_ms);

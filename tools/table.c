@@ -3,6 +3,7 @@
  * iobandctl: ioband table lines and status lines, read and written.
  *   table:  <dev> <devgroup> <io_throttle> <io_limit> <type> <policy>
  *           <token> [carryover=<n>] [:<default weight>] [<id>:<weight> ...]
+ *           [children=<id> ...] [limit=... reserve=...]
  *   status: <devgroup> then per group <id> and eleven counters
  */
 #include <errno.h>
@@ -53,8 +54,8 @@ int errorf(char *err, size_t len, const char *fmt, ...)
  */
 int table_parse(const char *params, struct ioband_conf *c, char *err, size_t len)
 {
-	/* each group: <id>:<weight>, limit= and reserve= */
-	static char buf[TABLE_LEN], *tok[8 + 3 * MAX_GROUPS];
+	/* each group: <id>:<weight>, children=, limit= and reserve= */
+	static char buf[TABLE_LEN], *tok[8 + 4 * MAX_GROUPS];
 	static struct iob_group_arg args[ARRAY_SIZE(tok)];
 	char *save = NULL, *p;
 	struct iob_table t = { .groups = args };
@@ -91,6 +92,7 @@ int table_parse(const char *params, struct ioband_conf *c, char *err, size_t len
 	for (i = 0; i < t.ngroups; i++) {
 		c->groups[i].id = t.groups[i].id;
 		c->groups[i].weight = t.groups[i].weight;
+		c->groups[i].children = t.groups[i].children;
 		c->groups[i].qos = t.groups[i].qos;
 	}
 	c->ngroups = (int)t.ngroups;
@@ -114,6 +116,14 @@ int table_format(const struct ioband_conf *c, char *buf, size_t len)
 	for (i = 0; i < c->ngroups; i++) {
 		r = snprintf(buf + off, len - off, " %lld:%u", c->groups[i].id,
 			     c->groups[i].weight);
+		if (r < 0 || (size_t)r >= len - off)
+			return -1;
+		off += (size_t)r;
+	}
+	for (i = 0; i < c->ngroups; i++) {
+		if (!c->groups[i].children)
+			continue;
+		r = snprintf(buf + off, len - off, " children=%lld", c->groups[i].id);
 		if (r < 0 || (size_t)r >= len - off)
 			return -1;
 		off += (size_t)r;

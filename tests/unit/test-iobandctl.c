@@ -153,10 +153,14 @@ static void test_config(void)
 		{ "[a]\ndevice = /dev/x\ntype = cgroup\ngroup a = 1 limit=bps=1X\n",
 		  "t.conf:4: group a: 'bps=1X': expected a number, or one with K, M, G or T" },
 		{ "[a]\ndevice = /dev/x\ntype = cgroup\ngroup a = 1 cap=bps=1\n",
-		  "t.conf:4: group a: 'cap=bps=1': expected limit=" },
+		  "t.conf:4: group a: 'cap=bps=1': expected children, limit=" },
 		{ "[a]\ndevice = /dev/x\ntype = cgroup\ngroup a = 1 limit=bps=1M reserve=bps=2M\n",
 		  "t.conf:4: group a: reserve bps=2097152 is above limit bps=1048576" },
 		{ "[a]\ndevice = /dev/x\nlimit = burst=5,bogus=1\n", "t.conf:3: limit burst=5,bogus=1: unknown key 'bogus'" },
+		{ "[a]\ndevice = /dev/x\ntype = uid\ngroup 5 = 1 children\n",
+		  "t.conf:4: group 5: children: only groups of type cgroup" },
+		{ "[a]\ndevice = /dev/x\ntype = cgroup\ngroup a = 1 child\n",
+		  "t.conf:4: group a: 'child': expected children, limit=" },
 	};
 	size_t i;
 
@@ -183,6 +187,12 @@ static void test_config(void)
 	      cfg.dev[0].specs[0].qos.limit[IOB_WBPS] == 8ULL << 20 &&
 	      cfg.dev[0].specs[0].qos.reserve[IOB_BPS] == 4ULL << 20, "limits and reservations");
 	CHECK(!parse_text("") && cfg.ndev == 0, "empty file");
+	/* nested groups and the per-child mark, the type given after them */
+	CHECK(!parse_text("[vm]\ndevice = /dev/x\ngroup machine.slice = 200 children limit=wbps=8M\n"
+			  "group machine.slice/vm1.scope = 300\ntype = cgroup\n") &&
+	      cfg.dev[0].specs[0].children && cfg.dev[0].specs[0].weight == 200 &&
+	      cfg.dev[0].specs[0].qos.limit[IOB_WBPS] == 8ULL << 20 && !cfg.dev[0].specs[1].children,
+	      "children: %s", err);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(parse_text(bad[i].text) && strstr(err, bad[i].want),
 		      "case %zu: got '%s', want '%s'", i, err, bad[i].want);
@@ -250,6 +260,18 @@ static void test_plan(void)
 	CHECK(!plan_device(NULL, &want, &p, err, sizeof(err)) &&
 	      plan_is(&p, "create 254:1 t1 0 0 cgroup weight 0 :100 23:100 limit=23:bps=500,burst=20 reserve=23:bps=400 limit=:iops=7"),
 	      "create with qos");
+
+	/* the per-child mark: set after the attach, taken away alone */
+	table_parse("254:1 t1 0 0 cgroup weight 0 :100 23:100", &cur, err, sizeof(err));
+	CHECK(!table_parse("254:1 t1 0 0 cgroup weight 0 :100 23:100 70:50 children=70 children=23", &want,
+			   err, sizeof(err)) && want.groups[0].children && want.groups[1].children, "%s", err);
+	CHECK(!plan_device(&cur, &want, &p, err, sizeof(err)) &&
+	      plan_is(&p, "children 23:1; attach 70; weight 70:50; children 70:1"), "children");
+	CHECK(!plan_device(&want, &cur, &p, err, sizeof(err)) &&
+	      plan_is(&p, "detach 70; children 23:0"), "children off");
+	CHECK(!plan_device(NULL, &want, &p, err, sizeof(err)) &&
+	      plan_is(&p, "create 254:1 t1 0 0 cgroup weight 0 :100 23:100 70:50 children=23 children=70"),
+	      "create with children");
 
 	table_parse("254:2 t1 0 0 uid weight 0 :100", &want, err, sizeof(err));
 	CHECK(plan_device(&cur, &want, &p, err, sizeof(err)) &&
@@ -372,7 +394,7 @@ static void test_stats(void)
 	strcpy(r[1].label, "/sys/fs/cgroup/a \"quoted\"\\");
 	strcpy(r[2].label, "user:alice");
 	f = fmemopen(buf, sizeof(buf), "w");
-	stats_print_json(f, "ib0", "t1", r, 3, 2.0, NULL);
+	stats_print_json(f, "ib0", "t1", r, 3, 2.0, NULL, NULL);
 	fclose(f);
 	CHECK(json_ok(buf), "json: %s", buf);
 	CHECK(strstr(buf, "\"name\": \"/sys/fs/cgroup/a \\\"quoted\\\"\\\\\"") != NULL, "escaped: %s", buf);
@@ -380,7 +402,7 @@ static void test_stats(void)
 	CHECK(!json_ok("{\"a\": [1, 2,]}") && !json_ok("{\"a\" 1}") && json_ok("[]"),
 	      "the checker checks");
 	f = fmemopen(buf, sizeof(buf), "w");
-	stats_print_text(f, "ib0", "t1", r, 3, 2.0, NULL);
+	stats_print_text(f, "ib0", "t1", r, 3, 2.0, NULL, NULL);
 	fclose(f);
 	CHECK(strstr(buf, "GROUP") && strstr(buf, "user:alice") && strstr(buf, "ib0 (device group t1)"),
 	      "text: %s", buf);
@@ -405,18 +427,71 @@ static void test_stats(void)
 		r[1].qos.reserve[IOB_BPS] = 1048576;
 		r[1].now = &q.g[1];
 		f = fmemopen(buf, sizeof(buf), "w");
-		stats_print_text(f, "ib0", "t1", r, 3, 2.0, &q);
+		stats_print_text(f, "ib0", "t1", r, 3, 2.0, &q, NULL);
 		fclose(f);
 		CHECK(strstr(buf, "limit wbps=8.00MiB/s,riops=500 burst 100 ms (left wbps 64 KiB riops 3) reserve bps=1.00MiB/s, held by its limit") &&
 		      strstr(buf, "reservations ask for 147% of the device: each gets 61% of what it asks"),
 		      "text: %s", buf);
 		f = fmemopen(buf, sizeof(buf), "w");
-		stats_print_json(f, "ib0", "t1", r, 3, 2.0, &q);
+		stats_print_json(f, "ib0", "t1", r, 3, 2.0, &q, NULL);
 		fclose(f);
 		CHECK(json_ok(buf) && strstr(buf, "\"limit\": {\"wbps\": 8388608, \"riops\": 500}") &&
 		      strstr(buf, "\"burst_left\": {\"wbps\": 65536, \"riops\": 3}, \"held_by_limit\": true") &&
 		      strstr(buf, "\"reserve_scale_pct\": 61"), "json: %s", buf);
 	}
+}
+
+/* the module's "groups" answer, and stats as a tree */
+static void test_tree_stats(void)
+{
+	static struct tree_report t;
+	static struct group_rate r[5];
+	static const long long ids[5] = { -1, 140, 179, 218, 257 };
+	char buf[4096];
+	FILE *f;
+	int i;
+
+	CHECK(tree_report_parse("auto=1 fallbacks=3\n"
+				"-1 parent=- weight=100 hweight=333333 part=333333 children=0 auto=0\n"
+				"140 parent=- weight=100 hweight=100000 part=100000 children=1 auto=0\n"
+				"179 parent=- weight=100 hweight=500000 part=500000 children=0 auto=0\n"
+				"218 parent=140 weight=100 hweight=125000 part=125000 children=0 auto=0\n"
+				"257 parent=140 weight=300 hweight=375000 part=400000 children=0 auto=1", &t) == 0 &&
+	      t.n == 5 && t.nr_auto == 1 && t.fallbacks == 3 && t.g[4].parent == 140 &&
+	      t.g[4].auto_child && t.g[4].part_ppm == 400000 && t.g[1].children &&
+	      t.g[0].parent == -1, "parsed: %d", t.n);
+	CHECK(tree_report_parse("auto=0 fallbacks=0\n5 parent=x weight=1", &t) == -1 &&
+	      tree_report_parse("reserve_scale=1", &t) == -1, "not a tree");
+	tree_report_parse("auto=1 fallbacks=3\n"
+			  "-1 parent=- weight=100 hweight=333333 part=333333 children=0 auto=0\n"
+			  "140 parent=- weight=100 hweight=100000 part=100000 children=1 auto=0\n"
+			  "179 parent=- weight=100 hweight=500000 part=500000 children=0 auto=0\n"
+			  "218 parent=140 weight=100 hweight=125000 part=125000 children=0 auto=0\n"
+			  "257 parent=140 weight=300 hweight=375000 part=400000 children=0 auto=1", &t);
+	/* in the status's order (by id), put in the tree's: children after their parent */
+	for (i = 0; i < 5; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].id = ids[i];
+		r[i].tree = tree_find(&t, ids[i]);
+		r[i].weight = r[i].tree->weight;
+		r[i].share = r[i].tree->hweight_ppm / 1e6;
+		snprintf(r[i].label, sizeof(r[i].label), "g%lld", ids[i]);
+	}
+	stats_tree_order(r, 5);
+	CHECK(r[0].id == -1 && r[1].id == 140 && r[2].id == 218 && r[3].id == 257 &&
+	      r[4].id == 179 && r[2].depth == 1 && r[3].depth == 1 && r[4].depth == 0,
+	      "order %lld %lld %lld %lld %lld", r[0].id, r[1].id, r[2].id, r[3].id, r[4].id);
+	f = fmemopen(buf, sizeof(buf), "w");
+	stats_print_text(f, "ib0", "t1", r, 5, 1.0, NULL, &t);
+	fclose(f);
+	CHECK(strstr(buf, "\ng140 ") && strstr(buf, "\n  g218 ") && strstr(buf, " 12.5%") &&
+	      strstr(buf, "  (per child)") && strstr(buf, "1 groups made per child cgroup; 3 bios"),
+	      "text: %s", buf);
+	f = fmemopen(buf, sizeof(buf), "w");
+	stats_print_json(f, "ib0", "t1", r, 5, 1.0, NULL, &t);
+	fclose(f);
+	CHECK(json_ok(buf) && strstr(buf, "\"parent\": 140, \"depth\": 1, \"part\": 0.4000, \"children\": false, \"per_child\": true") &&
+	      strstr(buf, "\"parent\": null") && strstr(buf, "\"per_child_fallbacks\": 3"), "json: %s", buf);
 }
 
 /* limits and reservations as a person writes them */
@@ -454,6 +529,7 @@ int main(void)
 	RUN(test_config);
 	RUN(test_plan);
 	RUN(test_stats);
+	RUN(test_tree_stats);
 	RUN(test_qos_specs);
 	return check_summary("test-iobandctl");
 }

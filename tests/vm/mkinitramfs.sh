@@ -40,6 +40,11 @@ done
 mkdir -p "$root/etc/lvm"
 cp "$here/guest/lvm.conf" "$root/etc/lvm/lvm.conf"
 cp "$runas" "$root/bin/runas"
+# the systemd unit as `make install` puts it (PREFIX=/usr), for the unit's
+# test; the binary it names is the image's
+make -s -C "$here/../../tools" install-unit DESTDIR="$root" PREFIX=/usr >/dev/null
+mkdir -p "$root/usr/sbin"
+ln -s /bin/iobandctl "$root/usr/sbin/iobandctl"
 
 # Kernel modules, in load order, as plain .ko files: those /init loads
 # (etc/modules), then those the "stacks" tests load (etc/modules.stacks).

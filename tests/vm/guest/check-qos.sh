@@ -1,24 +1,17 @@
 # Reservations and limits (issue "Isolation, part 1"): limits with bursts,
 # reservations, ranges, over-committed reservations, dm-ioband's range-bw,
 # and bad input.  Sourced by suite-check.sh (needs lib.sh, CG_A, CG_B,
-# CG_C).  Cases run with ONLY=qos, or ONLY=qos-CASE.
+# CG_C).  Cases run with ONLY=qos, or ONLY=qos-CASE; the helpers are
+# defined either way (check-tree.sh uses them).
 #
 # Shares are read from ioband's own counters (dmsetup status) over a
 # window that starts QW_WARM seconds after the load does (the first
 # seconds hold a full limit bucket, and the epoch clock's first rates),
 # so each figure covers QW_LEN seconds of steady state.
 
-Q_CASES="limit iops burst reserve range overcommit slots rangebw badinput"
-q_any=
-for c in $Q_CASES; do want qos-$c && q_any=1; done
-[ -n "$q_any" ] || return 0
-
-echo "guest: 23. reservations and limits"
 QW_WARM=2
 QW_LEN=7
-# 64 MiB/s in 20 ms ticks: bandwidth, as the issue's tests are written
-nullb_create q64 2048 mbps=64
-Q64=65536	# KiB/s
+Q64=65536	# KiB/s, of q64
 
 # qos_window IBDEV: ioband's counters over QW_LEN seconds, QW_WARM seconds
 # from now; qw_kib ID and qw_iops ID read them (KiB/s, I/Os per second).
@@ -77,6 +70,15 @@ q_pair() {
 
 # in_range VALUE LO HI
 in_range() { at_least "$1" "$2" && at_least "$3" "$1"; }
+
+Q_CASES="limit iops burst reserve range overcommit slots rangebw badinput"
+q_any=
+for c in $Q_CASES; do want qos-$c && q_any=1; done
+[ -n "$q_any" ] || return 0
+
+echo "guest: 23. reservations and limits"
+# 64 MiB/s in 20 ms ticks: bandwidth, as the issue's tests are written
+nullb_create q64 2048 mbps=64
 
 W64="--rw=randwrite --bs=64k --iodepth=8"
 R64="--rw=randread --bs=64k --iodepth=8"

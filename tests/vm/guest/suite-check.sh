@@ -1115,6 +1115,9 @@ fi
 # --- 23. reservations and limits ------------------------------------------------
 . /tests/check-qos.sh	# ONLY=qos, or qos-CASE
 
+# --- 24. groups that follow the cgroup tree --------------------------------------
+. /tests/check-tree.sh	# ONLY=tree, or tree-CASE
+
 # --- 22. real storage stacks: LVM, LUKS2, partitions, dm-thin, xfs, btrfs -----
 . /tests/check-stacks.sh	# ONLY=stacks, or stacks-CASE
 
