@@ -331,6 +331,15 @@ static bool domain_quiet(struct ioband_domain *dom)
 	       (throttle ? throttle : IOB_DEFAULT_IO_THROTTLE);
 }
 
+/* Has @g, or an ancestor, a limit?  Under RCU or dom->lock. */
+static bool tree_limited(struct ioband_group *g)
+{
+	for (; g; g = READ_ONCE(g->parent))
+		if (READ_ONCE(g->qos.has_limit))
+			return true;
+	return false;
+}
+
 /*
  * When the limits of @g and of its ancestors (they bound their subtree)
  * let a bio of @dir go.  Called with g->lock held, under RCU or dom->lock.
@@ -377,7 +386,7 @@ static bool may_send(struct ioband_domain *dom, struct ioband_group *g,
 {
 	if (io_limit_reached(dom, dir))
 		return false;
-	if (g->bucket.tokens > 0 && !READ_ONCE(g->tree_limit))
+	if (g->bucket.tokens > 0 && !tree_limited(g))
 		return true;
 	return iob_may_send(&g->bucket, domain_quiet(dom),
 			    tree_limit_at(g, dir), now);
@@ -393,8 +402,7 @@ static bool charge(struct ioband_group *g, struct ioband_io *io, bool urgent,
 {
 	struct ioband_group *p;
 
-	for (p = READ_ONCE(g->tree_limit) ? g : NULL; p;
-	     p = READ_ONCE(p->parent)) {
+	for (p = g; p; p = READ_ONCE(p->parent)) {
 		if (!READ_ONCE(p->qos.has_limit))
 			continue;
 		spin_lock(&p->qos_lock);
@@ -595,17 +603,24 @@ static void rescale_reservations(struct ioband_domain *dom, u64 done,
 {
 	u64 tokens = mul_u64_u32_shr(dom->clock.rate, NSEC_PER_SEC, 30);
 	u32 base = iob_token_base(&dom->params, &dom->clock);
+	u64 all_bytes = 0, all_ios = 0, cap_bytes, ppm = 0;
 	struct ioband_group *g;
-	u64 ppm = 0;
 	u32 scale;
 
 	/* an epoch too short to say anything about the device says nothing */
 	if (len_ns >= IOB_RATE_SPAN_NS && done >= base / 4 && done < (1ULL << 32))
 		tokens = min(tokens, div64_u64(done * NSEC_PER_SEC, len_ns));
+
 	list_for_each_entry(g, &dom->groups, dom_node) {
 		spin_lock(&g->lock);
+		/* a parent without bios of its own: its children's, roughly */
+		cap_bytes = g->ep_ios ? 0 : dom->avg_bytes;
 		if (g->ep_ios)
 			g->avg_bytes = div64_u64(g->ep_bytes, g->ep_ios);
+		all_bytes += g->ep_bytes;
+		all_ios += g->ep_ios;
+		if (!cap_bytes)
+			cap_bytes = g->avg_bytes;
 		g->ep_bytes = 0;
 		g->ep_ios = 0;
 		/* what it asks, scaled below; kept while the rate is unknown */
@@ -618,7 +633,7 @@ static void rescale_reservations(struct ioband_domain *dom, u64 done,
 		if (tokens && g->qos.has_limit)
 			g->node.limit_ppm = min_t(u64, IOB_RESERVE_PPM_MAX,
 				iob_limit_ppm(&g->qos.conf, dom->params.policy, tokens,
-					      g->avg_bytes ? g->avg_bytes : 4096) *
+					      cap_bytes ? cap_bytes : 4096) *
 				(100 + IOB_CAP_SLACK_PCT) / 100);
 		if (!g->qos.has_limit)
 			g->node.limit_ppm = 0;
@@ -626,6 +641,8 @@ static void rescale_reservations(struct ioband_domain *dom, u64 done,
 		if (g->floor.counts)
 			ppm += g->res_ppm;
 	}
+	if (all_ios)
+		dom->avg_bytes = div64_u64(all_bytes, all_ios);
 	scale = iob_reserve_scale(ppm);
 	if (scale != dom->res_scale && scale < IOB_SCALE_ONE * 95 / 100)
 		DMINFO_LIMIT("%s: reservations ask for %llu%% of the device: each gets %u%% of what it asks",

@@ -14,10 +14,11 @@
 #include "ioband.h"
 #include "bio-cgroup.h"
 
-struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
-					u32 weight)
+/* One place that initialises a group's locks: one lockdep class each. */
+static struct ioband_group *group_new(struct ioband_target *ib, s64 id,
+				      u32 weight, gfp_t gfp)
 {
-	struct ioband_group *g = kzalloc(sizeof(*g), GFP_KERNEL);
+	struct ioband_group *g = kzalloc(sizeof(*g), gfp);
 
 	if (!g)
 		return NULL;
@@ -29,6 +30,12 @@ struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
 	spin_lock_init(&g->qos_lock);
 	bio_list_init(&g->queue);
 	return g;
+}
+
+struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
+					u32 weight)
+{
+	return group_new(ib, id, weight, GFP_KERNEL);
 }
 
 struct ioband_group *ioband_group_find(struct ioband_target *ib, s64 id)
@@ -72,26 +79,20 @@ static struct ioband_group *spawn(struct ioband_target *ib,
 	unsigned long flags;
 	int r = -ENOENT;
 
-	g = kzalloc(sizeof(*g), GFP_NOWAIT | __GFP_NOWARN);
-	if (!g)
+	/* a cgroup being removed (writeback of its pages) gets none */
+	if (!css_tryget_online(&child->self))
 		goto fallback;
-	if (!css_tryget_online(&child->self)) {
-		kfree(g);
+	g = group_new(ib, id, IOB_DEFAULT_WEIGHT, GFP_NOWAIT | __GFP_NOWARN);
+	if (!g) {
+		css_put(&child->self);
 		goto fallback;
 	}
-	g->ib = ib;
-	g->id = id;
-	g->weight = IOB_DEFAULT_WEIGHT;
 	g->auto_child = true;
 	g->cgrp = child;
 	g->parent = parent;
-	g->tree_limit = READ_ONCE(parent->tree_limit);
-	INIT_LIST_HEAD(&g->dom_node);
-	spin_lock_init(&g->lock);
-	spin_lock_init(&g->qos_lock);
-	bio_list_init(&g->queue);
 
 	/* the mark and the parent's place are read and cleared under xa_lock */
+	atomic_inc(&ib->nr_auto);
 	xa_lock_irqsave(&ib->groups, flags);
 	old = xa_load(&ib->groups, id);
 	if (!old && parent->children &&
@@ -99,14 +100,17 @@ static struct ioband_group *spawn(struct ioband_target *ib,
 		r = __xa_insert(&ib->groups, id, g, GFP_NOWAIT | __GFP_NOWARN);
 	xa_unlock_irqrestore(&ib->groups, flags);
 	if (r) {
+		atomic_dec(&ib->nr_auto);
 		css_put(&child->self);
 		kfree(g);
 		if (old)	/* another CPU made it first */
 			return old;
 		goto fallback;
 	}
-	atomic_inc(&ib->nr_auto);
 	ioband_domain_link(ib->dom, g, parent);
+	/* groups attached below the child's cgroup have a new parent */
+	WRITE_ONCE(ib->relink, true);
+	mod_delayed_work(system_wq, &ib->reaper, 0);
 	return g;
 fallback:
 	atomic64_inc(&ib->auto_fallbacks);
@@ -185,21 +189,6 @@ static struct ioband_group *find_parent(struct ioband_target *ib,
 	return p;
 }
 
-/* Say which groups have a limit above them.  cfg_lock held. */
-static void update_tree_limits(struct ioband_target *ib)
-{
-	struct ioband_group *g, *p;
-	unsigned long id;
-	bool lim;
-
-	xa_for_each(&ib->groups, id, g) {
-		for (lim = false, p = g; p && !lim; p = p->parent)
-			lim = p->qos.has_limit;
-		WRITE_ONCE(g->tree_limit, lim);
-	}
-	WRITE_ONCE(ib->def->tree_limit, ib->def->qos.has_limit);
-}
-
 /*
  * Link every group to its parent, after a group came or a limit changed.
  * Called with ib->cfg_lock held.  O(groups x depth).
@@ -214,13 +203,18 @@ void ioband_group_relink(struct ioband_target *ib)
 		if (p != g->parent)
 			ioband_domain_link(ib->dom, g, p);
 	}
-	update_tree_limits(ib);
 }
 
 static void group_retire(struct ioband_target *ib, struct ioband_group *g)
 {
-	if (g->active)
-		ioband_domain_deactivate(ib->dom, g);
+	/*
+	 * Dead before it leaves the domain: map() may be activating a group
+	 * it has just made (ioband_domain_link), and does not once it is.
+	 */
+	spin_lock_irq(&g->lock);
+	g->dead = true;
+	spin_unlock_irq(&g->lock);
+	ioband_domain_deactivate(ib->dom, g);
 	if (g->auto_child)
 		css_put(&g->cgrp->self);
 	ioband_group_retire(g);
@@ -251,7 +245,6 @@ static void remove_group(struct ioband_target *ib, struct ioband_group *g)
 	xa_for_each(&ib->groups, id, c)
 		if (c->parent == g)
 			ioband_domain_link(ib->dom, c, find_parent(ib, c));
-	update_tree_limits(ib);
 	group_retire(ib, g);
 }
 
@@ -282,9 +275,10 @@ int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight)
 		g->auto_child = false;
 		g->weight = weight;
 		ioband_domain_reweight(ib->dom);
-	} else if (ib->resumed) {
-		ioband_domain_activate(ib->dom, g);
 	}
+	/* a group map() made may not be active yet: it is now */
+	if (ib->resumed)
+		ioband_domain_activate(ib->dom, g);
 	WRITE_ONCE(ib->nr_groups, ib->nr_groups + 1);
 	return 0;
 }
@@ -349,7 +343,10 @@ static bool reapable(struct ioband_group *g)
 	return idle;
 }
 
-/* Once a second while a group is marked: remove gone cgroups' groups. */
+/*
+ * Once a second while a group is marked, and at once after map() made a
+ * group: remove gone cgroups' groups and link the tree again.
+ */
 void ioband_reaper_fn(struct work_struct *work)
 {
 	struct ioband_target *ib = container_of(to_delayed_work(work),
@@ -363,6 +360,11 @@ void ioband_reaper_fn(struct work_struct *work)
 			xa_erase_irq(&ib->groups, id);
 			remove_group(ib, g);
 		}
+	}
+	/* map() made groups: link what is below them to them */
+	if (READ_ONCE(ib->relink)) {
+		WRITE_ONCE(ib->relink, false);
+		ioband_group_relink(ib);
 	}
 	if (ib->nr_marked || atomic_read(&ib->nr_auto))
 		schedule_delayed_work(&ib->reaper, HZ);

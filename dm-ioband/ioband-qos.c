@@ -111,10 +111,9 @@ static u64 rate_ns(u64 units, u64 rate)
 void iob_qos_set(struct iob_qos_state *s, const struct iob_qos *q, u64 now_ns)
 {
 	u64 burst = (u64)iob_burst_ms(q) * NS_PER_MS;
+	bool has_limit = false, has_reserve = false;
 	int k;
 
-	s->has_limit = false;
-	s->has_reserve = false;
 	for (k = 0; k < IOB_NR_KEYS; k++) {
 		u64 old = s->conf.limit[k];
 
@@ -131,12 +130,15 @@ void iob_qos_set(struct iob_qos_state *s, const struct iob_qos *q, u64 now_ns)
 					  q->limit[k]);
 
 			s->depth_ns[k] = burst > one ? burst : one;
-			s->has_limit = true;
+			has_limit = true;
 		}
 		if (q->reserve[k])
-			s->has_reserve = true;
+			has_reserve = true;
 	}
 	s->conf = *q;
+	/* once: descendants read it without the lock (WRITE_ONCE) */
+	WRITE_ONCE(s->has_limit, has_limit);
+	s->has_reserve = has_reserve;
 }
 
 /*

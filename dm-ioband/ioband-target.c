@@ -384,7 +384,6 @@ static int msg_qos(struct ioband_target *ib, bool reserve, const char *arg)
 	if (iob_apply_qos_arg(&q, &a, err, sizeof(err)))
 		return ioband_refuse(ib, "%s %s: %s", what, arg, err);
 	ioband_group_set_qos(g, &q);
-	ioband_group_relink(ib);	/* which groups have limits above */
 	return 0;
 }
 
@@ -406,7 +405,6 @@ static int msg_range_bw(struct ioband_target *ib, const char *arg)
 	if (iob_parse_range_bw(ib->type, arg, &id, &q, err, sizeof(err)))
 		return ioband_refuse(ib, "%s", err);
 	ioband_group_set_qos(g, &q);
-	ioband_group_relink(ib);
 	return 0;
 }
 

@@ -100,10 +100,6 @@ static void node_share(struct iob_node *head, struct iob_node *n,
 		if (!n->sub_busy)
 			denom += n->weight;
 		n->share_ppm = scale(level_avail(p, top->cap_sum), n->weight, denom);
-		/* one that would join: no more than its limit lets it have */
-		if (!n->sub_busy && n->limit_ppm && n->csum &&
-		    n->share_ppm > n->limit_ppm)
-			n->share_ppm = n->limit_ppm;
 	}
 	inherited = scale(parent_res, n->share_ppm, parent_share);
 	n->sub_res_ppm = n->reserve_ppm > inherited ? n->reserve_ppm : inherited;
@@ -113,9 +109,8 @@ static void node_share(struct iob_node *head, struct iob_node *n,
 	/* its own bios: one more child, counted as busy if it is */
 	n->self_ppm = (u32)scale(n->share_ppm - n->cap_sum, IOB_SELF_WEIGHT,
 				 n->csum - n->cap_w + IOB_SELF_WEIGHT);
+	/* its own bios' part of its subtree's reservation: all, for a leaf */
 	n->self_res_ppm = (u32)scale(n->sub_res_ppm, n->self_ppm, n->share_ppm);
-	if (n->reserve_ppm > n->self_res_ppm)
-		n->self_res_ppm = n->reserve_ppm;
 	n->done = true;
 }
 

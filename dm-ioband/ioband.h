@@ -63,7 +63,6 @@ struct ioband_group {
 	 * unlinked from every child).
 	 */
 	struct ioband_group *parent;
-	bool tree_limit;		/* it or an ancestor has a limit */
 	bool children;			/* each child cgroup: a group (xa_lock) */
 	bool auto_child;		/* made for a marked parent's child */
 	struct cgroup *cgrp;		/* auto_child: its cgroup, referenced */
@@ -131,6 +130,7 @@ struct ioband_domain {
 	 */
 	u32 res_scale;
 	u64 res_ppm;
+	u64 avg_bytes;			/* mean bio size, last epoch with I/O */
 
 	struct workqueue_struct *wq;	/* ordered: one dispatcher at a time */
 	struct work_struct work;
@@ -160,6 +160,7 @@ struct ioband_target {
 	unsigned int nr_marked;		/* groups with per-child groups */
 	atomic_t nr_auto;		/* per-child groups */
 	atomic64_t auto_fallbacks;	/* bios their parent took instead */
+	bool relink;			/* map() made a group: WRITE_ONCE */
 	struct delayed_work reaper;	/* removes the groups of gone cgroups */
 	struct ioband_attr __percpu *attr;	/* attribution accuracy */
 	struct dentry *attr_file;

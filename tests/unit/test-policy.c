@@ -705,6 +705,15 @@ static void test_tree(void)
 	iob_tree_shares(n);
 	CHECK(n[2].self_res_ppm == 300000, "its own, when more: %u", n[2].self_res_ppm);
 	CHECK(n[1].self_res_ppm == 0, "nothing for Q: %u", n[1].self_res_ppm);
+	/* P busy too: its own bios get their part of it, not all of it again */
+	n[0].busy = true;
+	n[2].reserve_ppm = 0;
+	iob_tree_shares(n);
+	CHECK(n[0].self_res_ppm + n[2].self_res_ppm + n[3].self_res_ppm >= 799998 &&
+	      n[0].self_res_ppm + n[2].self_res_ppm + n[3].self_res_ppm <= 800000 &&
+	      n[0].self_res_ppm == 160000, "P's 80%% over P, c1, c2: %u %u %u",
+	      n[0].self_res_ppm, n[2].self_res_ppm, n[3].self_res_ppm);
+	n[0].busy = false;
 	/* a parent's limit caps its subtree; the children divide it by weight */
 	n[0].reserve_ppm = n[2].reserve_ppm = 0;
 	n[0].limit_ppm = 262500;

@@ -6,7 +6,7 @@
 # (needs lib.sh, qos_window, q_result, in_range).  Cases run with
 # ONLY=tree, or ONLY=tree-CASE.
 
-T_CASES="shares idle children plimit writeback unit"
+T_CASES="shares idle children plimit writeback unit churn"
 t_any=
 for c in $T_CASES; do want tree-$c && t_any=1; done
 [ -n "$t_any" ] || return 0
@@ -170,6 +170,56 @@ if want tree-writeback; then
 		"p/c1 (attached) $p1%, p/c2 (per-child) $p2% of 16 MiB; p itself ${wp:-0} sectors"
 	umount /mnt/tw
 	dm_remove ibt
+fi
+
+# Per-child groups made and removed under load: scopes that write through
+# the page cache and go, and the mark taken away and given back, while a
+# steady writer runs in another scope.  KASAN (make check-debug) watches
+# map() making groups as the worker removes them.
+if want tree-churn; then
+	ROUNDS=20
+	[ -n "$LONG" ] && ROUNDS=200
+	echo "guest: 24. $ROUNDS scopes made, written and removed under load, the mark toggled"
+	mkdir -p /sys/fs/cgroup/machine.slice/vm0.scope
+	echo "+io +memory" > /sys/fs/cgroup/machine.slice/cgroup.subtree_control
+	CG_M=$(stat -c %i /sys/fs/cgroup/machine.slice)
+	dm_create ibt "$(ioband_table /dev/mid t7 cgroup weight 0 :100 $CG_M:100 children=$CG_M)"
+	exec 3< /dev/mapper/ibt	# the writers' close does not flush: the flusher does
+	fio_start /tmp/fa "--cgroup /sys/fs/cgroup/machine.slice/vm0.scope" --name=a \
+		--filename=/dev/mapper/ibt --rw=randrw --bs=16k --iodepth=8 --runtime=600 --time_based
+	fp=$!
+	bad="" i=0
+	while [ $i -lt $ROUNDS ]; do
+		i=$((i + 1))
+		mkdir /sys/fs/cgroup/machine.slice/c$i.scope || bad="$bad mkdir$i"
+		runas --cgroup /sys/fs/cgroup/machine.slice/c$i.scope -- dd if=/dev/zero \
+			of=/dev/mapper/ibt bs=64k count=16 seek=$((i * 16)) 2>/dev/null || bad="$bad dd$i"
+		for k in 1 2 3 4 5 6 7 8 9 10; do
+			rmdir /sys/fs/cgroup/machine.slice/c$i.scope 2>/dev/null && break
+			sleep 0.1
+		done
+		[ -d /sys/fs/cgroup/machine.slice/c$i.scope ] && bad="$bad rmdir$i"
+		[ $((i % 5)) = 0 ] && sync
+		if [ $((i % 7)) = 0 ]; then
+			dmsetup message ibt 0 children $CG_M:0 || bad="$bad off$i"
+			dmsetup message ibt 0 children $CG_M:1 || bad="$bad on$i"
+		fi
+	done
+	sync
+	sleep 2.5	# the worker removes the groups of gone cgroups once a second
+	grp=$(dmsetup message ibt 0 groups | head -1)
+	left=$(dmsetup message ibt 0 groups | grep -c " auto=1")
+	vm0=$(dmsetup message ibt 0 groups | grep -c "^$(stat -c %i /sys/fs/cgroup/machine.slice/vm0.scope) .* auto=1")
+	kill $fp 2>/dev/null
+	wait
+	exec 3<&-
+	ferr=$(fio_err /tmp/fa)
+	timeout 60 dmsetup remove --noudevsync ibt
+	rm=$?
+	rmdir /sys/fs/cgroup/machine.slice/vm0.scope
+	[ -z "$bad" ] && [ "$left" = 1 ] && [ "$vm0" = 1 ] && [ $rm = 0 ] && dmesg_clean
+	result "$ROUNDS scopes made, written and removed under load, mark toggled" $? \
+		"failed steps:${bad:- none}; per-child groups left $left (want 1: vm0's); $grp; fio error ${ferr:-?}; remove $rm"
 fi
 
 # Test 6: the unit file as `make install` put it in the image (PREFIX=/usr;
