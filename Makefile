@@ -25,7 +25,7 @@ help:
 	@echo "make demo       deps, build, boot a VM and show two groups sharing a disk 1:3"
 	@echo "make bench      deps, build, benchmarks in one VM boot (ioband, dm-linear, BFQ, ...)"
 	@echo "make install    install dm-ioband.ko for KVER ($(KVER)), run depmod; iobandctl,"
-	@echo "                its man page and bash completion under PREFIX ($(PREFIX))"
+	@echo "                its man page, bash completion and ioband.service under PREFIX ($(PREFIX))"
 	@echo "make clean      remove build outputs; distclean also removes $(CACHE)/"
 	@echo "Variables: KVER, KERNELS, ONLY=<test prefix> (VM tests), IOBAND_KVM=1 (use KVM)"
 

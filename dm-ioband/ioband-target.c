@@ -491,20 +491,23 @@ static int msg_children(struct ioband_target *ib, const char *arg)
 /*
  * The "groups" query: the tree, one line per group after a head line,
  *   auto=<n> fallbacks=<n>
- *   <id> parent=<id>|- weight=<w> hweight=<ppm> part=<ppm> children=<0|1> auto=<0|1>
- * hweight is the group's share of the device by the weights of the tree
- * over the groups busy in the last epoch; part adds reservations.
+ *   <id> parent=<id>|- weight=<w> hweight=<ppm> own=<ppm> part=<ppm>
+ *   children=<0|1> auto=<0|1>
+ * hweight is the share of the device of the group's subtree by the
+ * weights of the tree over the groups busy in the last epoch (iocost's
+ * hweight), own that of its own bios, part own's with reservations.
  */
 static void report_group(struct ioband_target *ib, struct ioband_group *g,
 			 char *result, unsigned int maxlen, unsigned int *szp)
 {
 	struct ioband_domain *dom = ib->dom;
 	unsigned int sz = *szp;
-	u32 hweight, part;
+	u32 hweight, own, part;
 	s64 parent;
 
 	spin_lock_irq(&dom->lock);
-	hweight = g->active ? g->node.self_ppm : 0;
+	hweight = g->active ? (u32)g->node.share_ppm : 0;
+	own = g->active ? g->node.self_ppm : 0;
 	part = g->active ? g->floor.part_ppm : 0;
 	parent = g->parent ? g->parent->id : IOB_DEFAULT_GROUP_ID;
 	spin_unlock_irq(&dom->lock);
@@ -512,8 +515,8 @@ static void report_group(struct ioband_target *ib, struct ioband_group *g,
 		DMEMIT("\n%lld parent=- ", g->id);
 	else
 		DMEMIT("\n%lld parent=%lld ", g->id, parent);
-	DMEMIT("weight=%u hweight=%u part=%u children=%d auto=%d", g->weight,
-	       hweight, part, g->children, g->auto_child);
+	DMEMIT("weight=%u hweight=%u own=%u part=%u children=%d auto=%d",
+	       g->weight, hweight, own, part, g->children, g->auto_child);
 	*szp = sz;
 }
 

@@ -18,6 +18,7 @@
  *   group machine.slice/vm2.scope = 100 limit=wbps=8M reserve=bps=4M
  *   group user:alice = 200
  *   group machine.slice = 100 children  # each child cgroup: its own group
+ *                                       # (children=1 too; children=0: not)
  *
  * Groups nest as their cgroups do: a group under another attached one
  * shares its parent's part (cgroup type).
@@ -150,8 +151,9 @@ static int add_group(struct conf_device *d, const char *spec, const char *val,
 		char arg[256], why[ERR_LEN];
 
 		n = strcspn(val, " \t");
-		if (n == 8 && !strncmp(val, "children", 8)) {
-			g->children = true;
+		if ((n == 8 || n == 10) && !strncmp(val, "children", 8) &&
+		    (n == 8 || !strncmp(val + 8, "=1", 2) || !strncmp(val + 8, "=0", 2))) {
+			g->children = n == 8 || val[9] == '1';
 			continue;
 		}
 		if (!reserve && strncmp(val, "limit=", 6))

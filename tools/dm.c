@@ -119,6 +119,11 @@ static int ioband_target(int type, const char *name, char *params, size_t len)
 		snprintf(last_error, sizeof(last_error), "not an ioband device (%s)", tt);
 		return -EINVAL;
 	}
+	/* cut short: a status of hundreds of groups must not be misread */
+	if (!r && strlen(params) + 1 >= len) {
+		snprintf(last_error, sizeof(last_error), "table or status longer than %zu bytes", len - 1);
+		return -E2BIG;
+	}
 	return r;
 }
 

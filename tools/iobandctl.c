@@ -55,7 +55,7 @@ static const char *const helps[][2] = {
 		"  Types: none cgroup user gid pid pgrp.  Policies: weight weight-iosize.\n" },
 	{ "remove", "remove NAME\n  Remove the ioband device NAME.\n" },
 	{ "list", "list [--json]\n  Every ioband device: its device, device group, type, policy and\n"
-		"  groups with their weights.\n" },
+		"  groups with their weights and children marks.\n" },
 	{ "attach", "attach NAME GROUP [--weight W]\n"
 		"  GROUP is a cgroup path (absolute, or relative to /sys/fs/cgroup),\n"
 		"  user:NAME|UID, group:NAME|GID, pid:N or pgrp:N, and must match the\n"
@@ -310,7 +310,8 @@ static int do_list(int argc, char **argv)
 				group_label(c->type, c->groups[g].id, label, sizeof(label));
 				printf(", {\"id\": %lld, \"name\": ", c->groups[g].id);
 				json_string(stdout, label);
-				printf(", \"weight\": %u}", c->groups[g].weight);
+				printf(", \"weight\": %u, \"children\": %s}", c->groups[g].weight,
+				       c->groups[g].children ? "true" : "false");
 			}
 			printf("]}");
 		}
@@ -326,7 +327,8 @@ static int do_list(int argc, char **argv)
 		       c->devgroup, c->type, c->policy, c->def_weight);
 		for (g = 0; g < c->ngroups; g++) {
 			group_label(c->type, c->groups[g].id, label, sizeof(label));
-			printf(" %s:%u", label, c->groups[g].weight);
+			printf(" %s:%u%s", label, c->groups[g].weight,
+			       c->groups[g].children ? "(children)" : "");
 		}
 		putchar('\n');
 	}
@@ -514,14 +516,14 @@ static int do_set(int argc, char **argv)
 
 static int sample(const char *name, char *dg, struct group_stat *g, int max)
 {
-	char params[16384];
+	static char params[TABLE_LEN * 4];	/* 257 groups of 12 counters */
 	int n;
 
 	if (dmx_status(name, params, sizeof(params)))
 		return fail(name, "%s", dmx_error()), -1;
 	n = status_parse(params, dg, 32, g, max);
 	if (n < 0)
-		return fail(name, "unexpected status line"), -1;
+		return fail(name, "unexpected status line (or more than %d groups)", max - 1), -1;
 	return n;
 }
 

@@ -110,8 +110,9 @@ struct tree_group {
 	long long id;
 	long long parent;		/* -1: at the top */
 	unsigned int weight;
-	unsigned int hweight_ppm;	/* share of the device by the tree */
-	unsigned int part_ppm;		/* with reservations */
+	unsigned int hweight_ppm;	/* its subtree's share of the device */
+	unsigned int own_ppm;		/* its own bios' share */
+	unsigned int part_ppm;		/* its own bios', with reservations */
 	bool children, auto_child;
 };
 struct tree_report {

@@ -184,7 +184,7 @@ void stats_print_text(FILE *f, const char *name, const char *devgroup,
 			ind, "", w, r[i].label, r[i].weight, r[i].share * 100,
 			r[i].rd_mbs, r[i].wr_mbs, r[i].rd_iops, r[i].wr_iops,
 			r[i].held, r[i].queue_ms,
-			r[i].tree && r[i].tree->children ? "  (a group per child)" :
+			r[i].tree && r[i].tree->children ? "  (children)" :
 			r[i].tree && r[i].tree->auto_child ? "  (per child)" : "");
 	}
 	for (i = 0; i < n; i++)
@@ -258,8 +258,8 @@ void stats_print_json(FILE *f, const char *name, const char *devgroup,
 				fputs(", \"parent\": null", f);
 			else
 				fprintf(f, ", \"parent\": %lld", r[i].tree->parent);
-			fprintf(f, ", \"depth\": %d, \"part\": %.4f, \"children\": %s, \"per_child\": %s",
-				r[i].depth, r[i].tree->part_ppm / 1e6,
+			fprintf(f, ", \"depth\": %d, \"own\": %.4f, \"part\": %.4f, \"children\": %s, \"per_child\": %s",
+				r[i].depth, r[i].tree->own_ppm / 1e6, r[i].tree->part_ppm / 1e6,
 				r[i].tree->children ? "true" : "false",
 				r[i].tree->auto_child ? "true" : "false");
 		}

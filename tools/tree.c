@@ -10,7 +10,7 @@
 
 /*
  * "auto=<n> fallbacks=<n>", then per group "<id> parent=<id>|-
- * weight=<w> hweight=<ppm> part=<ppm> children=<0|1> auto=<0|1>".
+ * weight=<w> hweight=<ppm> own=<ppm> part=<ppm> children=<0|1> auto=<0|1>".
  */
 int tree_report_parse(const char *text, struct tree_report *t)
 {
@@ -25,11 +25,13 @@ int tree_report_parse(const char *text, struct tree_report *t)
 		char parent[24];
 
 		line++;
+		if (!*line)
+			break;
 		if (t->n == MAX_GROUPS + 1)
 			return -1;
-		if (sscanf(line, "%lld parent=%23s weight=%u hweight=%u part=%u children=%d auto=%d%n",
-			   &g->id, parent, &g->weight, &g->hweight_ppm, &g->part_ppm,
-			   &children, &autoc, &used) != 7 || !used)
+		if (sscanf(line, "%lld parent=%23s weight=%u hweight=%u own=%u part=%u children=%d auto=%d%n",
+			   &g->id, parent, &g->weight, &g->hweight_ppm, &g->own_ppm,
+			   &g->part_ppm, &children, &autoc, &used) != 8 || !used)
 			return -1;
 		if (!strcmp(parent, "-"))
 			g->parent = IOB_DEFAULT_GROUP_ID;

@@ -193,6 +193,10 @@ static void test_config(void)
 	      cfg.dev[0].specs[0].children && cfg.dev[0].specs[0].weight == 200 &&
 	      cfg.dev[0].specs[0].qos.limit[IOB_WBPS] == 8ULL << 20 && !cfg.dev[0].specs[1].children,
 	      "children: %s", err);
+	CHECK(!parse_text("[vm]\ndevice = /dev/x\ntype = cgroup\ngroup a = 1 children=1\ngroup b = 1 children=0\n") &&
+	      cfg.dev[0].specs[0].children && !cfg.dev[0].specs[1].children, "children=1/0: %s", err);
+	CHECK(parse_text("[vm]\ndevice = /dev/x\ntype = cgroup\ngroup a = 1 children=2\n") &&
+	      strstr(err, "'children=2'"), "children=2: %s", err);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(parse_text(bad[i].text) && strstr(err, bad[i].want),
 		      "case %zu: got '%s', want '%s'", i, err, bad[i].want);
@@ -442,6 +446,14 @@ static void test_stats(void)
 }
 
 /* the module's "groups" answer, and stats as a tree */
+static const char tree_text[] =
+	"auto=1 fallbacks=3\n"
+	"-1 parent=- weight=100 hweight=333333 own=333333 part=333333 children=0 auto=0\n"
+	"140 parent=- weight=100 hweight=500000 own=100000 part=100000 children=1 auto=0\n"
+	"179 parent=- weight=100 hweight=500000 own=500000 part=500000 children=0 auto=0\n"
+	"218 parent=140 weight=100 hweight=125000 own=125000 part=125000 children=0 auto=0\n"
+	"257 parent=140 weight=300 hweight=375000 own=375000 part=400000 children=0 auto=1\n";
+
 static void test_tree_stats(void)
 {
 	static struct tree_report t;
@@ -451,23 +463,16 @@ static void test_tree_stats(void)
 	FILE *f;
 	int i;
 
-	CHECK(tree_report_parse("auto=1 fallbacks=3\n"
-				"-1 parent=- weight=100 hweight=333333 part=333333 children=0 auto=0\n"
-				"140 parent=- weight=100 hweight=100000 part=100000 children=1 auto=0\n"
-				"179 parent=- weight=100 hweight=500000 part=500000 children=0 auto=0\n"
-				"218 parent=140 weight=100 hweight=125000 part=125000 children=0 auto=0\n"
-				"257 parent=140 weight=300 hweight=375000 part=400000 children=0 auto=1", &t) == 0 &&
+	CHECK(tree_report_parse(tree_text, &t) == 0 &&
 	      t.n == 5 && t.nr_auto == 1 && t.fallbacks == 3 && t.g[4].parent == 140 &&
 	      t.g[4].auto_child && t.g[4].part_ppm == 400000 && t.g[1].children &&
+	      t.g[1].hweight_ppm == 500000 && t.g[1].own_ppm == 100000 &&
 	      t.g[0].parent == -1, "parsed: %d", t.n);
 	CHECK(tree_report_parse("auto=0 fallbacks=0\n5 parent=x weight=1", &t) == -1 &&
-	      tree_report_parse("reserve_scale=1", &t) == -1, "not a tree");
-	tree_report_parse("auto=1 fallbacks=3\n"
-			  "-1 parent=- weight=100 hweight=333333 part=333333 children=0 auto=0\n"
-			  "140 parent=- weight=100 hweight=100000 part=100000 children=1 auto=0\n"
-			  "179 parent=- weight=100 hweight=500000 part=500000 children=0 auto=0\n"
-			  "218 parent=140 weight=100 hweight=125000 part=125000 children=0 auto=0\n"
-			  "257 parent=140 weight=300 hweight=375000 part=400000 children=0 auto=1", &t);
+	      tree_report_parse("reserve_scale=1", &t) == -1 &&
+	      tree_report_parse("auto=0 fallbacks=0\n5 parent=- weight=1 hweight=2 part=3 children=0 auto=0", &t) == -1,
+	      "not a tree (or the old format)");
+	tree_report_parse(tree_text, &t);
 	/* in the status's order (by id), put in the tree's: children after their parent */
 	for (i = 0; i < 5; i++) {
 		memset(&r[i], 0, sizeof(r[i]));
@@ -484,13 +489,14 @@ static void test_tree_stats(void)
 	f = fmemopen(buf, sizeof(buf), "w");
 	stats_print_text(f, "ib0", "t1", r, 5, 1.0, NULL, &t);
 	fclose(f);
-	CHECK(strstr(buf, "\ng140 ") && strstr(buf, "\n  g218 ") && strstr(buf, " 12.5%") &&
-	      strstr(buf, "  (per child)") && strstr(buf, "1 groups made per child cgroup; 3 bios"),
+	CHECK(strstr(buf, "\ng140 ") && strstr(buf, " 50.0%") && strstr(buf, "\n  g218 ") &&
+	      strstr(buf, " 12.5%") && strstr(buf, "  (per child)") && strstr(buf, "  (children)") &&
+	      strstr(buf, "1 groups made per child cgroup; 3 bios"),
 	      "text: %s", buf);
 	f = fmemopen(buf, sizeof(buf), "w");
 	stats_print_json(f, "ib0", "t1", r, 5, 1.0, NULL, &t);
 	fclose(f);
-	CHECK(json_ok(buf) && strstr(buf, "\"parent\": 140, \"depth\": 1, \"part\": 0.4000, \"children\": false, \"per_child\": true") &&
+	CHECK(json_ok(buf) && strstr(buf, "\"parent\": 140, \"depth\": 1, \"own\": 0.3750, \"part\": 0.4000, \"children\": false, \"per_child\": true") &&
 	      strstr(buf, "\"parent\": null") && strstr(buf, "\"per_child_fallbacks\": 3"), "json: %s", buf);
 }
 

@@ -37,9 +37,12 @@ if want tree-shares || want tree-idle || want tree-plimit; then
 	dm_create ibt "$(ioband_table /dev/q64 t1 cgroup weight-iosize 0 :100 $CG_P:100 $CG_Q:100 $CG_C1:100 $CG_C2:300)"
 fi
 if want tree-shares; then
+	# the loads run on 3 s past the window, for the queries after it
+	Q_RUN=$((QW_WARM + QW_LEN + 4))
 	q_load a p/c1 "$TW64"
 	q_load b p/c2 "$TW64"
 	q_load c q "$TW64"
+	Q_RUN=
 	qos_window ibt
 	tree=$(dmsetup message ibt 0 groups | tr '\n' ';')
 	iobandctl stats ibt --interval 1 > /tmp/tstats 2>&1
@@ -54,6 +57,7 @@ if want tree-shares; then
 		echo "$tree" | grep -q ";$CG_Q parent=- weight=100 "
 	result "the groups query shows each group's parent" $? "$tree"
 	grep -q '^  /sys/fs/cgroup/p/c2  *300  3[0-9]\.[0-9]%' /tmp/tstats &&
+		grep -q '^/sys/fs/cgroup/p  *100  50\.0%' /tmp/tstats &&
 		grep -q '^/sys/fs/cgroup/q  *100  50\.0%' /tmp/tstats
 	result "iobandctl stats shows the tree, with each group's share by it" $? \
 		"$(tr '\n' ';' < /tmp/tstats)"
@@ -98,21 +102,23 @@ if want tree-children; then
 	echo "+io +memory" > /sys/fs/cgroup/machine.slice/cgroup.subtree_control
 	CG_M=$(stat -c %i /sys/fs/cgroup/machine.slice)
 	dm_create ibt "$(ioband_table /dev/q64 t3 cgroup weight-iosize 0 :100 $CG_M:100 children=$CG_M)"
-	tbl=$(dmsetup table ibt | cut -d' ' -f5-)
-	for s in 1 2 3 4; do mkdir -p /sys/fs/cgroup/machine.slice/vm$s.scope; done
+	for s in 1 2 3; do mkdir -p /sys/fs/cgroup/machine.slice/vm$s.scope; done
 	S1=$(stat -c %i /sys/fs/cgroup/machine.slice/vm1.scope)
 	S2=$(stat -c %i /sys/fs/cgroup/machine.slice/vm2.scope)
 	S3=$(stat -c %i /sys/fs/cgroup/machine.slice/vm3.scope)
-	S4=$(stat -c %i /sys/fs/cgroup/machine.slice/vm4.scope)
 	Q_RUN=$((2 * QW_WARM + 2 * QW_LEN + 2))
 	q_load a machine.slice/vm1.scope "$TW64"
 	q_load b machine.slice/vm2.scope "$TW64"
 	q_load c machine.slice/vm3.scope "$TW64"
 	qos_window ibt
 	s1=$(t_share $S1) s2=$(t_share $S2) s3=$(t_share $S3)
+	# the fourth scope is made mid-run, as a guest starting
+	mkdir -p /sys/fs/cgroup/machine.slice/vm4.scope
+	S4=$(stat -c %i /sys/fs/cgroup/machine.slice/vm4.scope)
 	Q_RUN=$((QW_WARM + QW_LEN + 1))
 	q_load d machine.slice/vm4.scope "$TW64"
 	qos_window ibt
+	tbl=$(dmsetup table ibt | cut -d' ' -f5-)
 	q_wait
 	Q_RUN=
 	f1=$(t_share $S1) f2=$(t_share $S2) f3=$(t_share $S3) f4=$(t_share $S4)
@@ -130,10 +136,14 @@ if want tree-children; then
 		sleep 0.1
 	done
 	rmok=$([ -d /sys/fs/cgroup/machine.slice/vm4.scope ] && echo "rmdir failed" || echo "removed")
-	# the reaper looks once a second
-	sleep 2.5
+	# the worker looks once a second; the cgroup goes offline after rmdir
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		sleep 0.5
+		dmsetup message ibt 0 groups | grep -q "^$S4 " || break
+	done
 	gone=$(dmsetup message ibt 0 groups | grep -c "^$S4 ")
-	st=$(dmsetup status ibt | grep -c " $S4 ")
+	st=$(group_field ibt $S4 1)
+	st=$([ -n "$st" ] && echo 1 || echo 0)
 	left=$(dmsetup message ibt 0 groups | grep -c " auto=1")
 	[ "$rmok" = removed ] && [ "$gone" = 0 ] && [ "$st" = 0 ] && [ "$left" = 3 ]
 	result "per-child groups: a removed scope's group disappears" $? \
@@ -206,7 +216,11 @@ if want tree-churn; then
 		fi
 	done
 	sync
-	sleep 2.5	# the worker removes the groups of gone cgroups once a second
+	# the worker removes the groups of gone cgroups once a second
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		sleep 0.5
+		[ "$(dmsetup message ibt 0 groups | grep -c " auto=1")" = 1 ] && break
+	done
 	grp=$(dmsetup message ibt 0 groups | head -1)
 	left=$(dmsetup message ibt 0 groups | grep -c " auto=1")
 	vm0=$(dmsetup message ibt 0 groups | grep -c "^$(stat -c %i /sys/fs/cgroup/machine.slice/vm0.scope) .* auto=1")
@@ -241,7 +255,8 @@ if want tree-unit; then
 	result "the systemd unit's command applies a config with nested groups" $? \
 		"ExecStart=$cmd: exit $rc $out; table: $tbl"
 	again=$($cmd 2>&1)
-	[ $? = 0 ] && [ "$(dmsetup table ibunit | cut -d' ' -f5-)" = "$tbl" ]
+	[ $? = 0 ] && [ "$(dmsetup table ibunit | cut -d' ' -f5-)" = "$tbl" ] &&
+		echo "$again" | grep -q "nothing to change"
 	result "the unit's command again changes nothing" $? "$again"
 	dmsetup remove ibunit 2>/dev/null
 	rm -f /etc/ioband.conf
