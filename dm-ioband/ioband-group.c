@@ -214,7 +214,8 @@ static void group_retire(struct ioband_target *ib, struct ioband_group *g)
 	spin_lock_irq(&g->lock);
 	g->dead = true;
 	spin_unlock_irq(&g->lock);
-	ioband_domain_deactivate(ib->dom, g);
+	if (ib->dom)	/* none yet when the ctr fails early */
+		ioband_domain_deactivate(ib->dom, g);
 	if (g->auto_child)
 		css_put(&g->cgrp->self);
 	ioband_group_retire(g);
