@@ -241,40 +241,14 @@ static u64 key_ppm(int k, u64 v, bool iosize, u64 dev, u64 avg_bytes)
 }
 
 /*
- * How much of the device, in millionths, a group's reservations ask for,
- * given the device's rate in tokens per second (sectors for
- * weight-iosize, I/Os for weight) and the group's mean bio size.  A
- * direction's key counts as if it were both: the group's share covers
- * all its I/O.
+ * Keys @v as parts of the device, in millionths, at most
+ * IOB_RESERVE_PPM_MAX: their sum (@sum), or the least of them; 0 for none
+ * or an unknown rate.  The device's rate is in tokens per second (sectors
+ * for weight-iosize, I/Os for weight); @avg_bytes, the group's mean bio
+ * size, converts between bytes and I/Os.
  */
-u64 iob_reserve_ppm(const struct iob_qos *q, enum iob_policy policy,
+static u64 keys_ppm(const u64 *v, bool sum, enum iob_policy policy,
 		    u64 tokens_per_s, u64 avg_bytes)
-{
-	bool iosize = policy == IOB_POLICY_WEIGHT_IOSIZE;
-	u64 ppm = 0, dev;
-	int k;
-
-	if (!tokens_per_s || !avg_bytes || tokens_per_s > IOB_RATE_MAX)
-		return 0;
-	/* the device in bytes (512 per token) or in I/Os per second */
-	dev = iosize ? tokens_per_s * 512 : tokens_per_s;
-	for (k = 0; k < IOB_NR_KEYS; k++) {
-		if (!q->reserve[k])
-			continue;
-		ppm += key_ppm(k, q->reserve[k], iosize, dev, avg_bytes);
-		if (ppm >= IOB_RESERVE_PPM_MAX)
-			return IOB_RESERVE_PPM_MAX;
-	}
-	return ppm;
-}
-
-/*
- * The most of the device, in millionths, a group's limits let it have:
- * the tightest of its keys (a direction's key as if it were both), 0 for
- * none or an unknown rate.  At most IOB_RESERVE_PPM_MAX.
- */
-u64 iob_limit_ppm(const struct iob_qos *q, enum iob_policy policy,
-		  u64 tokens_per_s, u64 avg_bytes)
 {
 	bool iosize = policy == IOB_POLICY_WEIGHT_IOSIZE;
 	u64 ppm = 0, dev, part;
@@ -282,17 +256,40 @@ u64 iob_limit_ppm(const struct iob_qos *q, enum iob_policy policy,
 
 	if (!tokens_per_s || !avg_bytes || tokens_per_s > IOB_RATE_MAX)
 		return 0;
+	/* the device in bytes (512 per token) or in I/Os per second */
 	dev = iosize ? tokens_per_s * 512 : tokens_per_s;
 	for (k = 0; k < IOB_NR_KEYS; k++) {
-		if (!q->limit[k])
+		if (!v[k])
 			continue;
-		part = key_ppm(k, q->limit[k], iosize, dev, avg_bytes);
+		part = key_ppm(k, v[k], iosize, dev, avg_bytes);
 		if (part > IOB_RESERVE_PPM_MAX)
 			part = IOB_RESERVE_PPM_MAX;
-		if (!ppm || part < ppm)
+		if (sum)
+			ppm += part;
+		else if (!ppm || part < ppm)
 			ppm = part ? part : 1;
 	}
-	return ppm;
+	return ppm < IOB_RESERVE_PPM_MAX ? ppm : IOB_RESERVE_PPM_MAX;
+}
+
+/*
+ * How much of the device a group's reservations ask for.  A direction's
+ * key counts as if it were both: the group's share covers all its I/O.
+ */
+u64 iob_reserve_ppm(const struct iob_qos *q, enum iob_policy policy,
+		    u64 tokens_per_s, u64 avg_bytes)
+{
+	return keys_ppm(q->reserve, true, policy, tokens_per_s, avg_bytes);
+}
+
+/*
+ * The most of the device a group's limits let it have: the tightest of
+ * its keys, a direction's key as if it were both.
+ */
+u64 iob_limit_ppm(const struct iob_qos *q, enum iob_policy policy,
+		  u64 tokens_per_s, u64 avg_bytes)
+{
+	return keys_ppm(q->limit, false, policy, tokens_per_s, avg_bytes);
 }
 
 /*

@@ -734,6 +734,14 @@ static void test_tree(void)
 	iob_tree_shares(n);
 	CHECK(!n[1].capped && n[1].self_ppm == 500000, "leaf: %u", n[1].self_ppm);
 	n[1].limit_ppm = 0;
+	/* a limit's part: its tightest key, whatever the order */
+	{
+		struct iob_qos lq = { .limit = { [IOB_BPS] = IOB_RATE_MAX, [IOB_WIOPS] = 100 } };
+
+		CHECK(iob_limit_ppm(&lq, IOB_POLICY_WEIGHT, 1000, 4096) == 100000 &&
+		      iob_limit_ppm(&lq, IOB_POLICY_WEIGHT, 0, 4096) == 0,
+		      "tightest: %llu", (unsigned long long)iob_limit_ppm(&lq, IOB_POLICY_WEIGHT, 1000, 4096));
+	}
 	/* no parents: the flat weights */
 	iob_tree_shares(flat);
 	CHECK(flat[0].self_ppm == 250000 && flat[1].self_ppm == 750000,
