@@ -613,14 +613,12 @@ static void rescale_reservations(struct ioband_domain *dom, u64 done,
 
 	list_for_each_entry(g, &dom->groups, dom_node) {
 		spin_lock(&g->lock);
-		/* a parent without bios of its own: its children's, roughly */
-		cap_bytes = g->ep_ios ? 0 : dom->avg_bytes;
 		if (g->ep_ios)
 			g->avg_bytes = div64_u64(g->ep_bytes, g->ep_ios);
+		/* a parent without bios of its own: its children's, roughly */
+		cap_bytes = g->ep_ios || !dom->avg_bytes ? g->avg_bytes : dom->avg_bytes;
 		all_bytes += g->ep_bytes;
 		all_ios += g->ep_ios;
-		if (!cap_bytes)
-			cap_bytes = g->avg_bytes;
 		g->ep_bytes = 0;
 		g->ep_ios = 0;
 		/* what it asks, scaled below; kept while the rate is unknown */

@@ -120,7 +120,6 @@ fallback:
 static struct ioband_group *owner_lookup(struct ioband_target *ib,
 					 struct bio *bio, struct cgroup **owner)
 {
-
 	struct ioband_group *g;
 	struct cgroup *below;
 	unsigned long id;
@@ -221,6 +220,22 @@ static void group_retire(struct ioband_target *ib, struct ioband_group *g)
 	ioband_group_retire(g);
 }
 
+static void remove_group(struct ioband_target *ib, struct ioband_group *g);
+
+/* Remove the groups @g's mark made.  Called with cfg_lock held. */
+static void remove_made_by(struct ioband_target *ib, struct ioband_group *g)
+{
+	struct ioband_group *c;
+	unsigned long id;
+
+	xa_for_each(&ib->groups, id, c) {
+		if (c->auto_child && c->parent == g) {
+			xa_erase_irq(&ib->groups, id);
+			remove_group(ib, c);
+		}
+	}
+}
+
 /*
  * @g has left the xarray: remove the groups made for it, link its other
  * children to its parent, and retire it.  Called with cfg_lock held.
@@ -237,12 +252,7 @@ static void remove_group(struct ioband_target *ib, struct ioband_group *g)
 		if (g->children)
 			ib->nr_marked--;
 	}
-	xa_for_each(&ib->groups, id, c) {
-		if (c->auto_child && c->parent == g) {
-			xa_erase_irq(&ib->groups, id);
-			remove_group(ib, c);
-		}
-	}
+	remove_made_by(ib, g);
 	xa_for_each(&ib->groups, id, c)
 		if (c->parent == g)
 			ioband_domain_link(ib->dom, c, find_parent(ib, c));
@@ -303,8 +313,6 @@ int ioband_group_detach(struct ioband_target *ib, s64 id)
 int ioband_group_mark(struct ioband_target *ib, s64 id, bool children)
 {
 	struct ioband_group *g = xa_load(&ib->groups, (unsigned long)id);
-	struct ioband_group *c;
-	unsigned long i;
 
 	if (!g || g->auto_child)
 		return -ENOENT;
@@ -319,12 +327,7 @@ int ioband_group_mark(struct ioband_target *ib, s64 id, bool children)
 		return 0;
 	}
 	ib->nr_marked--;
-	xa_for_each(&ib->groups, i, c) {
-		if (c->auto_child && c->parent == g) {
-			xa_erase_irq(&ib->groups, i);
-			remove_group(ib, c);
-		}
-	}
+	remove_made_by(ib, g);
 	return 0;
 }
 
