@@ -44,14 +44,15 @@ $(BUILD)/runas: tests/vm/runas.c
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_USER) -static -o $@ $<
 
-CORE_SRC := dm-ioband/ioband-policy.c dm-ioband/ioband-qos.c dm-ioband/ioband-tree.c dm-ioband/ioband-args.c
-CORE_HDR := dm-ioband/ioband-policy.h dm-ioband/ioband-qos.h dm-ioband/ioband-tree.h dm-ioband/ioband-args.h
+CORE_SRC := dm-ioband/ioband-policy.c dm-ioband/ioband-qos.c dm-ioband/ioband-tree.c dm-ioband/ioband-latency.c dm-ioband/ioband-args.c
+CORE_HDR := dm-ioband/ioband-policy.h dm-ioband/ioband-qos.h dm-ioband/ioband-tree.h dm-ioband/ioband-latency.h dm-ioband/ioband-args.h
 
 $(BUILD)/test-%: tests/unit/test-%.c $(CORE_SRC) $(CORE_HDR) tests/unit/check.h
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_USER) -Idm-ioband -o $@ $< $(CORE_SRC)
 
 TOOL_CORE := tools/table.c tools/config.c tools/plan.c tools/stats.c tools/groupspec.c tools/qos.c tools/tree.c \
+	     tools/latency.c \
 	     $(CORE_SRC)
 
 $(BUILD)/test-iobandctl: tests/unit/test-iobandctl.c $(TOOL_CORE) tools/iobandctl.h tests/unit/check.h

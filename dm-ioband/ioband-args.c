@@ -6,6 +6,7 @@
  * tests, so that all three read a line the same way.
  */
 #include "ioband-args.h"
+#include "ioband-latency.h"
 
 #ifdef __KERNEL__
 #include <linux/kernel.h>
@@ -389,6 +390,38 @@ int iob_apply_qos_arg(struct iob_qos *q, const struct iob_qos_arg *a,
 }
 
 /*
+ * "latency <id>:<usec>": a group's latency target in microseconds, the
+ * default group as ":<usec>"; 0 removes it.
+ */
+int iob_parse_latency_arg(enum iob_type type, const char *s, s64 *id,
+			  u32 *us, char *err, size_t errlen)
+{
+	const char *rest;
+	u64 v;
+	int r;
+
+	if (!strchr(s, ':'))
+		goto bad;
+	r = split_id(type, s, NULL, id, &rest);
+	if (r == -EPERM) {
+		snprintf(err, errlen, "latency %s: group type none has no groups", s);
+		return -EINVAL;
+	}
+	if (r)
+		goto bad;
+	if (parse_u64(rest, IOB_LAT_TARGET_MAX_US, &v)) {
+		snprintf(err, errlen, "latency %s: expected 0 to %u microseconds",
+			 s, IOB_LAT_TARGET_MAX_US);
+		return -EINVAL;
+	}
+	*us = (u32)v;
+	return 0;
+bad:
+	snprintf(err, errlen, "latency %s: expected <id>:<usec>", s);
+	return -EINVAL;
+}
+
+/*
  * dm-ioband's range-bw: "<id>:<min>:<max>" in KB/s (1000 bytes), the
  * default group as ":<min>:<max>" or "-1:<min>:<max>"; a max of 0 is no
  * limit, a min of 0 no reservation.  It sets the group's bps reservation
@@ -473,8 +506,8 @@ static int format_keys(char *buf, size_t len, const char *what, s64 id,
 }
 
 /*
- * A group's " limit=<id>:..." and " reserve=<id>:..." table arguments
- * (nothing if it has neither).  Returns the length, -1 if it does not fit.
+ * A group's " limit=<id>:...", " reserve=<id>:..." and " latency=<id>:<us>"
+ * table arguments (nothing if it has none).  Returns the length, -1 if it does not fit.
  */
 int iob_format_qos(char *buf, size_t len, s64 id, const struct iob_qos *q)
 {
@@ -487,7 +520,17 @@ int iob_format_qos(char *buf, size_t len, s64 id, const struct iob_qos *q)
 	if (a < 0)
 		return -1;
 	b = format_keys(buf + a, len - (size_t)a, "reserve", id, q->reserve, 0);
-	return b < 0 ? -1 : a + b;
+	if (b < 0)
+		return -1;
+	a += b;
+	if (!q->latency_us)
+		return a;
+	if (id == IOB_DEFAULT_GROUP_ID)
+		b = snprintf(buf + a, len - (size_t)a, " latency=:%u", q->latency_us);
+	else
+		b = snprintf(buf + a, len - (size_t)a, " latency=%lld:%u",
+			     (long long)id, q->latency_us);
+	return b < 0 || (size_t)b >= len - (size_t)a ? -1 : a + b;
 }
 
 /*
@@ -557,7 +600,8 @@ static int parse_table_head(char **argv, struct iob_table *t, bool *range_bw,
 
 static bool is_qos_arg(const char *arg)
 {
-	return !strncmp(arg, "limit=", 6) || !strncmp(arg, "reserve=", 8);
+	return !strncmp(arg, "limit=", 6) || !strncmp(arg, "reserve=", 8) ||
+	       !strncmp(arg, "latency=", 8);
 }
 
 /* Arguments about groups the line attaches: read after all of them. */
@@ -684,14 +728,21 @@ static int parse_table_arg(const char *arg, struct iob_table *t,
 static int parse_table_qos(const char *arg, struct iob_table *t,
 			   const char **error)
 {
-	bool reserve = arg[0] == 'r';
+	bool reserve = arg[0] == 'r', latency = arg[1] == 'a';
 	struct iob_qos_arg a;
 	struct iob_qos *q;
 	char err[160];
 	unsigned int i;
+	u32 us = 0;
 	int k;
 
-	if (iob_parse_qos_arg(t->type, reserve, arg + (reserve ? 8 : 6), &a,
+	if (latency) {
+		if (iob_parse_latency_arg(t->type, arg + 8, &a.id, &us, err,
+					  sizeof(err)) || !us) {
+			*error = "Invalid latency= argument: expected latency=<id>:<usec>, 1 to 60000000";
+			return -EINVAL;
+		}
+	} else if (iob_parse_qos_arg(t->type, reserve, arg + (reserve ? 8 : 6), &a,
 			      err, sizeof(err))) {
 		*error = "Invalid limit= or reserve= argument: expected limit=<id>:<key>=<n>[,...][,burst=<ms>] or reserve=<id>:<key>=<n>[,...], keys bps rbps wbps iops riops wiops";
 		return -EINVAL;
@@ -702,10 +753,18 @@ static int parse_table_qos(const char *arg, struct iob_table *t,
 		for (i = 0; i < t->ngroups && t->groups[i].id != a.id; i++)
 			;
 		if (i == t->ngroups) {
-			*error = "limit= or reserve= for a group the line does not attach";
+			*error = "limit=, reserve= or latency= for a group the line does not attach";
 			return -EINVAL;
 		}
 		q = &t->groups[i].qos;
+	}
+	if (latency) {
+		if (q->latency_us) {
+			*error = "latency= given twice for one group";
+			return -EINVAL;
+		}
+		q->latency_us = us;
+		return 0;
 	}
 	for (k = 0; k < IOB_NR_KEYS; k++) {
 		if ((a.set & (1U << k)) && (reserve ? q->reserve : q->limit)[k]) {

@@ -41,6 +41,8 @@ int iob_parse_qos_arg(enum iob_type type, bool reserve, const char *s,
 		      struct iob_qos_arg *a, char *err, size_t errlen);
 int iob_apply_qos_arg(struct iob_qos *q, const struct iob_qos_arg *a,
 		      char *err, size_t errlen);
+int iob_parse_latency_arg(enum iob_type type, const char *s, s64 *id,
+			  u32 *us, char *err, size_t errlen);
 int iob_parse_range_bw(enum iob_type type, const char *s, s64 *id,
 		       struct iob_qos *q, char *err, size_t errlen);
 int iob_format_qos(char *buf, size_t len, s64 id, const struct iob_qos *q);

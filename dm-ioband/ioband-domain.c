@@ -14,6 +14,9 @@
 
 #include "ioband.h"
 
+#define CREATE_TRACE_POINTS
+#include "ioband-trace.h"
+
 DEFINE_MUTEX(ioband_domains_lock);
 
 static LIST_HEAD(ioband_domains);
@@ -84,6 +87,7 @@ struct ioband_domain *ioband_domain_get(const char *name,
 	hrtimer_init(&dom->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	dom->timer.function = ioband_timer_fn;
 	dom->res_scale = IOB_SCALE_ONE;
+	iob_lat_dom_init(&dom->lat);
 	dom->params = *p;
 	dom->members = 1;
 	list_add(&dom->node, &ioband_domains);
@@ -216,7 +220,34 @@ void ioband_domain_set_params(struct ioband_domain *dom,
 }
 
 /*
- * Give @g the reservation and limit @q.  Called with the target's
+ * Latency control starts with a window from now (a group has a target):
+ * what the groups completed before counts for nothing.  Called with
+ * dom->lock held.
+ */
+static void latency_on(struct ioband_domain *dom)
+{
+	struct ioband_group *g;
+	u64 now = ktime_get_ns();
+
+	if (dom->lat_on)
+		return;
+	list_for_each_entry(g, &dom->groups, dom_node) {
+		spin_lock(&g->lock);
+		g->lat_n = 0;
+		g->lat_over = 0;
+		g->lat_bytes = 0;
+		spin_unlock(&g->lock);
+	}
+	dom->lat.peak_bps = 0;
+	dom->lat.step = IOB_LAT_STEP_MIN;
+	dom->lat.calm = 0;
+	dom->lat_start_ns = now;
+	WRITE_ONCE(dom->lat_next_ns, now + IOB_LAT_WINDOW_NS);
+	WRITE_ONCE(dom->lat_on, true);
+}
+
+/*
+ * Give @g the reservation, limit and latency target @q.  Called with the target's
  * cfg_lock held; bios a removed limit held go at once, and a reservation
  * counts from the next epoch (the device's rate says how much it is).
  */
@@ -230,6 +261,8 @@ void ioband_group_set_qos(struct ioband_group *g, const struct iob_qos *q)
 	iob_qos_set(&g->qos, q, ktime_get_ns());
 	spin_unlock(&g->qos_lock);
 	spin_unlock(&g->lock);
+	if (q->latency_us && g->active)
+		latency_on(dom);
 	if ((!g->qos.has_reserve && g->node.reserve_ppm) ||
 	    (!g->qos.has_limit && g->node.limit_ppm)) {
 		if (!g->qos.has_reserve) {
@@ -258,6 +291,8 @@ static void activate(struct ioband_domain *dom, struct ioband_group *g)
 {
 	list_add_tail(&g->dom_node, &dom->groups);
 	g->active = true;
+	if (g->qos.conf.latency_us)
+		latency_on(dom);
 	domain_reshare(dom, false);
 	spin_lock(&g->lock);
 	iob_resume_bucket(&g->bucket, dom->clock.epoch);
@@ -302,8 +337,10 @@ void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
 	if (g->active) {
 		list_del_init(&g->dom_node);
 		g->active = false;
+		g->lat.cap_bps = 0;
 		spin_lock(&g->lock);
 		dom->completed_base += g->completed;
+		WRITE_ONCE(g->lat_cap, 0);
 		spin_unlock(&g->lock);
 		domain_reshare(dom, false);
 	}
@@ -331,9 +368,14 @@ static bool domain_quiet(struct ioband_domain *dom)
 	       (throttle ? throttle : IOB_DEFAULT_IO_THROTTLE);
 }
 
-/* Has @g, or an ancestor, a limit?  Under RCU or dom->lock. */
+/*
+ * Has @g a latency cap, or @g or an ancestor a limit?  Under RCU or
+ * dom->lock.
+ */
 static bool tree_limited(struct ioband_group *g)
 {
+	if (READ_ONCE(g->lat_cap))
+		return true;
 	for (; g; g = READ_ONCE(g->parent))
 		if (READ_ONCE(g->qos.has_limit))
 			return true;
@@ -341,12 +383,13 @@ static bool tree_limited(struct ioband_group *g)
 }
 
 /*
- * When the limits of @g and of its ancestors (they bound their subtree)
- * let a bio of @dir go.  Called with g->lock held, under RCU or dom->lock.
+ * When @g's latency cap and the limits of @g and of its ancestors (they
+ * bound their subtree) let a bio of @dir go.  Called with g->lock held,
+ * under RCU or dom->lock.
  */
 static u64 tree_limit_at(struct ioband_group *g, int dir)
 {
-	u64 at = 0, t;
+	u64 at = g->lat_cap ? g->lat_vt : 0, t;
 
 	for (; g; g = READ_ONCE(g->parent)) {
 		if (!READ_ONCE(g->qos.has_limit))
@@ -359,10 +402,13 @@ static u64 tree_limit_at(struct ioband_group *g, int dir)
 	return at;
 }
 
-/* Is @g, or an ancestor, running at a limit (iob_qos_limit_bound)? */
+/*
+ * Is @g running at its latency cap, or @g or an ancestor at a limit
+ * (iob_qos_limit_bound)?  Called with g->lock held.
+ */
 static bool tree_limit_bound(struct ioband_group *g, u64 now)
 {
-	bool bound = false;
+	bool bound = g->lat_cap && g->lat_vt + IOB_LAT_DEPTH_NS / 2 > now;
 
 	for (; g && !bound; g = READ_ONCE(g->parent)) {
 		if (!READ_ONCE(g->qos.has_limit))
@@ -402,6 +448,8 @@ static bool charge(struct ioband_group *g, struct ioband_io *io, bool urgent,
 {
 	struct ioband_group *p;
 
+	if (g->lat_cap)
+		iob_lat_charge(&g->lat_vt, g->lat_cap, io->bytes, now);
 	for (p = g; p; p = READ_ONCE(p->parent)) {
 		if (!READ_ONCE(p->qos.has_limit))
 			continue;
@@ -437,6 +485,9 @@ static struct bio *pop_held(struct ioband_group *g, u64 now)
 	io = dm_per_bio_data(bio, sizeof(*io));
 	g->stats.queue_ns += ioband_since(now, io->arrive_ns);
 	start_bio(g, io, now);	/* before held drops: still busy */
+	trace_ioband_dispatch(g->ib->devt, g->id, bio->bi_iter.bi_sector,
+			      io->sectors, io->dir,
+			      ioband_since(now, io->arrive_ns));
 	g->held--;
 	atomic_dec(&g->ib->dom->held);
 	return bio;
@@ -496,6 +547,8 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 		start_bio(g, io, now);
 		go = true;
 	} else {
+		trace_ioband_hold(g->ib->devt, g->id, bio->bi_iter.bi_sector,
+				  io->sectors, io->dir, g->held + 1);
 		if (!g->held && !g->inflight)
 			g->busy_since_ns = now;
 		/* its submitter polls the device below, where it is not yet */
@@ -506,23 +559,38 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 		kick = true;
 		go = false;
 	}
+	if (go)
+		trace_ioband_admit(g->ib->devt, g->id, bio->bi_iter.bi_sector,
+				   io->sectors, io->dir, g->held);
 	spin_unlock_irqrestore(&g->lock, flags);
 	if (kick)
 		ioband_domain_kick(dom);
 	return go;
 }
 
-void ioband_complete(struct ioband_group *g, struct ioband_io *io)
+void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 {
 	struct ioband_domain *dom = g->ib->dom;
 	u64 now = ktime_get_ns();
+	u64 lat = ioband_since(now, io->arrive_ns);
+	u32 target_us;
 	unsigned long flags;
 	bool kick, gone;
 
 	spin_lock_irqsave(&g->lock, flags);
+	trace_ioband_complete(g->ib->devt, g->id, io->sectors, io->dir,
+			      ioband_since(io->start_ns, io->arrive_ns), lat,
+			      error);
 	g->stats.ios[io->dir]++;
 	g->stats.sectors[io->dir] += io->sectors;
-	g->stats.ticks_ns[io->dir] += ioband_since(now, io->arrive_ns);
+	g->stats.ticks_ns[io->dir] += lat;
+	g->hist[io->dir][iob_lat_bucket(lat)]++;
+	target_us = READ_ONCE(g->qos.conf.latency_us);
+	if (target_us) {
+		g->lat_n++;
+		g->lat_over += lat > (u64)target_us * NSEC_PER_USEC;
+	}
+	g->lat_bytes += iob_qos_units(IOB_BPS, io->bytes);
 	g->completed += io->cost;
 	g->ep_bytes += iob_qos_units(IOB_BPS, io->bytes);
 	g->ep_ios++;
@@ -540,6 +608,8 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io)
 	atomic_dec(&dom->inflight[io->dir]);
 	if (kick && atomic_read(&dom->held))
 		ioband_domain_kick(dom);
+	else if (READ_ONCE(dom->lat_on) && now >= READ_ONCE(dom->lat_next_ns))
+		ioband_domain_kick(dom);	/* a latency window ends */
 }
 
 /*
@@ -652,6 +722,57 @@ static void rescale_reservations(struct ioband_domain *dom, u64 done,
 		g->node.reserve_ppm = (u64)g->res_ppm * scale / IOB_SCALE_ONE;
 }
 
+/*
+ * A latency window ends: give the controller each active group's counts
+ * and its part of the device, and set the caps it decides.  A window
+ * much longer than IOB_LAT_WINDOW_NS (the device was idle) decides
+ * nothing: its counts are old.  Called with dom->lock held.
+ */
+static void latency_window(struct ioband_domain *dom, u64 now)
+{
+	u64 len = ioband_since(now, dom->lat_start_ns);
+	bool fresh = len <= 2 * IOB_LAT_WINDOW_NS, on = false;
+	struct iob_lat *head = NULL, **tail = &head;
+	enum iob_lat_decision d = IOB_LAT_IDLE;
+	struct ioband_group *g;
+
+	list_for_each_entry(g, &dom->groups, dom_node) {
+		spin_lock(&g->lock);
+		g->lat.target_ns = (u64)g->qos.conf.latency_us * NSEC_PER_USEC;
+		g->lat.n = g->lat_n;
+		g->lat.over = g->lat_over;
+		g->lat.bytes = g->lat_bytes;
+		g->lat_n = 0;
+		g->lat_over = 0;
+		g->lat_bytes = 0;
+		spin_unlock(&g->lock);
+		g->lat.part_ppm = g->floor.part_ppm;
+		*tail = &g->lat;
+		tail = &g->lat.next;
+	}
+	*tail = NULL;
+	if (fresh)
+		d = iob_lat_window(&dom->lat, head, len);
+	list_for_each_entry(g, &dom->groups, dom_node) {
+		if (!fresh)
+			g->lat.cap_bps = 0;
+		spin_lock(&g->lock);
+		if (g->lat.cap_bps && !g->lat_cap)
+			g->lat_vt = now;
+		WRITE_ONCE(g->lat_cap, g->lat.cap_bps);
+		spin_unlock(&g->lock);
+		if (g->lat.target_ns || g->lat.cap_bps)
+			trace_ioband_latency(dom->name, g->id, d,
+					     g->qos.conf.latency_us, g->lat.n,
+					     g->lat.over, g->lat.cap_bps,
+					     dom->lat.peak_bps);
+		on |= g->lat.target_ns || g->lat.cap_bps;
+	}
+	dom->lat_start_ns = now;
+	WRITE_ONCE(dom->lat_next_ns, now + IOB_LAT_WINDOW_NS);
+	WRITE_ONCE(dom->lat_on, on);
+}
+
 /* The group's state for iob_classify.  Called with g->lock held. */
 static void group_state(struct ioband_group *g, u64 now,
 			struct iob_gstate *st)
@@ -690,6 +811,8 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 
 	spin_lock_irq(&dom->lock);
 	now = ktime_get_ns();
+	if (dom->lat_on && now >= dom->lat_next_ns)
+		latency_window(dom, now);
 	quiet = domain_quiet(dom);
 	iob_round_init(&r);
 	list_for_each_entry(g, &dom->groups, dom_node) {
@@ -724,6 +847,8 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 				div_u64(g->svc_ns, NSEC_PER_USEC));
 		done = r.completed - dom->clock.start_completed;
 		len = now - dom->clock.start_ns;
+		trace_ioband_epoch(dom->name, dom->clock.epoch, len, done,
+				   dom->res_scale);
 		iob_clock_advance(&dom->clock, &dom->params, now, r.completed);
 		rescale_reservations(dom, done, len);
 		domain_reshare(dom, true);

@@ -85,7 +85,7 @@ bool iob_qos_empty(const struct iob_qos *q)
 	for (k = 0; k < IOB_NR_KEYS; k++)
 		if (q->limit[k] || q->reserve[k])
 			return false;
-	return !q->burst_ms;
+	return !q->burst_ms && !q->latency_us;
 }
 
 /* What a bio of @bytes counts for key @k. */

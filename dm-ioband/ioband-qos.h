@@ -36,11 +36,12 @@ enum iob_key {
 /* One group's reservation counts as at most a hundred devices. */
 #define IOB_RESERVE_PPM_MAX	(100 * IOB_PPM)
 
-/* A group's reservation and limit, as configured (0: none). */
+/* A group's reservation, limit and latency target, as configured (0: none). */
 struct iob_qos {
 	u64 limit[IOB_NR_KEYS];
 	u64 reserve[IOB_NR_KEYS];
 	u32 burst_ms;		/* 0: IOB_DEFAULT_BURST_MS */
+	u32 latency_us;		/* ioband-latency.h */
 };
 
 /*

@@ -8,6 +8,7 @@
  *   <policy> <token-base> [carryover=<n>] [:<default-weight>]
  *   [<group-id>:<weight> ...] [children=<group-id> ...]
  *   [limit=<group-id>:<key>=<n>,...] [reserve=<group-id>:<key>=<n>,...]
+ *   [latency=<group-id>:<usec>]
  *
  * See Documentation/ioband.rst.
  */
@@ -83,6 +84,7 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	ib->ti = ti;
 	ib->md = dm_table_get_md(ti->table);
+	ib->devt = disk_devt(dm_disk(ib->md));
 	mutex_init(&ib->cfg_lock);
 	xa_init_flags(&ib->groups, XA_FLAGS_LOCK_IRQ);
 	INIT_DELAYED_WORK(&ib->reaper, ioband_reaper_fn);
@@ -223,7 +225,7 @@ static int ioband_end_io(struct dm_target *ti, struct bio *bio,
 
 	if (g) {
 		io->g = NULL;
-		ioband_complete(g, io);
+		ioband_complete(g, io, blk_status_to_errno(*error));
 	}
 	return DM_ENDIO_DONE;
 }
@@ -466,6 +468,95 @@ static int msg_report_qos(struct ioband_target *ib, char *result,
 	return 1;	/* dm core hands @result to the caller */
 }
 
+/* "latency <id>:<usec>": the group's latency target; 0 removes it. */
+static int msg_latency(struct ioband_target *ib, const char *arg)
+{
+	struct ioband_group *g;
+	struct iob_qos q;
+	char err[160];
+	s64 id;
+	u32 us;
+
+	if (iob_parse_latency_arg(ib->type, arg, &id, &us, err, sizeof(err)))
+		return ioband_refuse(ib, "%s", err);
+	g = ioband_group_find(ib, id);
+	if (!g)
+		return ioband_refuse(ib, "latency %s: group %lld is not attached", arg, id);
+	q = g->qos.conf;	/* written only under cfg_lock, which we hold */
+	q.latency_us = us;
+	ioband_group_set_qos(g, &q);
+	return 0;
+}
+
+/*
+ * The "latency" query, one line per group after the device group's:
+ *   window_ms=<ms> peak_bps=<n> step=<n> windows=<n>
+ *   <id> target=<us>|- cap=<bps>|- floor=<bps> missed=<n> capped=<n>
+ *   r=<n>:<p50>,<p90>,<p99> w=<n>:<p50>,<p90>,<p99>
+ * Percentiles of the completion latency, in microseconds, since the
+ * group was made or the last "reset"; missed and capped count windows.
+ */
+static void report_latency(struct ioband_target *ib, struct ioband_group *g,
+			   char *result, unsigned int maxlen,
+			   unsigned int *szp)
+{
+	struct ioband_domain *dom = ib->dom;
+	u64 cap, floor, missed, capped, n[2] = {}, p[2][3];
+	unsigned int sz = *szp;
+	u32 target;
+	int d, i;
+
+	spin_lock_irq(&dom->lock);
+	floor = iob_lat_floor_bps(&dom->lat, &g->lat);
+	missed = g->lat.missed_windows;
+	capped = g->lat.capped_windows;
+	spin_lock(&g->lock);
+	cap = g->lat_cap;
+	target = g->qos.conf.latency_us;
+	for (d = 0; d < 2; d++) {
+		for (i = 0; i < IOB_LAT_BUCKETS; i++)
+			n[d] += g->hist[d][i];
+		p[d][0] = iob_lat_percentile_us(g->hist[d], 50);
+		p[d][1] = iob_lat_percentile_us(g->hist[d], 90);
+		p[d][2] = iob_lat_percentile_us(g->hist[d], 99);
+	}
+	spin_unlock(&g->lock);
+	spin_unlock_irq(&dom->lock);
+	DMEMIT("\n%lld", g->id);
+	if (target)
+		DMEMIT(" target=%u", target);
+	else
+		DMEMIT(" target=-");
+	if (cap)
+		DMEMIT(" cap=%llu", cap);
+	else
+		DMEMIT(" cap=-");
+	DMEMIT(" floor=%llu missed=%llu capped=%llu", floor, missed, capped);
+	for (d = 0; d < 2; d++)
+		DMEMIT(" %c=%llu:%llu,%llu,%llu", d ? 'w' : 'r', n[d],
+		       p[d][0], p[d][1], p[d][2]);
+	*szp = sz;
+}
+
+static int msg_report_latency(struct ioband_target *ib, char *result,
+			      unsigned int maxlen)
+{
+	struct ioband_domain *dom = ib->dom;
+	struct ioband_group *g;
+	unsigned int sz = 0;
+	unsigned long id;
+
+	spin_lock_irq(&dom->lock);
+	DMEMIT("window_ms=%llu peak_bps=%llu step=%u windows=%llu",
+	       div_u64(IOB_LAT_WINDOW_NS, NSEC_PER_MSEC), dom->lat.peak_bps,
+	       dom->lat.step, dom->lat.windows);
+	spin_unlock_irq(&dom->lock);
+	report_latency(ib, ib->def, result, maxlen, &sz);
+	xa_for_each(&ib->groups, id, g)
+		report_latency(ib, g, result, maxlen, &sz);
+	return 1;
+}
+
 /* "children <id>:<1|0>": each child cgroup of <id>'s its own group, or not. */
 static int msg_children(struct ioband_target *ib, const char *arg)
 {
@@ -598,6 +689,7 @@ static void reset_stats(struct ioband_target *ib, struct ioband_group *g)
 {
 	spin_lock_irq(&g->lock);
 	memset(&g->stats, 0, sizeof(g->stats));
+	memset(g->hist, 0, sizeof(g->hist));
 	g->busy_since_ns = ktime_get_ns();
 	spin_unlock_irq(&g->lock);
 }
@@ -610,7 +702,8 @@ static const struct {
 	{ "token", 2 }, { "carryover", 2 }, { "io_throttle", 2 },
 	{ "io_limit", 2 }, { "policy", 2 }, { "reset", 1 },
 	{ "limit", 2 }, { "reserve", 2 }, { "range-bw", 2 }, { "qos", 1 },
-	{ "children", 2 }, { "groups", 1 },
+	{ "children", 2 }, { "groups", 1 }, { "latency", 2 },
+	{ "latency", 1 },
 };
 
 static int ioband_message(struct dm_target *ti, unsigned int argc, char **argv,
@@ -622,7 +715,10 @@ static int ioband_message(struct dm_target *ti, unsigned int argc, char **argv,
 	int r;
 
 	for (i = 0; i < ARRAY_SIZE(ioband_messages); i++)
-		if (!strcmp(cmd, ioband_messages[i].name))
+		if (!strcmp(cmd, ioband_messages[i].name) &&
+		    (argc == ioband_messages[i].argc ||
+		     i + 1 == ARRAY_SIZE(ioband_messages) ||
+		     strcmp(cmd, ioband_messages[i + 1].name)))
 			break;
 	if (i == ARRAY_SIZE(ioband_messages))
 		return ioband_refuse(ib, "unknown message '%s'", cmd);
@@ -649,6 +745,10 @@ static int ioband_message(struct dm_target *ti, unsigned int argc, char **argv,
 		r = msg_report_groups(ib, result, maxlen);
 	} else if (!strcmp(cmd, "children")) {
 		r = msg_children(ib, argv[1]);
+	} else if (!strcmp(cmd, "latency") && argc == 1) {
+		r = msg_report_latency(ib, result, maxlen);
+	} else if (!strcmp(cmd, "latency")) {
+		r = msg_latency(ib, argv[1]);
 	} else if (!strcmp(cmd, "policy") && !strcmp(argv[1], "range-bw")) {
 		/* dm-ioband's range-bw: limits and reservations by bytes */
 		r = msg_param(ib, cmd, "weight-iosize");

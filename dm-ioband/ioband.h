@@ -36,6 +36,7 @@
 #include <linux/xarray.h>
 
 #include "ioband-args.h"
+#include "ioband-latency.h"
 #include "ioband-tree.h"
 
 #define DM_MSG_PREFIX "ioband"
@@ -51,6 +52,7 @@ struct ioband_stats {
 };
 
 struct ioband_group {
+	struct rcu_head rcu;		/* kfree_rcu: within its first 4 KiB */
 	struct ioband_target *ib;
 	s64 id;				/* IOB_DEFAULT_GROUP_ID or an id */
 	u32 weight;
@@ -94,7 +96,21 @@ struct ioband_group {
 	u32 res_ppm;
 	struct iob_floor floor;
 	struct ioband_stats stats;
-	struct rcu_head rcu;
+	/*
+	 * Latency (ioband-latency.c), under g->lock: this window's
+	 * completions, those over the target and their bytes; the cap the
+	 * controller holds the group to (bytes/s, 0: none; the fast path
+	 * reads it without the lock) and its clock; the histogram of
+	 * completion latencies by direction.  lat is the controller's view,
+	 * under dom->lock.
+	 */
+	u32 lat_n;
+	u32 lat_over;
+	u64 lat_bytes;
+	u64 lat_cap;
+	u64 lat_vt;
+	struct iob_lat lat;
+	u64 hist[2][IOB_LAT_BUCKETS];
 };
 
 /* A device group: ioband targets that share one token economy. */
@@ -132,6 +148,16 @@ struct ioband_domain {
 	u64 res_ppm;
 	u64 avg_bytes;			/* mean bio size, last epoch with I/O */
 
+	/*
+	 * Latency control: on while a group has a target or a cap (read
+	 * without the lock on completion), the next window's end and the
+	 * controller's state; under dom->lock.
+	 */
+	bool lat_on;
+	u64 lat_next_ns;
+	u64 lat_start_ns;
+	struct iob_lat_dom lat;
+
 	struct workqueue_struct *wq;	/* ordered: one dispatcher at a time */
 	struct work_struct work;
 	struct hrtimer timer;		/* runs the dispatcher at a time */
@@ -143,6 +169,7 @@ struct ioband_target {
 	struct ioband_domain *dom;
 	struct list_head dom_node;	/* on dom->targets */
 	struct mapped_device *md;
+	dev_t devt;			/* the ioband device, for tracepoints */
 	struct mutex cfg_lock;		/* serialises messages and suspend */
 	enum iob_type type;
 	/*
@@ -228,7 +255,7 @@ void ioband_domain_reweight(struct ioband_domain *dom);
 void ioband_group_set_qos(struct ioband_group *g, const struct iob_qos *q);
 void ioband_domain_kick(struct ioband_domain *dom);
 bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent);
-void ioband_complete(struct ioband_group *g, struct ioband_io *io);
+void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error);
 void ioband_group_release_held(struct ioband_group *g);
 u32 ioband_max_io_len(struct dm_dev *dev);
 

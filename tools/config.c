@@ -14,8 +14,10 @@
  *   weight = 100                  # the default group's
  *   limit = wbps=200M,burst=50    # the default group's limit
  *   reserve = bps=10M             # and its reservation
+ *   latency = 0                   # its latency target, microseconds
  *   group machine.slice/vm1.scope = 300
  *   group machine.slice/vm2.scope = 100 limit=wbps=8M reserve=bps=4M
+ *   group machine.slice/vm3.scope = 100 latency=2000  # p99 target, us
  *   group user:alice = 200
  *   group machine.slice = 100 children  # each child cgroup: its own group
  *                                       # (children=1 too; children=0: not)
@@ -112,6 +114,10 @@ static int set_key(struct conf_device *d, const char *key, const char *val,
 
 		if (qos_spec_apply(val, key[0] == 'r', &c->def_qos, why, sizeof(why)))
 			return fail_at(err, len, fname, lineno, "%s", why);
+	} else if (!strcmp(key, "latency")) {
+		if (iob_parse_u32(val, 0, IOB_LAT_TARGET_MAX_US, &c->def_qos.latency_us))
+			return fail_at(err, len, fname, lineno, "latency '%s': expected 0 to %u microseconds",
+				       val, IOB_LAT_TARGET_MAX_US);
 	} else {
 		return fail_at(err, len, fname, lineno, "unknown key '%s'", key);
 	}
@@ -138,7 +144,7 @@ static int add_group(struct conf_device *d, const char *spec, const char *val,
 		return fail_at(err, len, fname, lineno, "group: name too long");
 	g = &d->specs[d->nspecs];
 	memset(g, 0, sizeof(*g));
-	/* <weight> [children] [limit=<spec>] [reserve=<spec>] */
+	/* <weight> [children] [limit=<spec>] [reserve=<spec>] [latency=<usec>] */
 	n = strcspn(val, " \t");
 	if (n >= sizeof(w))
 		n = sizeof(w) - 1;
@@ -156,8 +162,20 @@ static int add_group(struct conf_device *d, const char *spec, const char *val,
 			g->children = n == 8 || val[9] == '1';
 			continue;
 		}
+		if (!strncmp(val, "latency=", 8)) {
+			char us[16];
+			size_t m = n - 8 < sizeof(us) - 1 ? n - 8 : sizeof(us) - 1;
+
+			memcpy(us, val + 8, m);
+			us[m] = '\0';
+			if (n - 8 >= sizeof(us) ||
+			    iob_parse_u32(us, 0, IOB_LAT_TARGET_MAX_US, &g->qos.latency_us))
+				return fail_at(err, len, fname, lineno, "group %s: latency '%.*s': expected 0 to %u microseconds",
+					       spec, (int)(n - 8), val + 8, IOB_LAT_TARGET_MAX_US);
+			continue;
+		}
 		if (!reserve && strncmp(val, "limit=", 6))
-			return fail_at(err, len, fname, lineno, "group %s: '%.*s': expected children, limit=<key>=<n>,... or reserve=<key>=<n>,...",
+			return fail_at(err, len, fname, lineno, "group %s: '%.*s': expected children, limit=<key>=<n>,..., reserve=<key>=<n>,... or latency=<usec>",
 				       spec, (int)n, val);
 		if (n >= sizeof(arg))
 			return fail_at(err, len, fname, lineno, "group %s: too long", spec);

@@ -66,7 +66,10 @@ static const char *const helps[][2] = {
 		"  token, carryover, io_throttle, io_limit, policy, type.  limit and\n"
 		"  reserve take KEY=N,... with keys bps rbps wbps (bytes/s, K M G T\n"
 		"  suffixes in 1024s) iops riops wiops, and for limit burst (ms); N 0\n"
-		"  removes a key.  children=1 (a cgroup GROUP) makes each of its child\n"
+		"  removes a key.  latency=USEC is the group's latency target (its 99th\n"
+		"  percentile from arrival to completion; 0 removes it): while it is\n"
+		"  missed, groups without one are held back.\n"
+		"  children=1 (a cgroup GROUP) makes each of its child\n"
 		"  cgroups a group of its own; children=0 undoes it.  Values are checked\n"
 		"  before any is sent; the device-group wide keys apply to every device\n"
 		"  in it.\n" },
@@ -435,8 +438,8 @@ static int do_set(int argc, char **argv)
 			if (*t == '-')
 				key[t - key] = '_';
 		if (group && strcmp(key, "weight") && strcmp(key, "limit") &&
-		    strcmp(key, "reserve") && strcmp(key, "children"))
-			return usage_error("%s: only weight, limit, reserve and children are set per group", key);
+		    strcmp(key, "reserve") && strcmp(key, "children") && strcmp(key, "latency"))
+			return usage_error("%s: only weight, limit, reserve, latency and children are set per group", key);
 		if (!strcmp(key, "limit") || !strcmp(key, "reserve")) {
 			memset(&q, 0, sizeof(q));
 			if (qos_spec_apply(val, key[0] == 'r', &q, err, sizeof(err)))
@@ -446,6 +449,13 @@ static int do_set(int argc, char **argv)
 		} else if (!strcmp(key, "weight")) {
 			if (opt_uint("weight", val, 1, IOB_WEIGHT_MAX, &v))
 				return EX_USAGE;
+		} else if (!strcmp(key, "latency")) {
+			if (opt_uint("latency", val, 0, IOB_LAT_TARGET_MAX_US, &v))
+				return EX_USAGE;
+			if (!group) {
+				snprintf(msgs[n++], sizeof(msgs[0]), "latency :%u", v);
+				continue;
+			}
 		} else if (!strcmp(key, "children")) {
 			if (!group)
 				return usage_error("children: names a GROUP (a cgroup)");
@@ -467,7 +477,7 @@ static int do_set(int argc, char **argv)
 			if (!type_canonical(val))
 				return usage_error("type '%s': expected none, cgroup, user, gid, pid or pgrp", val);
 		} else {
-			return usage_error("unknown key '%s' (weight, limit, reserve, children, token, carryover, io_throttle, io_limit, policy, type)", key);
+			return usage_error("unknown key '%s' (weight, limit, reserve, latency, children, token, carryover, io_throttle, io_limit, policy, type)", key);
 		}
 		snprintf(msgs[n++], sizeof(msgs[0]), "%s %s", key, val);
 	}
@@ -480,12 +490,12 @@ static int do_set(int argc, char **argv)
 		if (!conf_group(&c, g.id))
 			return fail(name, "%s (id %lld) is not attached", g.text, g.id);
 		for (i = 0; i < n; i++) {
-			bool ch = !strncmp(msgs[i], "children ", 9);
-			char w[16];
+			char k[16], w[16];
 
+			/* "weight 5", "children 1", "latency 500": per group */
+			snprintf(k, sizeof(k), "%.*s", (int)strcspn(msgs[i], " "), msgs[i]);
 			snprintf(w, sizeof(w), "%s", strchr(msgs[i], ' ') + 1);
-			snprintf(msgs[i], sizeof(msgs[0]), "%s %lld:%s",
-				 ch ? "children" : "weight", g.id, w);
+			snprintf(msgs[i], sizeof(msgs[0]), "%s %lld:%s", k, g.id, w);
 		}
 	}
 	/* limits and reservations: on what the group has, checked as a whole */
@@ -548,7 +558,7 @@ static struct group_rate rates[MAX_GROUPS + 1];
 /* Weights, shares of the device group, and names. */
 static void describe(const char *name, const struct ioband_conf *c,
 		     struct group_rate *r, int n, const struct qos_report *q,
-		     const struct tree_report *t)
+		     const struct tree_report *t, const struct latency_report *l)
 {
 	unsigned long long total = 0;
 	int ndev = load_all(), i, k;
@@ -577,6 +587,7 @@ static void describe(const char *name, const struct ioband_conf *c,
 			if (q->g[k].id == r[i].id)
 				r[i].now = &q->g[k];
 		r[i].tree = tree_find(t, r[i].id);
+		r[i].lat = latency_find(l, r[i].id);
 		r[i].depth = 0;
 		if (r[i].tree) {
 			/* the module knows per-child groups' weights, and the tree */
@@ -600,6 +611,18 @@ static const struct tree_report *query_tree(const char *name,
 	    tree_report_parse(buf, &t))
 		return NULL;
 	return &t;
+}
+
+/* The module's "latency" answer; NULL (and nothing shown) if it has none. */
+static const struct latency_report *query_latency(const char *name)
+{
+	static char buf[TABLE_LEN];
+	static struct latency_report l;
+
+	if (dmx_message_out(name, "latency", buf, sizeof(buf)) ||
+	    latency_report_parse(buf, &l))
+		return NULL;
+	return &l;
 }
 
 /* The module's "qos" answer; NULL (and nothing shown) if it has none. */
@@ -674,7 +697,7 @@ static int do_stats(int argc, char **argv)
 		stats_rates(st_a, na, st_b, nb, t1 - t0, rates);
 		q = query_qos(name);
 		t = query_tree(name, &c);
-		describe(name, &c, rates, nb, q, t);
+		describe(name, &c, rates, nb, q, t, query_latency(name));
 		if (watch && !json && isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);
 		if (json)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "ioband-args.h"	/* iob_parse_u32(), names and limits */
+#include "ioband-latency.h"
 
 /* Exit codes. */
 #define EX_OK		0
@@ -165,6 +166,28 @@ const char *step_text(const struct plan *p, int i);
 void plan_qos(struct plan *p, long long id, const struct iob_qos *cur,
 	      const struct iob_qos *want);
 
+/* latency.c: the module's "latency" query. */
+struct latency_dir {
+	unsigned long long ios, p50_us, p90_us, p99_us;
+};
+struct latency_group {
+	long long id;
+	unsigned int target_us;		/* 0: none */
+	unsigned long long cap_bps;	/* 0: not held back */
+	unsigned long long floor_bps, missed, capped;
+	struct latency_dir dir[2];	/* read, write */
+};
+struct latency_report {
+	unsigned int window_ms;
+	unsigned long long peak_bps;
+	int n;
+	struct latency_group g[MAX_GROUPS + 1];
+};
+int latency_report_parse(const char *text, struct latency_report *r);
+const struct latency_group *latency_find(const struct latency_report *r, long long id);
+void latency_print_text(FILE *f, const char *label, const struct latency_group *g);
+void latency_print_json(FILE *f, const struct latency_group *g);
+
 /* stats.c: rates between two status samples. */
 struct group_rate {
 	long long id;
@@ -183,6 +206,7 @@ struct group_rate {
 	struct iob_qos qos;		/* configured */
 	const struct qos_group_report *now;	/* NULL if not known */
 	const struct tree_group *tree;	/* NULL if not known */
+	const struct latency_group *lat;	/* NULL if not known */
 	int depth;			/* in the tree: 0 at the top */
 };
 void stats_tree_order(struct group_rate *r, int n);

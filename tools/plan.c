@@ -60,6 +60,8 @@ void plan_qos(struct plan *p, long long id, const struct iob_qos *cur,
 		qos_spec_format(spec, sizeof(spec), want, true, true);
 		add(p, STEP_MESSAGE, "reserve %s:%s", who, spec);
 	}
+	if (cur->latency_us != want->latency_us)
+		add(p, STEP_MESSAGE, "latency %s:%u", who, want->latency_us);
 }
 
 int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,

@@ -188,6 +188,15 @@ void stats_print_text(FILE *f, const char *name, const char *devgroup,
 			r[i].tree && r[i].tree->auto_child ? "  (per child)" : "");
 	}
 	for (i = 0; i < n; i++)
+		any |= r[i].lat && (r[i].lat->target_us || r[i].lat->cap_bps ||
+				    r[i].lat->dir[0].ios || r[i].lat->dir[1].ios);
+	if (any) {
+		fputs("Latency (since the group was made or reset):\n", f);
+		for (i = 0; i < n; i++)
+			latency_print_text(f, r[i].label, r[i].lat);
+	}
+	any = false;
+	for (i = 0; i < n; i++)
 		any |= !iob_qos_empty(&r[i].qos);
 	if (!any)
 		return;
@@ -280,6 +289,7 @@ void stats_print_json(FILE *f, const char *name, const char *devgroup,
 			json_keys(f, "burst_left", left);
 			fprintf(f, ", \"held_by_limit\": %s", r[i].now->limited ? "true" : "false");
 		}
+		latency_print_json(f, r[i].lat);
 		fprintf(f, "}%s\n", i + 1 < n ? "," : "");
 	}
 	fputs("]}\n", f);

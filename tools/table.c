@@ -54,8 +54,8 @@ int errorf(char *err, size_t len, const char *fmt, ...)
  */
 int table_parse(const char *params, struct ioband_conf *c, char *err, size_t len)
 {
-	/* each group: <id>:<weight>, children=, limit= and reserve= */
-	static char buf[TABLE_LEN], *tok[8 + 4 * MAX_GROUPS];
+	/* each group: <id>:<weight>, children=, limit=, reserve=, latency= */
+	static char buf[TABLE_LEN], *tok[8 + 5 * MAX_GROUPS];
 	static struct iob_group_arg args[ARRAY_SIZE(tok)];
 	char *save = NULL, *p;
 	struct iob_table t = { .groups = args };

@@ -42,6 +42,7 @@ static const char *const seeds[] = {
 	"q2 0 0 uid weight 0 7:1 limit=7:riops=500,wiops=9 reserve=7:riops=100 limit=:bps=1099511627776",
 	"1 4 128 cgroup range-bw 16384 :0:0 2:100:500 3:700:1000 4:30000:35000",
 	"tr 0 0 cgroup weight-iosize 0 :100 5:100 6:300 children=5 children=6 limit=5:wbps=1",
+	"lt 0 0 cgroup weight-iosize 0 :100 5:100 6:300 latency=5:500 latency=:2000 limit=6:wbps=9",
 };
 
 static const char *const words[] = {
@@ -54,6 +55,8 @@ static const char *const words[] = {
 	"limit=:burst=60000", "limit=-1:bps=1", "reserve=5:bps=1099511627777", ":1:2:3",
 	"limit=5:bps=0", "reserve=7:iops=4294967296", "2:100:0", "-1:5:6",
 	"children=", "children=5", "children=-1", "children=0", "children=7", "children=5:1",
+	"latency=", "latency=5:0", "latency=5:60000000", "latency=5:60000001", "latency=:1",
+	"latency=5", "latency=7:100", "latency=-1:5", "latency=5:1,2",
 };
 
 struct fuzz_line {

@@ -527,6 +527,68 @@ static void test_qos_specs(void)
 	      !strcmp(buf, "bps=16777216,rbps=1024"), "'%s'", buf);
 }
 
+
+/* the module's "latency" query, stats with it, and latency in a plan and a file */
+static void test_latency(void)
+{
+	static const char text[] =
+		"window_ms=100 peak_bps=67108864 step=6 windows=123\n"
+		"-1 target=- cap=- floor=1048576 missed=0 capped=0 r=0:0,0,0 w=0:0,0,0\n"
+		"140 target=300 cap=- floor=16777216 missed=7 capped=0 r=1800:60,92,260 w=0:0,0,0\n"
+		"218 target=- cap=55000000 floor=16777216 missed=0 capped=88 r=0:0,0,0 w=7000:34816,38912,55296\n";
+	static struct latency_report l;
+	static struct group_rate r[3];
+	static const long long ids[3] = { -1, 140, 218 };
+	struct iob_qos cur = { 0 }, want = { 0 };
+	struct plan p = { 0 };
+	char buf[4096];
+	FILE *f;
+	int i;
+
+	CHECK(latency_report_parse(text, &l) == 0 && l.n == 3 && l.window_ms == 100 &&
+	      l.g[1].target_us == 300 && l.g[1].missed == 7 && l.g[1].dir[0].p99_us == 260 &&
+	      l.g[2].cap_bps == 55000000 && l.g[2].dir[1].ios == 7000 && !l.g[0].target_us,
+	      "parsed %d", l.n);
+	CHECK(latency_report_parse("window_ms=100 peak_bps=1\n5 target=x cap=- floor=1 missed=0 capped=0 r=0:0,0,0 w=0:0,0,0", &l) == -1 &&
+	      latency_report_parse("window_ms=100 peak_bps=1\n5 target=1 cap=- floor=1 missed=0 capped=0 r=0:0,0 w=0:0,0,0", &l) == -1 &&
+	      latency_report_parse("auto=0 fallbacks=0", &l) == -1, "not a latency report");
+	latency_report_parse(text, &l);
+	for (i = 0; i < 3; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].id = ids[i];
+		r[i].lat = latency_find(&l, ids[i]);
+		snprintf(r[i].label, sizeof(r[i].label), "g%lld", ids[i]);
+	}
+	f = fmemopen(buf, sizeof(buf), "w");
+	stats_print_text(f, "ib0", "t1", r, 3, 1.0, NULL, NULL);
+	fclose(f);
+	CHECK(strstr(buf, "Latency (since the group was made or reset):\n") &&
+	      strstr(buf, "  g140: target 300 us (7 windows missed) read p50/p90/p99 60/92/260 us of 1800\n") &&
+	      strstr(buf, "  g218: write p50/p90/p99 34816/38912/55296 us of 7000, held back to 52.45 MiB/s for a target\n") &&
+	      !strstr(buf, "  g-1:"), "text: %s", buf);
+	f = fmemopen(buf, sizeof(buf), "w");
+	stats_print_json(f, "ib0", "t1", r, 3, 1.0, NULL, NULL);
+	fclose(f);
+	CHECK(json_ok(buf) &&
+	      strstr(buf, "\"latency\": {\"target_us\": 300, \"cap_bps\": 0, \"floor_bps\": 16777216, \"missed_windows\": 7, \"capped_windows\": 0, \"read\": {\"ios\": 1800, \"p50_us\": 60, \"p90_us\": 92, \"p99_us\": 260}"),
+	      "json: %s", buf);
+	/* a plan sets and removes targets */
+	want.latency_us = 500;
+	plan_qos(&p, 140, &cur, &want);
+	plan_qos(&p, IOB_DEFAULT_GROUP_ID, &want, &cur);
+	CHECK(p.n == 2 && !strcmp(step_text(&p, 0), "latency 140:500") &&
+	      !strcmp(step_text(&p, 1), "latency :0"), "plan: %d %s", p.n, p.n ? step_text(&p, 0) : "");
+	/* the apply file */
+	CHECK(!parse_text("[q]\ndevice = /dev/x\ntype = cgroup\nlatency = 2000\n"
+			  "group vm2.scope = 100 latency=300 limit=wbps=8M\n") &&
+	      cfg.dev[0].c.def_qos.latency_us == 2000 && cfg.dev[0].specs[0].qos.latency_us == 300 &&
+	      cfg.dev[0].specs[0].qos.limit[IOB_WBPS] == 8ULL << 20, "file: %s", err);
+	CHECK(parse_text("[q]\ndevice = /dev/x\ntype = cgroup\ngroup a = 1 latency=60000001\n") &&
+	      strstr(err, "t.conf:4: group a: latency '60000001': expected 0 to 60000000"), "%s", err);
+	CHECK(parse_text("[q]\ndevice = /dev/x\nlatency = 1ms\n") &&
+	      strstr(err, "t.conf:3: latency '1ms'"), "%s", err);
+}
+
 int main(void)
 {
 	RUN(test_table);
@@ -537,5 +599,6 @@ int main(void)
 	RUN(test_stats);
 	RUN(test_tree_stats);
 	RUN(test_qos_specs);
+	RUN(test_latency);
 	return check_summary("test-iobandctl");
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ioband-args.h"
+#include "ioband-latency.h"
 #include "ioband-tree.h"
 #include "check.h"
 
@@ -792,6 +793,218 @@ static void test_children_arg(void)
 	      "twice: %s", err ? err : "");
 }
 
+
+/* Latency histogram buckets: exact below 8 us, midpoints within 6.25%. */
+static void test_lat_buckets(void)
+{
+	static const u64 us[] = { 0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 100,
+				  113, 226, 1000, 19999, 40108, 1000000,
+				  2147483647ULL };
+	u64 hist[IOB_LAT_BUCKETS];
+	u32 i, prev = 0;
+
+	for (i = 0; i < sizeof(us) / sizeof(us[0]); i++) {
+		u32 b = iob_lat_bucket(us[i] * 1000);
+		u64 mid = iob_lat_bucket_us(b);
+		double err = us[i] ? ((double)mid - (double)us[i]) / (double)us[i] : 0;
+
+		CHECK(b < IOB_LAT_BUCKETS, "%llu us: bucket %u", (unsigned long long)us[i], b);
+		CHECK(b >= prev, "%llu us: bucket %u below %u", (unsigned long long)us[i], b, prev);
+		CHECK(err <= 0.0625 && err >= -0.0625, "%llu us: midpoint %llu (%.3f)",
+		      (unsigned long long)us[i], (unsigned long long)mid, err);
+		if (us[i] < 8)
+			CHECK(mid == us[i], "%llu us exact: %llu", (unsigned long long)us[i],
+			      (unsigned long long)mid);
+		prev = b;
+	}
+	/* every bucket's midpoint falls in the bucket itself */
+	for (i = 0; i < IOB_LAT_BUCKETS; i++)
+		CHECK(iob_lat_bucket(iob_lat_bucket_us(i) * 1000) == i, "bucket %u", i);
+	CHECK(iob_lat_bucket(~0ULL) == IOB_LAT_BUCKETS - 1, "saturates");
+	CHECK(iob_lat_bucket(999) == 0, "sub-microsecond");
+
+	/* 1000 samples: 1..1000 us; p50 ~500, p90 ~900, p99 ~990 */
+	memset(hist, 0, sizeof(hist));
+	CHECK(iob_lat_percentile_us(hist, 99) == 0, "empty");
+	for (i = 1; i <= 1000; i++)
+		hist[iob_lat_bucket((u64)i * 1000)]++;
+	CHECK(iob_lat_percentile_us(hist, 50) >= 470 && iob_lat_percentile_us(hist, 50) <= 530,
+	      "p50 %llu", (unsigned long long)iob_lat_percentile_us(hist, 50));
+	CHECK(iob_lat_percentile_us(hist, 90) >= 850 && iob_lat_percentile_us(hist, 90) <= 950,
+	      "p90 %llu", (unsigned long long)iob_lat_percentile_us(hist, 90));
+	CHECK(iob_lat_percentile_us(hist, 99) >= 930 && iob_lat_percentile_us(hist, 99) <= 1050,
+	      "p99 %llu", (unsigned long long)iob_lat_percentile_us(hist, 99));
+	/* one slow bio in a hundred is the p99, not two */
+	memset(hist, 0, sizeof(hist));
+	hist[iob_lat_bucket(100000)] = 98;
+	hist[iob_lat_bucket(20000000)] = 2;
+	CHECK(iob_lat_percentile_us(hist, 98) < 120 && iob_lat_percentile_us(hist, 99) > 18000,
+	      "p98 %llu p99 %llu", (unsigned long long)iob_lat_percentile_us(hist, 98),
+	      (unsigned long long)iob_lat_percentile_us(hist, 99));
+}
+
+#define MBS 1000000ULL
+
+/* V (a target) and N (none) on a list, as the module builds it. */
+static void lat_pair(struct iob_lat *v, struct iob_lat *n, u32 over)
+{
+	v->next = n;
+	n->next = NULL;
+	v->target_ns = 300000;
+	v->n = 20;
+	v->over = over;
+	v->bytes = 80000;		/* 0.8 MB/s */
+	v->part_ppm = 500000;
+	n->target_ns = 0;
+	n->n = 0;
+	n->over = 0;
+	n->bytes = 6400000;		/* 64 MB/s */
+	n->part_ppm = 500000;
+}
+
+static void test_lat_control(void)
+{
+	struct iob_lat v = {}, n = {}, w = {};
+	struct iob_lat_dom d;
+	u64 cap, floor;
+	int i;
+
+	iob_lat_dom_init(&d);
+	/* targets met, nobody held back: the device's rate is learnt */
+	lat_pair(&v, &n, 0);
+	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MET && !n.cap_bps,
+	      "met: cap %llu", (unsigned long long)n.cap_bps);
+	CHECK(d.peak_bps == 64800000, "peak %llu", (unsigned long long)d.peak_bps);
+	/* one late bio of twenty in a fresh span is over 1%: a miss */
+	lat_pair(&v, &n, 2);
+	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MISSED && v.missed,
+	      "two late: missed");
+	CHECK(n.cap_bps == 64 * MBS - 4 * MBS, "cut a sixteenth from its rate: %llu",
+	      (unsigned long long)n.cap_bps);
+	CHECK(!v.cap_bps, "the group with the target is not held back");
+	/* held to its cap, N moves at it; misses cut on to the floor */
+	floor = iob_lat_floor_bps(&d, &n);
+	CHECK(floor == d.peak_bps / 2 / 2, "floor half of its half: %llu",
+	      (unsigned long long)floor);
+	for (i = 0; i < 100; i++) {
+		lat_pair(&v, &n, 20);
+		n.bytes = n.cap_bps / 10;
+		iob_lat_window(&d, &v, 100000000);
+	}
+	CHECK(n.cap_bps == floor, "never below the floor: %llu vs %llu",
+	      (unsigned long long)n.cap_bps, (unsigned long long)floor);
+	CHECK(v.missed_windows == 101 && n.capped_windows == 101, "counted: %llu %llu",
+	      (unsigned long long)v.missed_windows, (unsigned long long)n.capped_windows);
+	/* targets met again: caps grow, a step a window, and go at the rate */
+	cap = n.cap_bps;
+	for (i = 0; i < 400 && n.cap_bps; i++) {
+		lat_pair(&v, &n, 0);
+		n.bytes = n.cap_bps / 10;
+		iob_lat_window(&d, &v, 100000000);
+		CHECK(!n.cap_bps || n.cap_bps > cap, "grows: %llu", (unsigned long long)n.cap_bps);
+		cap = n.cap_bps;
+	}
+	CHECK(!n.cap_bps && i > 10, "gone after %d windows", i);
+	/*
+	 * 40 bios a window (a span of ~320): a stray late bio after a calm
+	 * spell is not a miss, two in the span are; at 20 a window one is
+	 */
+	for (i = 0; i < 60; i++) {
+		lat_pair(&v, &n, 0);
+		v.n = 40;
+		iob_lat_window(&d, &v, 100000000);
+	}
+	lat_pair(&v, &n, 1);
+	v.n = 40;
+	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MET, "one stray bio in ~320");
+	lat_pair(&v, &n, 1);
+	v.n = 40;
+	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MISSED, "two in the span");
+	for (i = 0; i < 60; i++) {
+		lat_pair(&v, &n, 0);
+		iob_lat_window(&d, &v, 100000000);
+	}
+	lat_pair(&v, &n, 1);
+	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MISSED, "one in ~160");
+	CHECK(n.cap_bps, "held back");
+	/* no group with a target completed anything: every cap goes at once */
+	lat_pair(&v, &n, 0);
+	v.n = 0;
+	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_IDLE && !n.cap_bps, "idle: %llu",
+	      (unsigned long long)n.cap_bps);
+	/* two groups with targets: neither is held back for the other */
+	iob_lat_dom_init(&d);
+	lat_pair(&v, &n, 0);
+	w = v;
+	v.next = &w;
+	w.next = &n;
+	w.over = 20;
+	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MISSED && !v.cap_bps &&
+	      !w.cap_bps && n.cap_bps, "only N: %llu %llu %llu", (unsigned long long)v.cap_bps,
+	      (unsigned long long)w.cap_bps, (unsigned long long)n.cap_bps);
+	/* an idle group without a cap is not made one */
+	iob_lat_dom_init(&d);
+	lat_pair(&v, &n, 20);
+	n.bytes = 0;
+	n.cap_bps = 0;
+	iob_lat_window(&d, &v, 100000000);
+	CHECK(!n.cap_bps, "idle N: %llu", (unsigned long long)n.cap_bps);
+}
+
+/* A cap's clock: a bio moves it by its time at the rate, from at most a depth back. */
+static void test_lat_charge(void)
+{
+	u64 vt = 0, now = 1000000000ULL;
+
+	iob_lat_charge(&vt, 64 * MBS, 64000, now);
+	CHECK(vt == now - IOB_LAT_DEPTH_NS + 1000000, "from a depth back: %llu",
+	      (unsigned long long)vt);
+	iob_lat_charge(&vt, 64 * MBS, 64000 * 10, now);
+	CHECK(vt == now - IOB_LAT_DEPTH_NS + 11000000, "ten more ms: %llu",
+	      (unsigned long long)vt);
+	iob_lat_charge(&vt, 0, 64000, now);
+	CHECK(vt == now - IOB_LAT_DEPTH_NS + 11000000, "no cap: unchanged");
+}
+
+/* latency <id>:<usec> and latency= in the table line. */
+static void test_latency_arg(void)
+{
+	char *argv[8], buf[256], err[160];
+	struct iob_group_arg ga[8];
+	struct iob_table t = { .groups = ga };
+	const char *e = NULL;
+	s64 id;
+	u32 us;
+
+	CHECK(iob_parse_latency_arg(IOB_TYPE_CGROUP, "140:500", &id, &us, err, sizeof(err)) == 0 &&
+	      id == 140 && us == 500, "140:500");
+	CHECK(iob_parse_latency_arg(IOB_TYPE_CGROUP, ":2000", &id, &us, err, sizeof(err)) == 0 &&
+	      id == IOB_DEFAULT_GROUP_ID && us == 2000, "default");
+	CHECK(iob_parse_latency_arg(IOB_TYPE_CGROUP, "140:0", &id, &us, err, sizeof(err)) == 0 &&
+	      us == 0, "0 removes");
+	CHECK(iob_parse_latency_arg(IOB_TYPE_CGROUP, "140", &id, &us, err, sizeof(err)) &&
+	      strstr(err, "expected <id>:<usec>"), "no colon: %s", err);
+	CHECK(iob_parse_latency_arg(IOB_TYPE_CGROUP, "140:60000001", &id, &us, err, sizeof(err)) &&
+	      strstr(err, "expected 0 to 60000000"), "too long: %s", err);
+	CHECK(iob_parse_latency_arg(IOB_TYPE_CGROUP, "x:5", &id, &us, err, sizeof(err)), "bad id");
+	CHECK(iob_parse_latency_arg(IOB_TYPE_NONE, "5:5", &id, &us, err, sizeof(err)) &&
+	      strstr(err, "type none"), "type none: %s", err);
+
+	argv[0] = "d1"; argv[1] = "0"; argv[2] = "0"; argv[3] = "cgroup";
+	argv[4] = "weight"; argv[5] = "0"; argv[6] = "140:100"; argv[7] = "latency=140:500";
+	CHECK(iob_parse_table(8, argv, &t, &e) == 0 && ga[0].qos.latency_us == 500, "%s", e);
+	CHECK(iob_format_table(&t, buf, sizeof(buf)) == 0 &&
+	      !strcmp(buf, "d1 0 0 cgroup weight 0 :100 140:100 latency=140:500"), "%s", buf);
+	argv[7] = "latency=:700";
+	CHECK(iob_parse_table(8, argv, &t, &e) == 0 && t.def_qos.latency_us == 700, "%s", e);
+	CHECK(iob_format_table(&t, buf, sizeof(buf)) == 0 &&
+	      !strcmp(buf, "d1 0 0 cgroup weight 0 :100 140:100 latency=:700"), "%s", buf);
+	argv[7] = "latency=140:0";
+	CHECK(iob_parse_table(8, argv, &t, &e) && strstr(e, "latency="), "0 in a table: %s", e);
+	argv[7] = "latency=141:5";
+	CHECK(iob_parse_table(8, argv, &t, &e) && strstr(e, "does not attach"), "%s", e);
+}
+
 int main(void)
 {
 	RUN(test_parse_u32);
@@ -808,5 +1021,9 @@ int main(void)
 	RUN(test_floors);
 	RUN(test_tree);
 	RUN(test_children_arg);
+	RUN(test_lat_buckets);
+	RUN(test_lat_control);
+	RUN(test_lat_charge);
+	RUN(test_latency_arg);
 	return check_summary("test-policy");
 }

@@ -1119,6 +1119,9 @@ fi
 # --- 24. groups that follow the cgroup tree --------------------------------------
 . /tests/check-tree.sh	# ONLY=tree, or tree-CASE
 
+# --- 25. latency targets, latency statistics, tracepoints -----------------------
+. /tests/check-latency.sh	# ONLY=latency, or latency-CASE
+
 # --- 22. real storage stacks: LVM, LUKS2, partitions, dm-thin, xfs, btrfs -----
 . /tests/check-stacks.sh	# ONLY=stacks, or stacks-CASE
 

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioband latency targets, shared by dm-ioband.ko and the unit tests.
+ *
+ * A group's target is for its completion latency: from the bio's arrival
+ * in ioband to its completion by the device below.  Every window
+ * (IOB_LAT_WINDOW_NS) the controller looks at the groups with a target
+ * that completed bios in it; one misses its target when its 99th
+ * percentile is above it (ioband-latency.h says over which bios).
+ *
+ * A device's latency for a light tenant is the queue the others keep in
+ * it: bytes that must pass before its bio.  So while a target is missed
+ * the groups without a target are held back, each by a cap on its rate
+ * (bytes per second, paced like a limit) that starts a little below what
+ * it did in the window and is cut by a sixteenth each window that misses.
+ * Each window in which every target holds, the caps grow by a step; a
+ * cap that reaches the device's rate is gone.  A miss that follows a
+ * window that held halves the step, so after a few the caps settle just
+ * under the rate at which the targets are missed, and a calm spell
+ * doubles it again.  When no group
+ * with a target completes anything in a window, every cap is gone at
+ * once: the controller holds back nobody for a tenant that is not there.
+ *
+ * A held-back group is never cut below half of its part of the device by
+ * weight (its floor): a target can take the excess a neighbour gets from
+ * work conservation, not what its weight gives it.  Groups with targets
+ * are never held back for each other.
+ */
+#include "ioband-latency.h"
+
+#ifdef __KERNEL__
+#include <linux/log2.h>
+#include <linux/math64.h>
+#else
+#define div64_u64(a, b) ((a) / (b))
+static unsigned int ilog2(u64 v)
+{
+	return 63 - (unsigned int)__builtin_clzll(v);
+}
+#endif
+
+#define NS_PER_SEC 1000000000ULL
+
+/* The histogram bucket of a latency of @ns. */
+u32 iob_lat_bucket(u64 ns)
+{
+	u64 us = div64_u64(ns, 1000);
+	unsigned int msb;
+
+	if (us < IOB_LAT_SUB)
+		return (u32)us;
+	msb = ilog2(us);
+	if (msb > IOB_LAT_MAX_LOG2)
+		return IOB_LAT_BUCKETS - 1;
+	return (msb - IOB_LAT_SUB_BITS + 1) * IOB_LAT_SUB +
+	       (u32)((us >> (msb - IOB_LAT_SUB_BITS)) & (IOB_LAT_SUB - 1));
+}
+
+/* The midpoint of bucket @idx, in microseconds. */
+u64 iob_lat_bucket_us(u32 idx)
+{
+	unsigned int shift;
+	u64 low;
+
+	if (idx < IOB_LAT_SUB)
+		return idx;
+	shift = idx / IOB_LAT_SUB - 1;
+	low = (u64)(IOB_LAT_SUB + idx % IOB_LAT_SUB) << shift;
+	return low + ((1ULL << shift) >> 1);
+}
+
+/* The @pct percentile of histogram @hist, in microseconds; 0 if empty. */
+u64 iob_lat_percentile_us(const u64 *hist, u32 pct)
+{
+	u64 n = 0, rank, seen = 0;
+	u32 i;
+
+	for (i = 0; i < IOB_LAT_BUCKETS; i++)
+		n += hist[i];
+	if (!n)
+		return 0;
+	rank = div64_u64(n * pct + 99, 100);
+	if (!rank)
+		rank = 1;
+	for (i = 0; i < IOB_LAT_BUCKETS; i++) {
+		seen += hist[i];
+		if (seen >= rank)
+			break;
+	}
+	return iob_lat_bucket_us(i < IOB_LAT_BUCKETS ? i : IOB_LAT_BUCKETS - 1);
+}
+
+void iob_lat_dom_init(struct iob_lat_dom *d)
+{
+	d->peak_bps = 0;
+	d->step = IOB_LAT_STEP_MIN;
+	d->calm = 0;
+	d->windows = 0;
+}
+
+/* The least a held-back group keeps: half its part of the device. */
+u64 iob_lat_floor_bps(const struct iob_lat_dom *d, const struct iob_lat *g)
+{
+	u64 floor = div64_u64(d->peak_bps / IOB_LAT_FLOOR_DIV * g->part_ppm,
+			      1000000);
+
+	return floor > IOB_LAT_MIN_BPS ? floor : IOB_LAT_MIN_BPS;
+}
+
+static u64 rate_of(u64 bytes, u64 len_ns)
+{
+	if (bytes >= (1ULL << 34))	/* 16 GiB in a window: no overflow */
+		return div64_u64(bytes, len_ns / NS_PER_SEC ? len_ns / NS_PER_SEC : 1);
+	return div64_u64(bytes * NS_PER_SEC, len_ns);
+}
+
+/*
+ * One window of @len_ns: read each group's counts, decide, and set the
+ * caps.  The caller resets the counts.  Returns what it decided.
+ */
+enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
+				     struct iob_lat *head, u64 len_ns)
+{
+	bool measured = false, missed = false, capped = false;
+	u64 total = 0, bps;
+	struct iob_lat *g;
+
+	if (!len_ns)
+		len_ns = 1;
+	d->windows++;
+	for (g = head; g; g = g->next) {
+		total += g->bytes;
+		capped |= g->cap_bps != 0;
+		g->missed = false;
+		if (!g->target_ns) {
+			g->span_n = 0;
+			g->span_over = 0;
+			continue;
+		}
+		g->span_n += ((u64)g->n << 4) - g->span_n / IOB_LAT_SPAN;
+		g->span_over += ((u64)g->over << 4) - g->span_over / IOB_LAT_SPAN;
+		if (!g->n)
+			continue;
+		measured = true;
+		g->missed = ((u64)g->over * IOB_LAT_MISS_DIV > g->n &&
+			     g->over >= IOB_LAT_MISS_MIN) ||
+			    (g->over && g->span_over * IOB_LAT_SPAN_DIV > g->span_n);
+		if (g->missed) {
+			g->missed_windows++;
+			missed = true;
+		}
+	}
+	/*
+	 * The device's rate: a moving average of the windows' (an eighth
+	 * each), from the first, while nobody is held back; while somebody
+	 * is, less is seen and only more counts.
+	 */
+	bps = rate_of(total, len_ns);
+	if (!capped && d->peak_bps)
+		d->peak_bps += (s64)(bps - d->peak_bps) / IOB_LAT_AVG_DIV;
+	else if (bps > d->peak_bps)
+		d->peak_bps = bps;
+
+	if (!measured) {
+		for (g = head; g; g = g->next)
+			g->cap_bps = 0;
+		d->step = IOB_LAT_STEP_MIN;
+		d->calm = 0;
+		return IOB_LAT_IDLE;
+	}
+	if (missed) {
+		/* a miss after a window that held: the caps grew too fast */
+		if (d->calm && d->step < IOB_LAT_STEP_MAX)
+			d->step++;
+		d->calm = 0;
+		for (g = head; g; g = g->next) {
+			u64 cur, floor = iob_lat_floor_bps(d, g);
+
+			if (g->target_ns || (!g->bytes && !g->cap_bps))
+				continue;
+			cur = rate_of(g->bytes, len_ns);
+			/* a cap it does not use is cut from what it used */
+			if (g->cap_bps && cur > g->cap_bps / 2)
+				cur = g->cap_bps;
+			cur -= cur / IOB_LAT_CUT_DIV;
+			g->cap_bps = cur > floor ? cur : floor;
+			g->capped_windows++;
+		}
+		return IOB_LAT_MISSED;
+	}
+	if (++d->calm >= IOB_LAT_CALM_WINDOWS) {
+		d->calm = 0;
+		if (d->step > IOB_LAT_STEP_MIN)
+			d->step--;
+	}
+	for (g = head; g; g = g->next) {
+		if (!g->cap_bps)
+			continue;
+		g->cap_bps += (d->peak_bps >> d->step) + 1;
+		if (g->cap_bps >= d->peak_bps)
+			g->cap_bps = 0;
+		else
+			g->capped_windows++;
+	}
+	return IOB_LAT_MET;
+}
+
+/*
+ * A bio of @bytes went down at @now_ns under a cap of @cap_bps: move the
+ * cap's clock on by the time the cap takes to pass it, from no further
+ * back than a bucket's depth.  The next bio goes when the clock is not
+ * ahead of now.
+ */
+void iob_lat_charge(u64 *vt, u64 cap_bps, u32 bytes, u64 now_ns)
+{
+	u64 floor = now_ns > IOB_LAT_DEPTH_NS ? now_ns - IOB_LAT_DEPTH_NS : 0;
+
+	if (!cap_bps)
+		return;
+	if (*vt < floor)
+		*vt = floor;
+	*vt += div64_u64((u64)(bytes ? bytes : 4096) * NS_PER_SEC, cap_bps);
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ioband latency targets and latency statistics (ioband-latency.c): the
+ * histogram of completion latencies each group keeps, and the controller
+ * that holds back the groups without a target while a group misses its
+ * own.  Plain C, shared by dm-ioband.ko and the unit tests.
+ */
+#ifndef IOBAND_LATENCY_H
+#define IOBAND_LATENCY_H
+
+#include "ioband-policy.h"
+
+/*
+ * Histogram buckets of microseconds: exact below 8 us, then eight a power
+ * of two (each 1/8 to 1/16 of its value wide), up to 2^31 us; a value is
+ * shown as its bucket's midpoint, within 6.25% of the truth.
+ */
+#define IOB_LAT_SUB_BITS	3
+#define IOB_LAT_SUB		(1U << IOB_LAT_SUB_BITS)
+#define IOB_LAT_MAX_LOG2	31
+#define IOB_LAT_BUCKETS		((IOB_LAT_MAX_LOG2 - IOB_LAT_SUB_BITS + 2) * IOB_LAT_SUB)
+
+/* The largest target, in microseconds: a minute. */
+#define IOB_LAT_TARGET_MAX_US	60000000U
+
+/* The controller looks at each window of this long. */
+#define IOB_LAT_WINDOW_NS	100000000ULL
+/*
+ * A target is for the 99th percentile of the group's completion latency.
+ * A light group completes only tens of bios a window, so the count is
+ * over a moving span of about IOB_LAT_SPAN windows (each window's counts
+ * weigh 1/IOB_LAT_SPAN of it): a window misses when a bio in it was late
+ * and more than 1/IOB_LAT_SPAN_DIV of the span was (below the target's
+ * 1%, so that the caps' probing upwards does not cost it); or when, in
+ * the window alone, at least IOB_LAT_MISS_MIN bios and more than
+ * 1/IOB_LAT_MISS_DIV were late.
+ */
+#define IOB_LAT_MISS_DIV	100
+#define IOB_LAT_MISS_MIN	2
+#define IOB_LAT_SPAN		8
+#define IOB_LAT_SPAN_DIV	200
+/*
+ * A held-back group keeps at least 1/IOB_LAT_FLOOR_DIV of its part of
+ * the device by weight, and never less than IOB_LAT_MIN_BPS.
+ */
+#define IOB_LAT_FLOOR_DIV	2
+#define IOB_LAT_MIN_BPS		(1ULL << 20)
+/* On a miss, each held-back group's cap is cut by 1/IOB_LAT_CUT_DIV. */
+#define IOB_LAT_CUT_DIV		16
+/*
+ * While targets are met, each cap grows by the device's rate >> step a
+ * window; a miss makes the step one smaller (shift + 1), and this many
+ * windows in a row without one make it one larger again.
+ */
+#define IOB_LAT_STEP_MIN	5
+#define IOB_LAT_STEP_MAX	11
+#define IOB_LAT_CALM_WINDOWS	100
+/*
+ * A cap's bucket holds this much time at its rate: a dispatcher that
+ * wakes late catches up a little, and a group never sends more than a
+ * tenth more than its cap in any 20 ms.
+ */
+#define IOB_LAT_DEPTH_NS	2000000ULL
+/* The device's rate is a moving average over this many windows. */
+#define IOB_LAT_AVG_DIV		8
+
+u32 iob_lat_bucket(u64 ns);
+u64 iob_lat_bucket_us(u32 idx);
+u64 iob_lat_percentile_us(const u64 *hist, u32 pct);
+
+/*
+ * One group as the controller sees it, on a list.  In: its target (0:
+ * none), its completions in the window and how many of them took longer
+ * than the target, the bytes it completed, its part of the device by
+ * weight.  Kept: the moving span's counts, its cap (0: not held back),
+ * counted windows.  Out:
+ * missed, whether it missed its target this window.
+ */
+struct iob_lat {
+	struct iob_lat *next;
+	u64 target_ns;
+	u32 n;
+	u32 over;
+	u64 bytes;
+	u32 part_ppm;
+	u64 span_n;		/* the moving span's counts, x16 */
+	u64 span_over;
+	u64 cap_bps;
+	bool missed;
+	u64 missed_windows;
+	u64 capped_windows;
+};
+
+/* The device group's side: its rate and the step caps grow by. */
+struct iob_lat_dom {
+	u64 peak_bps;
+	u32 step;
+	u32 calm;
+	u64 windows;
+};
+
+/* What a window did, for the tracepoint and the tests. */
+enum iob_lat_decision {
+	IOB_LAT_IDLE,		/* no group with a target completed a bio */
+	IOB_LAT_MET,		/* every target met: caps grow */
+	IOB_LAT_MISSED,		/* a target missed: caps cut */
+};
+
+void iob_lat_dom_init(struct iob_lat_dom *d);
+enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
+				     struct iob_lat *head, u64 len_ns);
+u64 iob_lat_floor_bps(const struct iob_lat_dom *d, const struct iob_lat *g);
+
+/* A cap's virtual clock (as the limits': GCRA): charge a bio of @bytes. */
+void iob_lat_charge(u64 *vt, u64 cap_bps, u32 bytes, u64 now_ns);
+
+#endif /* IOBAND_LATENCY_H */
