@@ -2,8 +2,9 @@
 # make bench: boot the VM with the bench suite, print its tables, and draw
 # the share comparison as an SVG bar chart.
 #   run-bench.sh VMLINUZ INITRD OUTDIR
-# ONLY=iops or ONLY=qos runs one part (uncontended IOPS; limits, bursts
-# and reservations).
+# ONLY=iops, ONLY=qos or ONLY=latency runs one part (uncontended IOPS;
+# limits, bursts and reservations; a light victim's p99 beside a heavy
+# neighbour).
 set -uo pipefail
 vmlinuz=$1 initrd=$2 out=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +15,7 @@ IOBAND_VM_TIMEOUT=${IOBAND_VM_TIMEOUT:-1500} \
 	"$here/../tests/vm/run-vm.sh" "$vmlinuz" "$initrd" bench "$log" "${ONLY:+ioband.only=$ONLY}" |
 	grep --line-buffered -E '^(bench:|vm:|guest:)'
 grep '^data: share' "$log" | "$here/plot-shares.sh" > "$out/shares.svg"
+grep '^data: latency' "$log" | "$here/plot-latency.sh" > "$out/latency.svg"
 grep '^data: iops' "$log" > "$out/iops.txt"
-echo "bench: plot written to $out/shares.svg, log in $log"
+echo "bench: plots written to $out/shares.svg and $out/latency.svg, log in $log"
 grep -q '^bench: done' "$log"

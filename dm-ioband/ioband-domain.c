@@ -289,6 +289,12 @@ void ioband_domain_reweight(struct ioband_domain *dom)
 /* Called with dom->lock held. */
 static void activate(struct ioband_domain *dom, struct ioband_group *g)
 {
+	/* what it completed while inactive is no latency window's */
+	spin_lock(&g->lock);
+	g->lat_n = 0;
+	g->lat_over = 0;
+	g->lat_bytes = 0;
+	spin_unlock(&g->lock);
 	list_add_tail(&g->dom_node, &dom->groups);
 	g->active = true;
 	if (g->qos.conf.latency_us)
@@ -449,7 +455,7 @@ static bool charge(struct ioband_group *g, struct ioband_io *io, bool urgent,
 	struct ioband_group *p;
 
 	if (g->lat_cap)
-		iob_lat_charge(&g->lat_vt, g->lat_cap, io->bytes, now);
+		iob_lat_charge(&g->lat_vt, g->lat_cap, io->bytes, now, urgent);
 	for (p = g; p; p = READ_ONCE(p->parent)) {
 		if (!READ_ONCE(p->qos.has_limit))
 			continue;
@@ -747,6 +753,7 @@ static void latency_window(struct ioband_domain *dom, u64 now)
 		g->lat_bytes = 0;
 		spin_unlock(&g->lock);
 		g->lat.part_ppm = g->floor.part_ppm;
+		g->lat.reserved = g->floor.floored;
 		*tail = &g->lat;
 		tail = &g->lat.next;
 	}

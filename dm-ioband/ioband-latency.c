@@ -98,20 +98,27 @@ void iob_lat_dom_init(struct iob_lat_dom *d)
 	d->windows = 0;
 }
 
-/* The least a held-back group keeps: half its part of the device. */
+/*
+ * The least a held-back group keeps: half its part of the device, or all
+ * of it when its reservation is what its part is.
+ */
 u64 iob_lat_floor_bps(const struct iob_lat_dom *d, const struct iob_lat *g)
 {
-	u64 floor = div64_u64(d->peak_bps / IOB_LAT_FLOOR_DIV * g->part_ppm,
-			      1000000);
+	u64 half = g->reserved ? d->peak_bps : d->peak_bps / IOB_LAT_FLOOR_DIV;
+	u64 floor = div64_u64(half * g->part_ppm, 1000000);
 
 	return floor > IOB_LAT_MIN_BPS ? floor : IOB_LAT_MIN_BPS;
 }
 
+/* Bytes per second; @len_ns is not 0. */
 static u64 rate_of(u64 bytes, u64 len_ns)
 {
-	if (bytes >= (1ULL << 34))	/* 16 GiB in a window: no overflow */
-		return div64_u64(bytes, len_ns / NS_PER_SEC ? len_ns / NS_PER_SEC : 1);
-	return div64_u64(bytes * NS_PER_SEC, len_ns);
+	u64 us;
+
+	if (bytes < (1ULL << 34))	/* times 10^9 fits in 64 bits */
+		return div64_u64(bytes * NS_PER_SEC, len_ns);
+	us = div64_u64(len_ns, 1000);
+	return div64_u64(bytes, us ? us : 1) * 1000000;
 }
 
 /*
@@ -137,6 +144,10 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 			g->span_over = 0;
 			continue;
 		}
+		g->cap_bps = 0;		/* never held back: not for others */
+		/* a new span starts as if the window's count had been steady */
+		if (!g->span_n)
+			g->span_n = ((u64)g->n << 4) * (IOB_LAT_SPAN - 1);
 		g->span_n += ((u64)g->n << 4) - g->span_n / IOB_LAT_SPAN;
 		g->span_over += ((u64)g->over << 4) - g->span_over / IOB_LAT_SPAN;
 		if (!g->n)
@@ -209,9 +220,11 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
  * A bio of @bytes went down at @now_ns under a cap of @cap_bps: move the
  * cap's clock on by the time the cap takes to pass it, from no further
  * back than a bucket's depth.  The next bio goes when the clock is not
- * ahead of now.
+ * ahead of now.  A bio that went whatever the cap (@urgent: flushes,
+ * metadata, swap, reclaim, I/O during a suspend) takes the clock at most
+ * a depth ahead, so that a storm of them cannot hold the group for long.
  */
-void iob_lat_charge(u64 *vt, u64 cap_bps, u32 bytes, u64 now_ns)
+void iob_lat_charge(u64 *vt, u64 cap_bps, u32 bytes, u64 now_ns, bool urgent)
 {
 	u64 floor = now_ns > IOB_LAT_DEPTH_NS ? now_ns - IOB_LAT_DEPTH_NS : 0;
 
@@ -220,4 +233,6 @@ void iob_lat_charge(u64 *vt, u64 cap_bps, u32 bytes, u64 now_ns)
 	if (*vt < floor)
 		*vt = floor;
 	*vt += div64_u64((u64)(bytes ? bytes : 4096) * NS_PER_SEC, cap_bps);
+	if (urgent && *vt > now_ns + IOB_LAT_DEPTH_NS)
+		*vt = now_ns + IOB_LAT_DEPTH_NS;
 }

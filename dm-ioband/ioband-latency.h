@@ -12,12 +12,12 @@
 
 /*
  * Histogram buckets of microseconds: exact below 8 us, then eight a power
- * of two (each 1/8 to 1/16 of its value wide), up to 2^31 us; a value is
+ * of two (each 1/8 to 1/16 of its value wide), up to 2^26 us (67 s); a value is
  * shown as its bucket's midpoint, within 6.25% of the truth.
  */
 #define IOB_LAT_SUB_BITS	3
 #define IOB_LAT_SUB		(1U << IOB_LAT_SUB_BITS)
-#define IOB_LAT_MAX_LOG2	31
+#define IOB_LAT_MAX_LOG2	26
 #define IOB_LAT_BUCKETS		((IOB_LAT_MAX_LOG2 - IOB_LAT_SUB_BITS + 2) * IOB_LAT_SUB)
 
 /* The largest target, in microseconds: a minute. */
@@ -72,7 +72,7 @@ u64 iob_lat_percentile_us(const u64 *hist, u32 pct);
  * One group as the controller sees it, on a list.  In: its target (0:
  * none), its completions in the window and how many of them took longer
  * than the target, the bytes it completed, its part of the device by
- * weight.  Kept: the moving span's counts, its cap (0: not held back),
+ * weight and whether that part is its reservation.  Kept: the moving span's counts, its cap (0: not held back),
  * counted windows.  Out:
  * missed, whether it missed its target this window.
  */
@@ -83,6 +83,7 @@ struct iob_lat {
 	u32 over;
 	u64 bytes;
 	u32 part_ppm;
+	bool reserved;		/* its part is its reservation */
 	u64 span_n;		/* the moving span's counts, x16 */
 	u64 span_over;
 	u64 cap_bps;
@@ -112,6 +113,6 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 u64 iob_lat_floor_bps(const struct iob_lat_dom *d, const struct iob_lat *g);
 
 /* A cap's virtual clock (as the limits': GCRA): charge a bio of @bytes. */
-void iob_lat_charge(u64 *vt, u64 cap_bps, u32 bytes, u64 now_ns);
+void iob_lat_charge(u64 *vt, u64 cap_bps, u32 bytes, u64 now_ns, bool urgent);
 
 #endif /* IOBAND_LATENCY_H */

@@ -123,7 +123,7 @@ TRACE_EVENT(ioband_epoch,
 		__field(u32, res_scale)
 	),
 	TP_fast_assign(
-		strscpy(__entry->domain, domain, sizeof(__entry->domain));
+		strscpy_pad(__entry->domain, domain, sizeof(__entry->domain));
 		__entry->epoch = epoch;
 		__entry->len_ns = len_ns;
 		__entry->done = done;
@@ -154,7 +154,7 @@ TRACE_EVENT(ioband_latency,
 		__field(u64, peak_bps)
 	),
 	TP_fast_assign(
-		strscpy(__entry->domain, domain, sizeof(__entry->domain));
+		strscpy_pad(__entry->domain, domain, sizeof(__entry->domain));
 		__entry->id = id;
 		__entry->decision = decision;
 		__entry->target_us = target_us;

@@ -799,7 +799,7 @@ static void test_lat_buckets(void)
 {
 	static const u64 us[] = { 0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 100,
 				  113, 226, 1000, 19999, 40108, 1000000,
-				  2147483647ULL };
+				  60000000 };
 	u64 hist[IOB_LAT_BUCKETS];
 	u32 i, prev = 0;
 
@@ -820,7 +820,8 @@ static void test_lat_buckets(void)
 	/* every bucket's midpoint falls in the bucket itself */
 	for (i = 0; i < IOB_LAT_BUCKETS; i++)
 		CHECK(iob_lat_bucket(iob_lat_bucket_us(i) * 1000) == i, "bucket %u", i);
-	CHECK(iob_lat_bucket(~0ULL) == IOB_LAT_BUCKETS - 1, "saturates");
+	CHECK(iob_lat_bucket(~0ULL) == IOB_LAT_BUCKETS - 1 &&
+	      iob_lat_bucket(200000000000000ULL) == IOB_LAT_BUCKETS - 1, "saturates");
 	CHECK(iob_lat_bucket(999) == 0, "sub-microsecond");
 
 	/* 1000 samples: 1..1000 us; p50 ~500, p90 ~900, p99 ~990 */
@@ -875,7 +876,7 @@ static void test_lat_control(void)
 	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MET && !n.cap_bps,
 	      "met: cap %llu", (unsigned long long)n.cap_bps);
 	CHECK(d.peak_bps == 64800000, "peak %llu", (unsigned long long)d.peak_bps);
-	/* one late bio of twenty in a fresh span is over 1%: a miss */
+	/* two late bios of twenty in one window: a miss */
 	lat_pair(&v, &n, 2);
 	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MISSED && v.missed,
 	      "two late: missed");
@@ -942,6 +943,43 @@ static void test_lat_control(void)
 	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MISSED && !v.cap_bps &&
 	      !w.cap_bps && n.cap_bps, "only N: %llu %llu %llu", (unsigned long long)v.cap_bps,
 	      (unsigned long long)w.cap_bps, (unsigned long long)n.cap_bps);
+	/* a capped group that gets a target is held back no more */
+	iob_lat_dom_init(&d);
+	lat_pair(&v, &n, 20);
+	w = v;
+	w.next = NULL;
+	n.next = &w;
+	w.over = 0;
+	w.cap_bps = 60 * MBS;
+	iob_lat_window(&d, &v, 100000000);
+	CHECK(!w.cap_bps && n.cap_bps, "target: cap %llu", (unsigned long long)w.cap_bps);
+	/* a fresh span forgives one late bio of 150, as a settled one does */
+	iob_lat_dom_init(&d);
+	lat_pair(&v, &n, 1);
+	v.n = 150;
+	v.span_n = 0;
+	v.span_over = 0;
+	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MET, "first window");
+	/* a group whose part is its reservation keeps all of it */
+	n.reserved = true;
+	CHECK(iob_lat_floor_bps(&d, &n) == d.peak_bps / 2, "reserved floor %llu of %llu",
+	      (unsigned long long)iob_lat_floor_bps(&d, &n), (unsigned long long)d.peak_bps);
+	n.reserved = false;
+	/* the device's rate falls with the windows' while nobody is held back */
+	cap = d.peak_bps;
+	lat_pair(&v, &n, 0);
+	n.cap_bps = 0;
+	n.bytes = 3200000;
+	iob_lat_window(&d, &v, 100000000);
+	CHECK(d.peak_bps < cap && d.peak_bps > cap - cap / 8, "moving average: %llu from %llu",
+	      (unsigned long long)d.peak_bps, (unsigned long long)cap);
+	/* 20 GiB in a window: a rate, not a count (no overflow) */
+	iob_lat_dom_init(&d);
+	lat_pair(&v, &n, 0);
+	n.bytes = 20ULL << 30;
+	iob_lat_window(&d, &v, 100000000);
+	CHECK(d.peak_bps > (200ULL << 30) && d.peak_bps < (201ULL << 30), "big window: %llu",
+	      (unsigned long long)d.peak_bps);
 	/* an idle group without a cap is not made one */
 	iob_lat_dom_init(&d);
 	lat_pair(&v, &n, 20);
@@ -956,14 +994,17 @@ static void test_lat_charge(void)
 {
 	u64 vt = 0, now = 1000000000ULL;
 
-	iob_lat_charge(&vt, 64 * MBS, 64000, now);
+	iob_lat_charge(&vt, 64 * MBS, 64000, now, false);
 	CHECK(vt == now - IOB_LAT_DEPTH_NS + 1000000, "from a depth back: %llu",
 	      (unsigned long long)vt);
-	iob_lat_charge(&vt, 64 * MBS, 64000 * 10, now);
+	iob_lat_charge(&vt, 64 * MBS, 64000 * 10, now, false);
 	CHECK(vt == now - IOB_LAT_DEPTH_NS + 11000000, "ten more ms: %llu",
 	      (unsigned long long)vt);
-	iob_lat_charge(&vt, 0, 64000, now);
+	iob_lat_charge(&vt, 0, 64000, now, false);
 	CHECK(vt == now - IOB_LAT_DEPTH_NS + 11000000, "no cap: unchanged");
+	/* bios that went whatever the cap: at most a depth ahead */
+	iob_lat_charge(&vt, 1 * MBS, 64 << 20, now, true);
+	CHECK(vt == now + IOB_LAT_DEPTH_NS, "urgent: %llu", (unsigned long long)vt);
 }
 
 /* latency <id>:<usec> and latency= in the table line. */

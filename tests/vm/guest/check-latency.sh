@@ -37,33 +37,6 @@ CG_V2=$(stat -c %i /sys/fs/cgroup/lv2)
 CG_N=$(stat -c %i /sys/fs/cgroup/ln)
 LN="--rw=randwrite --bs=64k --iodepth=32"
 
-# v_start OUT CGROUP DEV FIOARGS: V, in the background; its figures are
-# read from fio's JSON with v_p99, v_p50, v_mean (us) and v_ios.
-v_start() {
-	local out=$1 cg=$2 dev=$3
-	shift 3
-	rm -f "$out"
-	runas --cgroup /sys/fs/cgroup/$cg -- fio --name=v --filename="$dev" \
-		--rw=randread --bs=4k --iodepth=1 --rate_iops=200 --direct=1 \
-		--ioengine=libaio --time_based --output-format=json \
-		--percentile_list=50:90:99 --lat_percentiles=1 --output="$out" "$@" > "$out.log" 2>&1 &
-}
-# v_read OUT KEY: a figure of the read side's latency from submission to
-# completion (fio's lat_ns: its clat leaves out the time io_submit took,
-# which through a filesystem can be most of it), in microseconds: "mean",
-# "50.000000", "99.000000"; or "total_ios".
-v_read() {
-	awk -v k="\"$2\"" '
-		/"read" :/ { r = 1 } /"write" :/ { r = 0 }
-		r && /"lat_ns" :/ { c = 1 } r && /"clat_ns" :/ { c = 0 }
-		r && $1 == k && k == "\"total_ios\"" { gsub(/[ ,]/, "", $3); print $3; exit }
-		r && c && $1 == k { gsub(/[ ,]/, "", $3); printf "%.0f\n", $3 / 1000; exit }
-	' FS=' ' "$1"
-}
-v_p99() { v_read "$1" 99.000000; }
-v_mean() { v_read "$1" mean; }
-v_ios() { v_read "$1" total_ios; }
-
 # l_pair V_OUT [V_CGROUP]: N in ln and V together; V measures after
 # QW_WARM seconds for QW_LEN, N's rate is ioband's count over that window
 # (qw_kib $CG_N).

@@ -233,3 +233,32 @@ dmesg_clean() {
 	grep -E -A30 -m1 'WARNING:|BUG:|Oops|general protection' /tmp/dmesg.clean | sed 's/^/  .. /'
 	return 1
 }
+
+# The latency victim of section 25 and of the latency bench: 4k random
+# reads at QD1 and a fixed 200 IOPS.
+# v_start OUT CGROUP DEV FIOARGS: V, in the background; its figures are
+# read from fio's JSON with v_p99, v_p50, v_mean (us) and v_ios.
+v_start() {
+	local out=$1 cg=$2 dev=$3
+	shift 3
+	rm -f "$out"
+	runas --cgroup /sys/fs/cgroup/$cg -- fio --name=v --filename="$dev" \
+		--rw=randread --bs=4k --iodepth=1 --rate_iops=200 --direct=1 \
+		--ioengine=libaio --time_based --output-format=json \
+		--percentile_list=50:90:99 --lat_percentiles=1 --output="$out" "$@" > "$out.log" 2>&1 &
+}
+# v_read OUT KEY: a figure of the read side's latency from submission to
+# completion (fio's lat_ns: its clat leaves out the time io_submit took,
+# which through a filesystem can be most of it), in microseconds: "mean",
+# "50.000000", "99.000000"; or "total_ios".
+v_read() {
+	awk -v k="\"$2\"" '
+		/"read" :/ { r = 1 } /"write" :/ { r = 0 }
+		r && /"lat_ns" :/ { c = 1 } r && /"clat_ns" :/ { c = 0 }
+		r && $1 == k && k == "\"total_ios\"" { gsub(/[ ,]/, "", $3); print $3; exit }
+		r && c && $1 == k { gsub(/[ ,]/, "", $3); printf "%.0f\n", $3 / 1000; exit }
+	' FS=' ' "$1"
+}
+v_p99() { v_read "$1" 99.000000; }
+v_mean() { v_read "$1" mean; }
+v_ios() { v_read "$1" total_ios; }

@@ -108,11 +108,74 @@ bench_qos() {
 	fi
 	nullb_remove q64
 }
-if [ "$ONLY" = qos ]; then
-	bench_qos
-	echo "bench: done"
-	exit 0
-fi
+
+# --- latency: a light victim beside a heavy neighbour (ONLY=latency) -----------
+# On a 64 MiB/s null_blk: V reads 4k at QD1, 200 IOPS; N writes 64k at
+# QD32.  V's p99 (fio, submission to completion) and N's rate under each
+# controller, after LRAMP seconds, for LRT seconds.
+LRT=${LRT:-8}
+LRAMP=2
+bench_latency() {
+	local lmaj na pa v n t
+	nullb_create l64 2048 mbps=64
+	mkdir -p /sys/fs/cgroup/v /sys/fs/cgroup/n
+	V=$(stat -c %i /sys/fs/cgroup/v) N=$(stat -c %i /sys/fs/cgroup/n)
+	NW="--name=n --rw=randwrite --bs=64k --iodepth=32 --ramp_time=$LRAMP --runtime=$LRT --time_based"
+	lat_run() {	# lat_run DEV: V and N together on DEV
+		fio_start /tmp/ln "--cgroup /sys/fs/cgroup/n" --filename=$1 $NW
+		v_start /tmp/lv v $1 --ramp_time=$LRAMP --runtime=$LRT
+		wait
+	}
+	lat_row() {	# lat_row NAME: after lat_run
+		v=$(v_p99 /tmp/lv) n=$(fio_wbw /tmp/ln)
+		printf 'bench: %-40s %10s %10s %8s\n' "$1" "$v" "$n" "$(pct "$n" "$na")"
+		echo "data: latency $(echo "$1" | tr ' ' '_') $v $n $(pct "$n" "$na")"
+	}
+	dm_create linl "0 $(sectors /dev/l64) linear /dev/l64 0"
+	lmaj=$(dmsetup info -c --noheadings -o major,minor linl | tr -d ' ')
+	v_start /tmp/lv v /dev/mapper/linl --ramp_time=1 --runtime=$LRT
+	wait
+	pa=$(v_p99 /tmp/lv)
+	fio_start /tmp/ln "--cgroup /sys/fs/cgroup/n" --filename=/dev/mapper/linl $NW
+	wait
+	na=$(fio_wbw /tmp/ln)
+	t=$((2 * pa))
+	echo "bench: latency: V 4k reads QD1 200 IOPS beside N 64k writes QD32, 64 MiB/s null_blk, ${LRT} s after ${LRAMP} s"
+	echo "bench: alone (dm-linear): V p99 $pa us, N $na KiB/s; ioband's target for V: $t us (twice alone)"
+	printf 'bench: %-40s %10s %10s %8s\n' controller "V p99 us" "N KiB/s" "N % alone"
+	lat_run /dev/mapper/linl
+	lat_row "no control (dm-linear)"
+	if echo "$lmaj wbps=$((na * 1024 * 80 / 100))" > /sys/fs/cgroup/n/io.max 2>/dev/null; then
+		lat_run /dev/mapper/linl
+		lat_row "blk-throttle N at 80%"
+		echo "$lmaj wbps=$((na * 1024 * 90 / 100))" > /sys/fs/cgroup/n/io.max
+		lat_run /dev/mapper/linl
+		lat_row "blk-throttle N at 90%"
+		echo "$lmaj wbps=max" > /sys/fs/cgroup/n/io.max
+	else
+		echo "bench: blk-throttle: not available"
+	fi
+	dm_remove linl
+	if echo bfq > /sys/block/l64/queue/scheduler 2>/dev/null && [ -e /sys/fs/cgroup/v/io.bfq.weight ]; then
+		lat_run /dev/l64
+		lat_row "BFQ equal weights, low_latency $(cat /sys/block/l64/queue/iosched/low_latency)"
+		echo none > /sys/block/l64/queue/scheduler
+	else
+		echo "bench: BFQ: not available"
+	fi
+	dm_create ibv "$(ioband_table /dev/l64 bv cgroup weight-iosize 0 :100 $V:100 $N:100)"
+	lat_run /dev/mapper/ibv
+	lat_row "ioband equal weights"
+	dmsetup message ibv 0 latency $V:$t
+	lat_run /dev/mapper/ibv
+	lat_row "ioband, V's target $t us"
+	dm_remove ibv
+	nullb_remove l64
+}
+case $ONLY in
+qos) bench_qos; echo "bench: done"; exit 0 ;;
+latency) bench_latency; echo "bench: done"; exit 0 ;;
+esac
 
 # --- uncontended IOPS --------------------------------------------------------
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
@@ -281,4 +344,5 @@ wait
 echo "bench: ioband, A alone: $(fio_rbw /tmp/sa) KiB/s of 8192 (work conserving)"
 dm_remove ibs
 bench_qos
+bench_latency
 echo "bench: done"
