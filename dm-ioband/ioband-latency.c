@@ -15,9 +15,11 @@
  * it did in the window and is cut by a sixteenth each window that misses.
  * Each window in which every target holds, the caps grow by a step; a
  * cap that reaches the device's rate is gone.  A miss that follows a
- * window that held halves the step, so after a few the caps settle just
- * under the rate at which the targets are missed, and a calm spell
- * doubles it again.  When no group
+ * window that held halves the step, and a cap does not grow past the
+ * rate at which it last missed, less a sixteenth, until a calm spell
+ * (IOB_LAT_CALM_WINDOWS without a miss) has passed: so the caps settle
+ * just under the rate at which the targets are missed instead of probing
+ * into it every few seconds, and a calm spell lets them probe again.  When no group
  * with a target completes anything in a window, every cap is gone at
  * once: the controller holds back nobody for a tenant that is not there.
  *
@@ -128,7 +130,7 @@ static u64 rate_of(u64 bytes, u64 len_ns)
 enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 				     struct iob_lat *head, u64 len_ns)
 {
-	bool measured = false, missed = false, capped = false;
+	bool measured = false, missed = false, capped = false, calm;
 	u64 total = 0, bps;
 	struct iob_lat *g;
 
@@ -173,8 +175,10 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		d->peak_bps = bps;
 
 	if (!measured) {
-		for (g = head; g; g = g->next)
+		for (g = head; g; g = g->next) {
 			g->cap_bps = 0;
+			g->ceil_bps = 0;
+		}
 		d->step = IOB_LAT_STEP_MIN;
 		d->calm = 0;
 		return IOB_LAT_IDLE;
@@ -193,25 +197,38 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 			/* a cap it does not use is cut from what it used */
 			if (g->cap_bps && cur > g->cap_bps / 2)
 				cur = g->cap_bps;
+			/* the rate that missed: not again for a calm spell */
+			g->ceil_bps = cur;
 			cur -= cur / IOB_LAT_CUT_DIV;
 			g->cap_bps = cur > floor ? cur : floor;
 			g->capped_windows++;
 		}
 		return IOB_LAT_MISSED;
 	}
-	if (++d->calm >= IOB_LAT_CALM_WINDOWS) {
+	calm = ++d->calm >= IOB_LAT_CALM_WINDOWS;
+	if (calm) {
 		d->calm = 0;
 		if (d->step > IOB_LAT_STEP_MIN)
 			d->step--;
 	}
 	for (g = head; g; g = g->next) {
+		u64 ceil = g->ceil_bps - g->ceil_bps / IOB_LAT_CUT_DIV;
+
+		if (calm)
+			g->ceil_bps = 0;
 		if (!g->cap_bps)
 			continue;
 		g->cap_bps += (d->peak_bps >> d->step) + 1;
-		if (g->cap_bps >= d->peak_bps)
+		/* below the rate that last missed, until a calm spell */
+		if (g->ceil_bps && g->cap_bps > ceil)
+			g->cap_bps = ceil > g->cap_bps - (d->peak_bps >> d->step) - 1 ?
+				     ceil : g->cap_bps - (d->peak_bps >> d->step) - 1;
+		if (g->cap_bps >= d->peak_bps) {
 			g->cap_bps = 0;
-		else
+			g->ceil_bps = 0;
+		} else {
 			g->capped_windows++;
+		}
 	}
 	return IOB_LAT_MET;
 }

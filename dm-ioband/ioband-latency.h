@@ -72,8 +72,9 @@ u64 iob_lat_percentile_us(const u64 *hist, u32 pct);
  * One group as the controller sees it, on a list.  In: its target (0:
  * none), its completions in the window and how many of them took longer
  * than the target, the bytes it completed, its part of the device by
- * weight and whether that part is its reservation.  Kept: the moving span's counts, its cap (0: not held back),
- * counted windows.  Out:
+ * weight and whether that part is its reservation.  Kept: the moving
+ * span's counts, its cap (0: not held back) and the rate it last missed
+ * at, counted windows.  Out:
  * missed, whether it missed its target this window.
  */
 struct iob_lat {
@@ -87,6 +88,7 @@ struct iob_lat {
 	u64 span_n;		/* the moving span's counts, x16 */
 	u64 span_over;
 	u64 cap_bps;
+	u64 ceil_bps;		/* the rate at which it last missed: 0 none */
 	bool missed;
 	u64 missed_windows;
 	u64 capped_windows;

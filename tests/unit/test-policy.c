@@ -897,15 +897,41 @@ static void test_lat_control(void)
 	CHECK(v.missed_windows == 101 && n.capped_windows == 101, "counted: %llu %llu",
 	      (unsigned long long)v.missed_windows, (unsigned long long)n.capped_windows);
 	/* targets met again: caps grow, a step a window, and go at the rate */
+	/*
+	 * it missed at its floor: held there for a calm spell, then the cap
+	 * grows, a step a window, and goes at the device's rate
+	 */
 	cap = n.cap_bps;
 	for (i = 0; i < 400 && n.cap_bps; i++) {
 		lat_pair(&v, &n, 0);
 		n.bytes = n.cap_bps / 10;
 		iob_lat_window(&d, &v, 100000000);
-		CHECK(!n.cap_bps || n.cap_bps > cap, "grows: %llu", (unsigned long long)n.cap_bps);
+		if (i < IOB_LAT_CALM_WINDOWS - 1)
+			CHECK(n.cap_bps == cap, "held below the rate that missed: %llu",
+			      (unsigned long long)n.cap_bps);
+		else
+			CHECK(!n.cap_bps || n.cap_bps > cap, "grows: %llu",
+			      (unsigned long long)n.cap_bps);
 		cap = n.cap_bps;
 	}
-	CHECK(!n.cap_bps && i > 10, "gone after %d windows", i);
+	CHECK(!n.cap_bps && i > IOB_LAT_CALM_WINDOWS + 10, "gone after %d windows", i);
+	/* a miss from 64 MB/s: 60, then not above that until a calm spell */
+	iob_lat_dom_init(&d);
+	lat_pair(&v, &n, 0);
+	n.cap_bps = 0;
+	n.ceil_bps = 0;
+	iob_lat_window(&d, &v, 100000000);
+	lat_pair(&v, &n, 2);
+	iob_lat_window(&d, &v, 100000000);
+	CHECK(n.cap_bps == 60 * MBS && n.ceil_bps == 64 * MBS, "cut: %llu ceil %llu",
+	      (unsigned long long)n.cap_bps, (unsigned long long)n.ceil_bps);
+	for (i = 0; i < 20; i++) {
+		lat_pair(&v, &n, 0);
+		n.bytes = n.cap_bps / 10;
+		iob_lat_window(&d, &v, 100000000);
+	}
+	CHECK(n.cap_bps == 60 * MBS, "stays below 64 less a sixteenth: %llu",
+	      (unsigned long long)n.cap_bps);
 	/*
 	 * 40 bios a window (a span of ~320): a stray late bio after a calm
 	 * spell is not a miss, two in the span are; at 20 a window one is

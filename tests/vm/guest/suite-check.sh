@@ -472,7 +472,7 @@ CONF
 	tool_fails 2 "expected a number, or one with K, M, G or T" iobandctl set tb a limit=bps=5X
 	tool_fails 2 "unknown key 'burst'" iobandctl set tb a reserve=burst=5
 	tool_fails 1 "reserve bps=2097152 is above limit bps=1048576" iobandctl set tb a limit=bps=1M reserve=bps=2M
-	tool_fails 2 "only weight, limit, reserve and children are set per group" iobandctl set tb a token=5
+	tool_fails 2 "only weight, limit, reserve, latency and children are set per group" iobandctl set tb a token=5
 	tool_fails 2 "children: names a GROUP (a cgroup)" iobandctl set tb children=1
 	tool_fails 1 "exists already" iobandctl create tb /dev/slow
 	tool_fails 1 "/dev/nosuch: No such file or directory" iobandctl create tz /dev/nosuch
