@@ -193,12 +193,17 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 
 			if (g->target_ns || (!g->bytes && !g->cap_bps))
 				continue;
+			/*
+			 * A cap it used is the rate that missed: not again
+			 * for a calm spell.  A first cut, or one of a cap it
+			 * does not use, is from what it did in the window
+			 * (which may have begun part way in: no ceiling).
+			 */
 			cur = rate_of(g->bytes, len_ns);
-			/* a cap it does not use is cut from what it used */
-			if (g->cap_bps && cur > g->cap_bps / 2)
+			if (g->cap_bps && cur > g->cap_bps / 2) {
 				cur = g->cap_bps;
-			/* the rate that missed: not again for a calm spell */
-			g->ceil_bps = cur;
+				g->ceil_bps = cur;
+			}
 			cur -= cur / IOB_LAT_CUT_DIV;
 			g->cap_bps = cur > floor ? cur : floor;
 			g->capped_windows++;

@@ -234,6 +234,21 @@ dmesg_clean() {
 	return 1
 }
 
+# refused DEV "MESSAGE" "REASON": DEV refuses MESSAGE with REASON in the
+# kernel log and its table stays $before; otherwise counts it in $bad and
+# says why in $why ($n counts the cases).
+refused() {
+	n=$((n + 1))
+	dmesg -c > /dev/null
+	if dmsetup message "$1" 0 $2 2>/dev/null; then
+		bad=$((bad + 1)) why="$why [accepted: $2]"
+	elif ! dmesg | grep -q -- "$3"; then
+		bad=$((bad + 1)) why="$why [$2: no '$3' in '$(dmesg | tail -1)']"
+	elif [ "$(dmsetup table "$1")" != "$before" ]; then
+		bad=$((bad + 1)) why="$why [$2 changed the table]"
+	fi
+}
+
 # The latency victim of section 25 and of the latency bench: 4k random
 # reads at QD1 and a fixed 200 IOPS.
 # v_start OUT CGROUP DEV FIOARGS: V, in the background; its figures are
