@@ -219,6 +219,14 @@ void ioband_domain_set_params(struct ioband_domain *dom,
 	ioband_domain_kick(dom);
 }
 
+/* Zero @g's counts of the latency window.  Called with g->lock held. */
+static void latency_counts_clear(struct ioband_group *g)
+{
+	g->lat_n = 0;
+	g->lat_over = 0;
+	g->lat_bytes = 0;
+}
+
 /*
  * Latency control starts with a window from now (a group has a target):
  * what the groups completed before counts for nothing.  Called with
@@ -233,9 +241,7 @@ static void latency_on(struct ioband_domain *dom)
 		return;
 	list_for_each_entry(g, &dom->groups, dom_node) {
 		spin_lock(&g->lock);
-		g->lat_n = 0;
-		g->lat_over = 0;
-		g->lat_bytes = 0;
+		latency_counts_clear(g);
 		spin_unlock(&g->lock);
 	}
 	dom->lat.peak_bps = 0;
@@ -291,9 +297,7 @@ static void activate(struct ioband_domain *dom, struct ioband_group *g)
 {
 	/* what it completed while inactive is no latency window's */
 	spin_lock(&g->lock);
-	g->lat_n = 0;
-	g->lat_over = 0;
-	g->lat_bytes = 0;
+	latency_counts_clear(g);
 	spin_unlock(&g->lock);
 	list_add_tail(&g->dom_node, &dom->groups);
 	g->active = true;
@@ -748,9 +752,7 @@ static void latency_window(struct ioband_domain *dom, u64 now)
 		g->lat.n = g->lat_n;
 		g->lat.over = g->lat_over;
 		g->lat.bytes = g->lat_bytes;
-		g->lat_n = 0;
-		g->lat_over = 0;
-		g->lat_bytes = 0;
+		latency_counts_clear(g);
 		spin_unlock(&g->lock);
 		g->lat.part_ppm = g->floor.part_ppm;
 		g->lat.reserved = g->floor.floored;
