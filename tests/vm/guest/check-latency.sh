@@ -11,21 +11,21 @@
 # 20 ms: a scenario the device fails on its own, which a target fixes
 # only by keeping N just under the device's rate.
 
-# Issue 11 is open: case "lone" (ioband's latency against dm-linear's)
-# does not pass yet and runs only when named (ONLY=latency-lone).  The
-# others run on 6.1 in make check (the whole run is near its time
-# budget) and on any kernel with ONLY=latency.
+# Issue 11 is open and the section is not yet steady: run twice on one
+# tree, case target kept the neighbour at 94% and at 34%, and case
+# unmeetable the neighbour just above and 19% below its floor.  So it
+# runs only when named (ONLY=latency, or latency-CASE), not in make
+# check; case "lone" (ioband's latency against dm-linear's), which does
+# not pass yet, only as ONLY=latency-lone.
 L_CASES="target buffered unmeetable two trace badinput"
 case ",$ONLY," in *,latency-lone*) L_CASES="$L_CASES lone" ;; esac
+if [ -z "$ONLY" ]; then
+	skip "25. latency targets" "not steady yet (issue 11): ONLY=latency runs them"
+	return 0
+fi
 l_any=
 for c in $L_CASES; do want latency-$c && l_any=1; done
 [ -n "$l_any" ] || return 0
-if [ -z "$ONLY" ]; then
-	case $(uname -r) in
-	6.1.*) ;;
-	*) skip "25. latency targets" "run on 6.1 in make check; ONLY=latency runs them here"; return 0 ;;
-	esac
-fi
 
 echo "guest: 25. latency targets"
 [ -b /dev/q64 ] || nullb_create q64 2048 mbps=64
