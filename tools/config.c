@@ -142,6 +142,15 @@ static int add_group(struct conf_device *d, const char *spec, const char *val,
 		return fail_at(err, len, fname, lineno, "more than %d groups", MAX_GROUPS);
 	if (strlen(spec) >= sizeof(g->spec))
 		return fail_at(err, len, fname, lineno, "group: name too long");
+	if (d->nspecs == d->cap) {
+		int cap = d->cap ? 2 * d->cap : 16;
+
+		g = realloc(d->specs, cap * sizeof(*g));
+		if (!g)
+			return fail_at(err, len, fname, lineno, "out of memory");
+		d->specs = g;
+		d->cap = cap;
+	}
 	g = &d->specs[d->nspecs];
 	memset(g, 0, sizeof(*g));
 	/* <weight> [children] [limit=<spec>] [reserve=<spec>] [latency=<usec>] */
@@ -222,6 +231,15 @@ static int section_done(struct conf_device *d, const char *fname, char *err,
 	return 0;
 }
 
+void config_free(struct config *cfg)
+{
+	int i;
+
+	for (i = 0; i < cfg->ndev; i++)
+		free(cfg->dev[i].specs);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
 int config_parse(FILE *f, const char *fname, struct config *cfg,
 		 char *err, size_t len)
 {
@@ -229,7 +247,7 @@ int config_parse(FILE *f, const char *fname, struct config *cfg,
 	char line[PATH_LEN + 128];
 	int lineno = 0, i;
 
-	memset(cfg, 0, sizeof(*cfg));
+	config_free(cfg);
 	while (fgets(line, sizeof(line), f)) {
 		char *s, *eq, *key, *val, *hash;
 

@@ -4,8 +4,8 @@
  * group:kvm, pid:123, pgrp:456), resolved to the ids ioband's table uses,
  * and ids named back for display.
  */
+#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "iobandctl.h"
@@ -162,19 +163,105 @@ int spec_check_type(const struct group_spec *g, const char *type,
 	     kind_name[g->kind], type);
 }
 
-/* cgroup id -> path: walk the hierarchy for the directory with that inode. */
-static unsigned long long want_ino;
-static char found[PATH_LEN];
+/*
+ * cgroup id -> path: one walk of the hierarchy's directories makes an
+ * index sorted by inode (a cgroup's id), looked up by binary search.  An
+ * id not in it makes a new walk, at most once a second (a cgroup made
+ * since, or one gone).
+ */
+struct cg_entry {
+	unsigned long long ino;
+	char *path;
+};
+static struct cg_entry *cg_index;
+static size_t cg_n, cg_cap;
+static double cg_built = -1;
+static const char *cg_root;		/* the cgroup_root it was built from */
 
-static int find_ino(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
+static void cg_add(const char *path, unsigned long long ino)
 {
-	(void)ftw;
-	if (flag == FTW_D && (unsigned long long)st->st_ino == want_ino) {
-		snprintf(found, sizeof(found), "%s", path);
-		return 1;
+	struct cg_entry *e;
+
+	if (cg_n == cg_cap) {
+		size_t cap = cg_cap ? 2 * cg_cap : 256;
+
+		e = realloc(cg_index, cap * sizeof(*e));
+		if (!e)
+			return;
+		cg_index = e;
+		cg_cap = cap;
 	}
-	return 0;
+	e = &cg_index[cg_n];
+	e->path = strdup(path);
+	if (!e->path)
+		return;
+	e->ino = ino;
+	cg_n++;
+}
+
+/* Directories only: a cgroup's files are many and name no cgroup. */
+static void cg_walk(const char *path, int depth)
+{
+	struct dirent *d;
+	struct stat st;
+	DIR *dir;
+
+	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+		return;
+	cg_add(path, (unsigned long long)st.st_ino);
+	if (depth > 64 || !(dir = opendir(path)))
+		return;
+	while ((d = readdir(dir))) {
+		char sub[PATH_LEN];
+
+		if (d->d_type != DT_DIR || !strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", path, d->d_name) < (int)sizeof(sub))
+			cg_walk(sub, depth + 1);
+	}
+	closedir(dir);
+}
+
+static int cg_cmp(const void *a, const void *b)
+{
+	const struct cg_entry *x = a, *y = b;
+
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void cg_build(void)
+{
+	size_t i;
+
+	for (i = 0; i < cg_n; i++)
+		free(cg_index[i].path);
+	cg_n = 0;
+	cg_walk(cgroup_root, 0);
+	qsort(cg_index, cg_n, sizeof(*cg_index), cg_cmp);
+	cg_built = mono_s();
+	cg_root = cgroup_root;
+}
+
+static const char *cg_path(unsigned long long ino)
+{
+	struct cg_entry key = { .ino = ino }, *e;
+
+	if (cg_built < 0 || cg_root != cgroup_root)
+		cg_build();
+	e = bsearch(&key, cg_index, cg_n, sizeof(*cg_index), cg_cmp);
+	if (!e && mono_s() - cg_built >= 1) {
+		cg_build();
+		e = bsearch(&key, cg_index, cg_n, sizeof(*cg_index), cg_cmp);
+	}
+	return e ? e->path : NULL;
 }
 
 void group_label(const char *type, long long id, char *buf, size_t len)
@@ -182,10 +269,10 @@ void group_label(const char *type, long long id, char *buf, size_t len)
 	if (id == -1) {
 		snprintf(buf, len, "default");
 	} else if (!strcmp(type, "cgroup")) {
-		want_ino = (unsigned long long)id;
-		found[0] = '\0';
-		if (nftw(cgroup_root, find_ino, 16, FTW_PHYS | FTW_MOUNT) == 1)
-			snprintf(buf, len, "%s", found);
+		const char *path = cg_path((unsigned long long)id);
+
+		if (path)
+			snprintf(buf, len, "%s", path);
 		else
 			snprintf(buf, len, "cgroup:%lld (gone)", id);
 	} else if (!strcmp(type, "uid")) {

@@ -156,13 +156,15 @@ static int do_create(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ioband_conf c = { .def_weight = 100, .carryover = IOB_DEFAULT_CARRYOVER };
+	static struct ioband_conf c;
 	const char *dg = NULL, *name, *t;
 	unsigned long long sectors;
 	static char line[TABLE_LEN];
 	char params[64];
 	int o;
 
+	c.def_weight = 100;
+	c.carryover = IOB_DEFAULT_CARRYOVER;
 	strcpy(c.type, "none");
 	strcpy(c.policy, "weight");
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -232,7 +234,7 @@ static int do_remove(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	struct ioband_conf c;
+	static struct ioband_conf c;	/* MAX_GROUPS groups: not on the stack */
 	int o;
 
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1)
@@ -359,7 +361,7 @@ static int do_attach_detach(int argc, char **argv, bool attach)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	unsigned int weight = 0;
-	struct ioband_conf c;
+	static struct ioband_conf c;	/* MAX_GROUPS groups: not on the stack */
 	struct group_spec g;
 	const char *name;
 	char msg[64];
@@ -526,7 +528,7 @@ static int do_set(int argc, char **argv)
 
 static int sample(const char *name, char *dg, struct group_stat *g, int max)
 {
-	static char params[TABLE_LEN * 4];	/* 257 groups of 12 counters */
+	static char params[TABLE_LEN * 4];	/* MAX_GROUPS + 1 groups of 12 counters */
 	int n;
 
 	if (dmx_status(name, params, sizeof(params)))
@@ -649,7 +651,7 @@ static int do_stats(int argc, char **argv)
 	const struct qos_report *q;
 	const struct tree_report *t;
 	bool json = false, watch = false;
-	struct ioband_conf c;
+	static struct ioband_conf c;	/* MAX_GROUPS groups: not on the stack */
 	char dg[32];
 	const char *name;
 	double t0, t1;
@@ -732,7 +734,7 @@ static int plan_one(struct conf_device *d, const char *fname, int idx)
 {
 	static char params[TABLE_LEN];
 	char err[ERR_LEN];
-	struct ioband_conf cur;
+	static struct ioband_conf cur;
 	int i, r;
 
 	if (dmx_blockdev(d->device, d->c.dev, sizeof(d->c.dev), &sizes[idx]))

@@ -21,12 +21,17 @@
 
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 
-#define MAX_GROUPS	256
+/*
+ * Groups per device iobandctl reads and writes (the module has no limit of
+ * its own).  The arrays that grow with both groups and devices (the apply
+ * file's groups, a plan's steps) are allocated as they grow.
+ */
+#define MAX_GROUPS	4096
 #define MAX_DEVICES	64
 #define NAME_LEN	128
 #define PATH_LEN	4096
 #define ERR_LEN		512
-#define TABLE_LEN	65536		/* a table line: 256 groups with limits */
+#define TABLE_LEN	(1 << 20)	/* a table line: MAX_GROUPS groups with limits */
 
 /* A group attached to a device, as in its table line. */
 struct group_w {
@@ -138,15 +143,17 @@ struct conf_device {
 	char device[PATH_LEN];
 	int line;
 	struct ioband_conf c;		/* dev, groups filled by resolution */
-	int nspecs;
-	struct conf_group specs[MAX_GROUPS];
+	int nspecs, cap;
+	struct conf_group *specs;	/* nspecs of cap, allocated */
 };
 struct config {
 	int ndev;
 	struct conf_device dev[MAX_DEVICES];
 };
+/* @cfg: zeroed, or parsed before (what it holds is freed first). */
 int config_parse(FILE *f, const char *fname, struct config *cfg,
 		 char *err, size_t len);
+void config_free(struct config *cfg);
 
 /* plan.c: the messages that turn @cur into @want (cur NULL: create). */
 #define MAX_STEPS	(7 * MAX_GROUPS + 16)
@@ -155,14 +162,17 @@ struct step {
 	enum step_kind kind;
 	char text[512];			/* a message */
 };
+/* Zeroed before its first use; plan_free() frees what it holds. */
 struct plan {
-	int n;
-	char create[TABLE_LEN];		/* the table params of a STEP_CREATE */
-	struct step s[MAX_STEPS];
+	int n, cap;
+	bool full;			/* a step did not fit */
+	char *create;			/* the table params of a STEP_CREATE */
+	struct step *s;			/* n of cap, allocated */
 };
 int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,
 		struct plan *p, char *err, size_t len);
 const char *step_text(const struct plan *p, int i);
+void plan_free(struct plan *p);
 void plan_qos(struct plan *p, long long id, const struct iob_qos *cur,
 	      const struct iob_qos *want);
 

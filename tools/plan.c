@@ -5,6 +5,7 @@
  * means the device is as configured.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "iobandctl.h"
@@ -14,8 +15,17 @@ void add(struct plan *p, enum step_kind kind, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (p->n == MAX_STEPS)
-		return;
+	if (p->n == p->cap) {
+		int cap = p->cap ? 2 * p->cap : 64;
+		struct step *s = p->n < MAX_STEPS ? realloc(p->s, cap * sizeof(*s)) : NULL;
+
+		if (!s) {
+			p->full = true;
+			return;
+		}
+		p->s = s;
+		p->cap = cap;
+	}
 	p->s[p->n].kind = kind;
 	va_start(ap, fmt);
 	vsnprintf(p->s[p->n].text, sizeof(p->s[p->n].text), fmt, ap);
@@ -26,6 +36,13 @@ void add(struct plan *p, enum step_kind kind, const char *fmt, ...)
 const char *step_text(const struct plan *p, int i)
 {
 	return p->s[i].kind == STEP_CREATE ? p->create : p->s[i].text;
+}
+
+void plan_free(struct plan *p)
+{
+	free(p->s);
+	free(p->create);
+	memset(p, 0, sizeof(*p));
 }
 
 /*
@@ -71,8 +88,11 @@ int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,
 	int i;
 
 	p->n = 0;
+	p->full = false;
 	if (!cur) {
-		if (table_format(want, p->create, sizeof(p->create)))
+		if (!p->create && !(p->create = malloc(TABLE_LEN)))
+			return errorf(err, len, "out of memory");
+		if (table_format(want, p->create, TABLE_LEN))
 			return errorf(err, len, "too many groups for one table line");
 		add(p, STEP_CREATE, "table");
 		return 0;
@@ -125,7 +145,7 @@ int plan_device(const struct ioband_conf *cur, const struct ioband_conf *want,
 		plan_qos(p, w->id, c ? &c->qos : NULL, &w->qos);
 	}
 	plan_qos(p, IOB_DEFAULT_GROUP_ID, &cur->def_qos, &want->def_qos);
-	if (p->n == MAX_STEPS)
-		return errorf(err, len, "too many changes at once");
+	if (p->full)
+		return errorf(err, len, "too many changes at once (or out of memory)");
 	return 0;
 }

@@ -67,7 +67,8 @@ int table_parse(const char *params, struct ioband_conf *c, char *err, size_t len
 	strcpy(buf, params);
 	for (p = strtok_r(buf, " \t\n", &save); p; p = strtok_r(NULL, " \t\n", &save)) {
 		if (n == ARRAY_SIZE(tok))
-			return errorf(err, len, "too many groups");
+			return errorf(err, len, "more than %d groups, or too many arguments",
+				      MAX_GROUPS);
 		tok[n++] = p;
 	}
 	if (!n)
@@ -77,7 +78,7 @@ int table_parse(const char *params, struct ioband_conf *c, char *err, size_t len
 	if (iob_parse_table(n - 1, tok + 1, &t, &error))
 		return errorf(err, len, "%s", error);
 	if (t.ngroups > MAX_GROUPS)
-		return errorf(err, len, "too many groups");
+		return errorf(err, len, "more than %d groups (iobandctl's limit)", MAX_GROUPS);
 	memset(c, 0, sizeof(*c));
 	strcpy(c->dev, tok[0]);
 	strcpy(c->devgroup, t.devgroup);

@@ -16,7 +16,7 @@ static char err[ERR_LEN];
 
 static void test_table(void)
 {
-	struct ioband_conf c;
+	static struct ioband_conf c;
 	char out[1024];
 
 	CHECK(!table_parse("254:1 t1 0 0 user default 0 :100 1001:200 1002:300", &c, err, sizeof(err)),
@@ -221,8 +221,8 @@ static bool plan_is(const struct plan *p, const char *want)
 
 static void test_plan(void)
 {
-	struct ioband_conf cur, want;
-	struct plan p;
+	static struct ioband_conf cur, want;
+	static struct plan p;
 
 	table_parse("254:1 t1 0 0 cgroup weight 0 :100 23:100 62:300", &cur, err, sizeof(err));
 	want = cur;
@@ -589,6 +589,118 @@ static void test_latency(void)
 	      strstr(err, "t.conf:3: latency '1ms'"), "%s", err);
 }
 
+/*
+ * A device of MAX_GROUPS groups: its table line round-trips, its status
+ * parses, an apply file of that many groups parses and plans, and one
+ * more is refused with a clear error.
+ */
+static void test_many_groups(void)
+{
+	static char line[TABLE_LEN], out[TABLE_LEN], status[TABLE_LEN * 4];
+	static struct ioband_conf c, c2;
+	static struct group_stat st[MAX_GROUPS + 2];
+	static struct plan p;
+	size_t n = 0, m;
+	char *text;
+	FILE *f;
+	int i, k;
+
+	n += snprintf(line + n, sizeof(line) - n, "254:1 big 0 0 cgroup weight 0 :100");
+	for (i = 0; i < MAX_GROUPS; i++)
+		n += snprintf(line + n, sizeof(line) - n, " %d:%d", 1000 + i, 1 + i % 800);
+	for (i = 0; i < MAX_GROUPS; i += 7)
+		n += snprintf(line + n, sizeof(line) - n, " limit=%d:wbps=%d", 1000 + i, 1 << 20);
+	CHECK(!table_parse(line, &c, err, sizeof(err)) && c.ngroups == MAX_GROUPS &&
+	      c.groups[MAX_GROUPS - 1].id == 1000 + MAX_GROUPS - 1, "parse: %s", err);
+	CHECK(!table_format(&c, out, sizeof(out)) && !table_parse(out, &c2, err, sizeof(err)) &&
+	      c2.ngroups == MAX_GROUPS && !memcmp(c.groups, c2.groups, sizeof(c.groups)),
+	      "round trip: %s", err);
+	snprintf(line + n, sizeof(line) - n, " 99999:5");
+	CHECK(table_parse(line, &c2, err, sizeof(err)) && strstr(err, "more than"),
+	      "one group too many: '%s'", err);
+
+	/* the status of the default group and MAX_GROUPS groups */
+	n = snprintf(status, sizeof(status), "big");
+	for (i = -1; i < MAX_GROUPS; i++) {
+		n += snprintf(status + n, sizeof(status) - n, " %d", i < 0 ? -1 : 1000 + i);
+		for (k = 0; k < ST_NR; k++)
+			n += snprintf(status + n, sizeof(status) - n, " %d", i + k + 1);
+	}
+	k = status_parse(status, out, 32, st, MAX_GROUPS + 1);
+	CHECK(k == MAX_GROUPS + 1 && st[MAX_GROUPS].id == 1000 + MAX_GROUPS - 1 &&
+	      st[MAX_GROUPS].v[ST_TIME_IN_QUEUE] == MAX_GROUPS + ST_NR - 1, "status: %d", k);
+
+	/* an apply file naming every group, and the plan that creates them */
+	m = 64 + 32 * (size_t)MAX_GROUPS;
+	text = malloc(m);
+	n = snprintf(text, m, "[big]\ndevice = /dev/x\ntype = cgroup\n");
+	for (i = 0; i < MAX_GROUPS; i++)
+		n += snprintf(text + n, m - n, "group cg%d = %d\n", i, 1 + i % 800);
+	f = fmemopen(text, n, "r");
+	CHECK(!config_parse(f, "t.conf", &cfg, err, sizeof(err)) && cfg.dev[0].nspecs == MAX_GROUPS &&
+	      !strcmp(cfg.dev[0].specs[MAX_GROUPS - 1].spec, "cg4095") , "file: %s", err);
+	fclose(f);
+	snprintf(text + n, m - n, "group one-more = 1\n");
+	CHECK(parse_text(text) && strstr(err, "more than 4096 groups"), "file, one too many: %s", err);
+	free(text);
+	config_free(&cfg);
+
+	CHECK(!plan_device(NULL, &c, &p, err, sizeof(err)) && p.n == 1 && strlen(step_text(&p, 0)) > 8 * MAX_GROUPS,
+	      "create: %s", err);
+	c2 = c;
+	for (i = 0; i < MAX_GROUPS; i++)
+		c2.groups[i].weight++;
+	CHECK(!plan_device(&c, &c2, &p, err, sizeof(err)) && p.n == MAX_GROUPS,
+	      "reweight every group: %d steps: %s", p.n, err);
+	plan_free(&p);
+}
+
+/* cgroup ids named back by path: one walk for many groups, new ones found */
+static void test_labels(void)
+{
+	char root[] = "/tmp/iob-cgXXXXXX", path[PATH_LEN], label[PATH_LEN];
+	unsigned long long ino[300];
+	struct stat st;
+	int i, bad = 0;
+
+	CHECK(mkdtemp(root) != NULL, "mkdtemp");
+	cgroup_root = root;
+	for (i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "%s/p%d", root, i % 10);
+		mkdir(path, 0755);
+		snprintf(path, sizeof(path), "%s/p%d/c%d", root, i % 10, i);
+		mkdir(path, 0755);
+		stat(path, &st);
+		ino[i] = st.st_ino;
+	}
+	for (i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "%s/p%d/c%d", root, i % 10, i);
+		group_label("cgroup", (long long)ino[i], label, sizeof(label));
+		bad += strcmp(label, path) != 0;
+	}
+	CHECK(!bad, "%d of 300 labels wrong", bad);
+	group_label("cgroup", 1, label, sizeof(label));
+	CHECK(!strcmp(label, "cgroup:1 (gone)"), "%s", label);
+	sleep(1);	/* a miss walks again at most once a second */
+	snprintf(path, sizeof(path), "%s/late", root);
+	mkdir(path, 0755);
+	stat(path, &st);
+	group_label("cgroup", (long long)st.st_ino, label, sizeof(label));
+	CHECK(!strcmp(label, path), "a cgroup made after the first walk: %s", label);
+	for (i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "%s/p%d/c%d", root, i % 10, i);
+		rmdir(path);
+	}
+	for (i = 0; i < 10; i++) {
+		snprintf(path, sizeof(path), "%s/p%d", root, i);
+		rmdir(path);
+	}
+	snprintf(path, sizeof(path), "%s/late", root);
+	rmdir(path);
+	rmdir(root);
+	cgroup_root = "/sys/fs/cgroup";
+}
+
 int main(void)
 {
 	RUN(test_table);
@@ -600,5 +712,7 @@ int main(void)
 	RUN(test_tree_stats);
 	RUN(test_qos_specs);
 	RUN(test_latency);
+	RUN(test_many_groups);
+	RUN(test_labels);
 	return check_summary("test-iobandctl");
 }
