@@ -44,8 +44,8 @@ $(BUILD)/runas: tests/vm/runas.c
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_USER) -static -o $@ $<
 
-CORE_SRC := dm-ioband/ioband-policy.c dm-ioband/ioband-qos.c dm-ioband/ioband-tree.c dm-ioband/ioband-latency.c dm-ioband/ioband-args.c
-CORE_HDR := dm-ioband/ioband-policy.h dm-ioband/ioband-qos.h dm-ioband/ioband-tree.h dm-ioband/ioband-latency.h dm-ioband/ioband-args.h
+CORE_SRC := dm-ioband/ioband-policy.c dm-ioband/ioband-magazine.c dm-ioband/ioband-qos.c dm-ioband/ioband-tree.c dm-ioband/ioband-latency.c dm-ioband/ioband-args.c
+CORE_HDR := dm-ioband/ioband-policy.h dm-ioband/ioband-magazine.h dm-ioband/ioband-qos.h dm-ioband/ioband-tree.h dm-ioband/ioband-latency.h dm-ioband/ioband-args.h
 
 $(BUILD)/test-%: tests/unit/test-%.c $(CORE_SRC) $(CORE_HDR) tests/unit/check.h
 	@mkdir -p $(BUILD)
@@ -104,7 +104,13 @@ demo: deps
 	@$(MAKE) --no-print-directory vm-6.1
 	@tests/vm/run-vm.sh $(BUILD)/6.1/vmlinuz $(BUILD)/6.1/initrd.cpio demo $(BUILD)/demo.log
 
-bench: deps
+# The admission path in userspace, many threads, no emulation.
+$(BUILD)/admit-bench: bench/admit-bench.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_USER) -D_GNU_SOURCE -pthread -Idm-ioband -o $@ $< $(CORE_SRC)
+
+bench: deps $(BUILD)/admit-bench
+	@$(BUILD)/admit-bench 1 | tee $(BUILD)/admit.txt
 	@$(MAKE) --no-print-directory vm-6.1
 	@bench/run-bench.sh $(BUILD)/6.1/vmlinuz $(BUILD)/6.1/initrd.cpio $(BUILD)
 
