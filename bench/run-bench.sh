@@ -2,7 +2,8 @@
 # make bench: boot the VM with the bench suite, print its tables, and draw
 # the share comparison as an SVG bar chart.
 #   run-bench.sh VMLINUZ INITRD OUTDIR
-# ONLY=iops, ONLY=qos or ONLY=latency runs one part (uncontended IOPS;
+# ONLY=iops, ONLY=groups, ONLY=qos or ONLY=latency runs one part
+# (uncontended IOPS; cost against the number of groups;
 # limits, bursts and reservations; a light victim's p99 beside a heavy
 # neighbour).
 set -uo pipefail

@@ -5,7 +5,6 @@
 . /tests/lib.sh
 
 RT=${RT:-8}
-ONLY_IOPS=$ONLY
 DT="--ramp_time=1 --runtime=$RT --time_based"
 echo "bench: setting up devices"
 nullb_create fast 2048
@@ -179,36 +178,121 @@ esac
 
 # --- uncontended IOPS --------------------------------------------------------
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
-IRT=${IRT:-5}
+IRT=${IRT:-4}
 iops() {	# iops DEV JOBS [SECONDS] -> read IOPS
-	fio_start /tmp/i "" --name=i --filename=$1 --rw=randread --bs=4k --iodepth=16 --numjobs=$2 \
+	fio_start /tmp/i "" --name=i --filename=$1 --rw=randread --bs=4k --iodepth=32 --numjobs=$2 \
 		--ramp_time=1 --runtime=${3:-$IRT} --time_based
 	wait
 	fio_field /tmp/i 8
 }
-dm_create lin "0 $(sectors /dev/fast) linear /dev/fast 0"
-dm_create ibf "$(ioband_table /dev/fast bf cgroup weight 0 :100 $A:100 $B:300)"
-echo "bench: uncontended 4k random read, QD16, null_blk without a limit"
-echo "bench: (three rounds of ${IRT} s, devices alternating; the median round)"
-for round in 1 2 3; do
-	for d in fast lin ibf; do
-		dev=/dev/$d
-		[ $d = fast ] || dev=/dev/mapper/$d
-		eval "a1_${d}_$round=$(iops $dev 1) a2_${d}_$round=$(iops $dev 2)"
+# The raw null_blk with no scheduler, with BFQ (for the scale of what a
+# scheduler costs), dm-linear and ioband over it, alternating round by
+# round; each figure is the median of three rounds.
+bench_iops() {
+	local d dev round j i1 i2 i4 bfq=
+	dm_create lin "0 $(sectors /dev/fast) linear /dev/fast 0"
+	dm_create ibf "$(ioband_table /dev/fast bf cgroup weight 0 :100 $A:100 $B:300)"
+	grep -qw bfq /sys/block/fast/queue/scheduler || modprobe bfq 2>/dev/null
+	grep -qw bfq /sys/block/fast/queue/scheduler && bfq=bfq
+	echo "bench: uncontended 4k random read, QD32 per job, null_blk without a limit"
+	echo "bench: (three rounds of ${IRT} s, devices alternating; the median round)"
+	for round in 1 2 3; do
+		for d in fast $bfq lin ibf; do
+			dev=/dev/$d
+			case $d in
+			fast) dev=/dev/fast ;;
+			bfq) dev=/dev/fast; echo bfq > /sys/block/fast/queue/scheduler ;;
+			*) dev=/dev/mapper/$d ;;
+			esac
+			for j in 1 2 4; do
+				eval "a${j}_${d}_$round=$(iops $dev $j)"
+			done
+			echo none > /sys/block/fast/queue/scheduler
+		done
+		echo "bench:   round $round done"
 	done
-done
-printf 'bench: %-24s %12s %12s\n' device "1 job IOPS" "2 jobs IOPS"
-for d in fast lin ibf; do
-	eval "i1=\$(median \$a1_${d}_1 \$a1_${d}_2 \$a1_${d}_3) i2=\$(median \$a2_${d}_1 \$a2_${d}_2 \$a2_${d}_3)"
-	printf 'bench: %-24s %12s %12s\n' $d $i1 $i2
-	echo "data: iops $d $i1 $i2"
-	eval "I1_$d=$i1 I2_$d=$i2"
-done
-for round in 1 2 3; do
-	eval "echo \"bench:   round $round: ioband/dm-linear 1 job \$(ratio \$a1_lin_$round \$a1_ibf_$round), 2 jobs \$(ratio \$a2_lin_$round \$a2_ibf_$round)\""
-done
-printf 'bench: ioband / dm-linear (medians): 1 job %s, 2 jobs %s (target >= 0.95)\n' \
-	"$(ratio $I1_lin $I1_ibf)" "$(ratio $I2_lin $I2_ibf)"
+	printf 'bench: %-24s %12s %12s %12s\n' device "1 job IOPS" "2 jobs IOPS" "4 jobs IOPS"
+	for d in fast $bfq lin ibf; do
+		for j in 1 2 4; do
+			eval "i$j=\$(median \$a${j}_${d}_1 \$a${j}_${d}_2 \$a${j}_${d}_3)"
+			eval "I${j}_$d=\$i$j"
+		done
+		printf 'bench: %-24s %12s %12s %12s\n' $d $i1 $i2 $i4
+		echo "data: iops $d $i1 $i2 $i4"
+	done
+	for round in 1 2 3; do
+		eval "echo \"bench:   round $round: ioband/dm-linear 1 job \$(ratio \$a1_lin_$round \$a1_ibf_$round), 2 jobs \$(ratio \$a2_lin_$round \$a2_ibf_$round), 4 jobs \$(ratio \$a4_lin_$round \$a4_ibf_$round)\""
+	done
+	printf 'bench: ioband / dm-linear (medians): 1 job %s, 2 jobs %s, 4 jobs %s (target >= 0.97)\n' \
+		"$(ratio $I1_lin $I1_ibf)" "$(ratio $I2_lin $I2_ibf)" "$(ratio $I4_lin $I4_ibf)"
+	[ -n "$bfq" ] && printf 'bench: BFQ / none on the raw device, for scale: 1 job %s, 2 jobs %s, 4 jobs %s\n' \
+		"$(ratio $I1_fast $I1_bfq)" "$(ratio $I2_fast $I2_bfq)" "$(ratio $I4_fast $I4_bfq)"
+	dm_remove ibf
+	dm_remove lin
+}
+
+# --- cost against the number of groups (ONLY=groups) --------------------------
+# 1, 10, 100 and 1000 attached groups, two of them busy (a:100, b:300),
+# 4k random reads QD32 each on the null_blk without a limit: total IOPS
+# and B/A, which should not move with the number of idle groups.  Then
+# eight busy groups, weights 100..800, on the 8 MiB/s null_blk.
+bench_groups() {
+	local n i ids= args t a b r
+	for i in $(seq 1 1000); do
+		mkdir -p /sys/fs/cgroup/g$i
+	done
+	ids=$(for i in $(seq 1 1000); do stat -c %i /sys/fs/cgroup/g$i; done)
+	echo "bench: groups: two busy (a:100, b:300) among N attached, 4k random read QD32 each, $RT s"
+	printf 'bench: %-24s %10s %10s %10s %8s\n' groups "IOPS" "A IOPS" "B IOPS" "B/A"
+	for n in 1 10 100 1000; do
+		args=$(echo "$ids" | head -n $((n > 2 ? n - 2 : 0)) | sed 's/$/:100/' | tr '\n' ' ')
+		[ $n -lt 2 ] && args=
+		t=$(ioband_table /dev/fast bg cgroup weight 0 :100 $A:100 $B:300 $args)
+		dm_create ibg "$t"
+		fio_start /tmp/sa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ibg \
+			--rw=randread --bs=4k --iodepth=32 $DT
+		fio_start /tmp/sb "--cgroup /sys/fs/cgroup/b" --name=b --filename=/dev/mapper/ibg \
+			--rw=randread --bs=4k --iodepth=32 $DT
+		wait
+		a=$(fio_field /tmp/sa 8) b=$(fio_field /tmp/sb 8)
+		r=$(ratio $a $b)
+		printf 'bench: %-24s %10s %10s %10s %8s\n' "$((n < 2 ? 2 : n)) attached" $((a + b)) $a $b $r
+		echo "data: groups $n $((a + b)) $a $b $r"
+		dm_remove ibg
+	done
+	echo "bench: eight busy groups, weights 100..800, 4k random read QD16 each, 8 MiB/s null_blk, $RT s"
+	args= 
+	for i in 1 2 3 4 5 6 7 8; do
+		args="$args $(stat -c %i /sys/fs/cgroup/g$i):$((i * 100))"
+	done
+	dm_create ib8 "$(ioband_table /dev/slow b8 cgroup weight 0 :100 $args)"
+	for i in 1 2 3 4 5 6 7 8; do
+		fio_start /tmp/s$i "--cgroup /sys/fs/cgroup/g$i" --name=g$i --filename=/dev/mapper/ib8 \
+			--rw=randread --bs=4k --iodepth=16 $DT
+	done
+	wait
+	t=0
+	for i in 1 2 3 4 5 6 7 8; do
+		t=$((t + $(fio_rbw /tmp/s$i)))
+	done
+	printf 'bench: %-8s %8s %10s %10s %8s\n' group weight "KiB/s" "ideal" "error"
+	for i in 1 2 3 4 5 6 7 8; do
+		a=$(fio_rbw /tmp/s$i)
+		awk -v i=$i -v a=$a -v t=$t 'BEGIN { w = i * 100; id = t * w / 3600; e = (a - id) / id * 100
+			printf "bench: g%-7d %8d %10d %10d %7.1f%%\n", i, w, a, id, e
+			printf "data: weights8 %d %d %d %.1f\n", w, a, id, e }'
+	done
+	dm_remove ib8
+	for i in $(seq 1 1000); do
+		rmdir /sys/fs/cgroup/g$i
+	done
+}
+case $ONLY in
+iops) bench_iops; echo "bench: done"; exit 0 ;;
+groups) bench_groups; echo "bench: done"; exit 0 ;;
+esac
+bench_iops
+dm_create ibf "$(ioband_table /dev/fast bf cgroup weight 0 :100 $A:100 $B:300)"
 
 # The cost of owner resolution: ibf with bio-cgroup's page owners on and
 # off (then the submitter's cgroup is used), in pairs run back to back,
@@ -267,8 +351,6 @@ else
 	echo "bench: no bio-cgroup-cost.ko: owner resolution not timed"
 fi
 dm_remove ibf
-dm_remove lin
-[ "$ONLY_IOPS" = iops ] && { echo "bench: done"; exit 0; }
 
 # --- shares 1:3 on a saturated device -----------------------------------------
 J="--rw=randread --bs=4k --iodepth=16"
@@ -343,6 +425,7 @@ fio_start /tmp/sa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ib
 wait
 echo "bench: ioband, A alone: $(fio_rbw /tmp/sa) KiB/s of 8192 (work conserving)"
 dm_remove ibs
+bench_groups
 bench_qos
 bench_latency
 echo "bench: done"
