@@ -95,7 +95,7 @@ static int admit_mag(struct percpu *me)
 	iob_mag_return(&grp.b, &me->mag, 2);
 	iob_refill(&grp.b, e, 2);
 	go = iob_may_take(&grp.b, false);
-	if (go && !(iob_mag_fill(&grp.b, &me->mag, iob_mag_batch(grp.b.share, nthreads)) &&
+	if (go && !(iob_mag_fill(&grp.b, &me->mag, iob_mag_batch(grp.b.share, nthreads), 0) &&
 		    iob_mag_spend(&me->mag, e, 1)))
 		iob_charge(&grp.b, 1);
 	pthread_spin_unlock(&grp.lock);

@@ -17,10 +17,15 @@
  * device is resumed:
  *   agree N      same group
  *   disagree N   another group
+ * They are kept only while the module parameter "attribution" is 1 (a
+ * static key): the check costs a second lookup on every bio of a cgroup
+ * device, for counts only a test or a person looking at them wants.
  */
 #include <linux/backing-dev.h>
 #include <linux/cgroup.h>
 #include <linux/debugfs.h>
+#include <linux/jump_label.h>
+#include <linux/moduleparam.h>
 #include <linux/device-mapper.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -30,6 +35,33 @@
 #include "ioband.h"
 
 static struct dentry *ioband_debugfs;
+static DEFINE_STATIC_KEY_FALSE(ioband_attr_key);
+
+static int attr_param_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int r = kstrtobool(val, &on);
+
+	if (r)
+		return r;
+	if (on)
+		static_branch_enable(&ioband_attr_key);
+	else
+		static_branch_disable(&ioband_attr_key);
+	return 0;
+}
+
+static int attr_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", static_key_enabled(&ioband_attr_key));
+}
+
+static const struct kernel_param_ops attr_param_ops = {
+	.set = attr_param_set,
+	.get = attr_param_get,
+};
+module_param_cb(attribution, &attr_param_ops, NULL, 0644);
+MODULE_PARM_DESC(attribution, "Count how often ioband's owner of a bio agrees with the kernel's (debugfs ioband/<major:minor>)");
 
 int ioband_attr_init(struct ioband_target *ib)
 {
@@ -109,7 +141,8 @@ void ioband_attr_count(struct ioband_target *ib, struct bio *bio,
 	struct ioband_group *kg = g;
 	struct cgroup *kcg, *below;
 
-	if (READ_ONCE(ib->type) != IOB_TYPE_CGROUP)
+	if (!static_branch_unlikely(&ioband_attr_key) ||
+	    READ_ONCE(ib->type) != IOB_TYPE_CGROUP)
 		return;
 	/* The same cgroup (the usual case) needs no second lookup. */
 	if (owner) {

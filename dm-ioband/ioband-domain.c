@@ -23,6 +23,10 @@ static LIST_HEAD(ioband_domains);
 
 /* Bios dispatched per group per round, so that groups interleave. */
 #define IOBAND_BATCH 16
+/* A CPU's completions update a group's mean service time one in this many. */
+#define IOBAND_SVC_EVERY 8
+/* last_active_ns is stamped when it is older than this. */
+#define IOBAND_STAMP_NS NSEC_PER_MSEC
 
 static void ioband_dispatch_work(struct work_struct *work);
 
@@ -74,8 +78,12 @@ struct ioband_domain *ioband_domain_get(const char *name,
 	dom = kzalloc(sizeof(*dom), GFP_KERNEL);
 	if (!dom)
 		goto nomem;
+	dom->completed = alloc_percpu(u64);
 	dom->wq = alloc_ordered_workqueue("ioband-%s", WQ_MEM_RECLAIM, name);
-	if (!dom->wq) {
+	if (!dom->wq || !dom->completed) {
+		if (dom->wq)
+			destroy_workqueue(dom->wq);
+		free_percpu(dom->completed);
 		kfree(dom);
 		goto nomem;
 	}
@@ -112,6 +120,7 @@ void ioband_domain_put(struct ioband_domain *dom)
 	hrtimer_cancel(&dom->timer);
 	destroy_workqueue(dom->wq);
 	WARN_ON(!list_empty(&dom->groups));
+	free_percpu(dom->completed);
 	kfree(dom);
 }
 
@@ -219,12 +228,24 @@ void ioband_domain_set_params(struct ioband_domain *dom,
 	ioband_domain_kick(dom);
 }
 
-/* Zero @g's counts of the latency window.  Called with g->lock held. */
-static void latency_counts_clear(struct ioband_group *g)
+/*
+ * A latency window starts for @g: what it completed so far counts for
+ * none.  Returns what it completed since the last window began.  Called
+ * with dom->lock held.
+ */
+static void latency_counts_start(struct ioband_group *g, struct iob_lat *l)
 {
-	g->lat_n = 0;
-	g->lat_over = 0;
-	g->lat_bytes = 0;
+	struct ioband_stats s;
+
+	ioband_group_sum(g, &s);
+	if (l) {
+		l->n = s.lat_n - g->lat_n;
+		l->over = s.lat_over - g->lat_over;
+		l->bytes = s.bytes - g->lat_bytes;
+	}
+	g->lat_n = s.lat_n;
+	g->lat_over = s.lat_over;
+	g->lat_bytes = s.bytes;
 }
 
 /*
@@ -239,11 +260,8 @@ static void latency_on(struct ioband_domain *dom)
 
 	if (dom->lat_on)
 		return;
-	list_for_each_entry(g, &dom->groups, dom_node) {
-		spin_lock(&g->lock);
-		latency_counts_clear(g);
-		spin_unlock(&g->lock);
-	}
+	list_for_each_entry(g, &dom->groups, dom_node)
+		latency_counts_start(g, NULL);
 	dom->lat.peak_bps = 0;
 	dom->lat.step = IOB_LAT_STEP_MIN;
 	dom->lat.calm = 0;
@@ -296,9 +314,7 @@ void ioband_domain_reweight(struct ioband_domain *dom)
 static void activate(struct ioband_domain *dom, struct ioband_group *g)
 {
 	/* what it completed while inactive is no latency window's */
-	spin_lock(&g->lock);
-	latency_counts_clear(g);
-	spin_unlock(&g->lock);
+	latency_counts_start(g, NULL);
 	list_add_tail(&g->dom_node, &dom->groups);
 	g->active = true;
 	if (g->qos.conf.latency_us)
@@ -306,7 +322,6 @@ static void activate(struct ioband_domain *dom, struct ioband_group *g)
 	domain_reshare(dom, false);
 	spin_lock(&g->lock);
 	iob_resume_bucket(&g->bucket, dom->clock.epoch);
-	dom->completed_base -= g->completed;
 	spin_unlock(&g->lock);
 }
 
@@ -349,7 +364,6 @@ void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
 		g->active = false;
 		g->lat.cap_bps = 0;
 		spin_lock(&g->lock);
-		dom->completed_base += g->completed;
 		WRITE_ONCE(g->lat_cap, 0);
 		spin_unlock(&g->lock);
 		domain_reshare(dom, false);
@@ -472,17 +486,81 @@ static bool charge(struct ioband_group *g, struct ioband_io *io, bool urgent,
 	return iob_charge(&g->bucket, io->cost);
 }
 
+/* Stamp @g active at @now, at most once a millisecond: a shared line. */
+static void stamp_active(struct ioband_group *g, u64 now)
+{
+	if (ioband_since(now, READ_ONCE(g->last_active_ns)) >= IOBAND_STAMP_NS)
+		WRITE_ONCE(g->last_active_ns, now);
+}
+
+/* Bios of @g in flight (g->inflight less the group's own reference). */
+static int inflight(struct ioband_group *g)
+{
+	return atomic_read(&g->inflight) - 1;
+}
+
+/* @g had nothing in flight before a bio went: io_ticks start. */
+static void busy_from(struct ioband_group *g, bool first, u64 now)
+{
+	if (first && !READ_ONCE(g->held))
+		WRITE_ONCE(g->busy_since_ns, now);
+}
+
+/*
+ * A bio of @g is in flight from now, on a path that holds g->lock or a
+ * bio of @g (the count is not 0): true if @g had none in flight.
+ */
+static bool inflight_inc(struct ioband_group *g, u64 now)
+{
+	bool first = atomic_inc_return(&g->inflight) == 2;
+
+	busy_from(g, first, now);
+	return first;
+}
+
+/*
+ * The same without the lock: only while the count is not 0 (a group being
+ * freed is not taken back).  Fully ordered before the caller looks at
+ * g->dead.  -1 if the group is gone, else as inflight_inc().
+ */
+static int inflight_get(struct ioband_group *g, u64 now)
+{
+	int v = atomic_read(&g->inflight);
+
+	do {
+		if (!v)
+			return -1;
+	} while (!atomic_try_cmpxchg(&g->inflight, &v, v + 1));
+	busy_from(g, v == 1, now);
+	return v == 1;
+}
+
+/* A bio of @g is no longer in flight; true if @g had one left. */
+static bool inflight_put(struct ioband_group *g)
+{
+	int v = atomic_dec_return(&g->inflight);
+
+	if (!v)
+		ioband_group_put(g);
+	return v <= 1;
+}
+
+/*
+ * A bio leaves ioband for the device below, counted in flight by the
+ * caller (inflight_inc).
+ */
+static void send_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
+{
+	stamp_active(g, now);
+	io->start_ns = now;
+	atomic_inc(&g->ib->dom->inflight[io->dir]);
+}
+
 /* A bio leaves ioband for the device below.  Called with g->lock held. */
 static void start_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
 {
-	struct ioband_domain *dom = g->ib->dom;
-
-	if (!g->held && !g->inflight)
-		g->busy_since_ns = now;
-	g->inflight++;
-	g->last_active_ns = now;
-	io->start_ns = now;
-	atomic_inc(&dom->inflight[io->dir]);
+	inflight_inc(g, now);
+	send_bio(g, io, now);
 }
 
 static struct bio *pop_held(struct ioband_group *g, u64 now)
@@ -493,12 +571,12 @@ static struct bio *pop_held(struct ioband_group *g, u64 now)
 	if (!bio)
 		return NULL;
 	io = dm_per_bio_data(bio, sizeof(*io));
-	g->stats.queue_ns += ioband_since(now, io->arrive_ns);
+	g->queue_ns += ioband_since(now, io->arrive_ns);
 	start_bio(g, io, now);	/* before held drops: still busy */
 	trace_ioband_dispatch(g->ib->devt, g->id, bio->bi_iter.bi_sector,
 			      io->sectors, io->dir,
 			      ioband_since(now, io->arrive_ns));
-	g->held--;
+	WRITE_ONCE(g->held, g->held - 1);
 	atomic_dec(&g->ib->dom->held);
 	return bio;
 }
@@ -520,10 +598,95 @@ static void submit_list(struct bio_list *list)
 		dm_submit_bio_remap(bio, NULL);
 }
 
+/* Update @g's mean think time (iob_think) if it changes: a shared line. */
+static void think(struct ioband_group *g, bool was_empty, u64 now)
+{
+	u64 t = READ_ONCE(g->think_ns), old = t;
+
+	iob_think(&t, was_empty, now, READ_ONCE(g->last_done_ns));
+	if (t != old)
+		WRITE_ONCE(g->think_ns, t);
+}
+
+/*
+ * The lock-free admission: a group with an empty queue, no limit or cap
+ * and tokens in this CPU's magazine of the current epoch sends the bio
+ * down.  False if it could not (the caller takes the lock).
+ */
+static bool admit_fast(struct ioband_group *g, struct ioband_io *io, u64 now)
+{
+	struct ioband_domain *dom = g->ib->dom;
+	unsigned long flags;
+	bool spent;
+	int first;
+
+	if (READ_ONCE(g->held) || READ_ONCE(g->dead) || tree_limited(g) ||
+	    io_limit_reached(dom, io->dir))
+		return false;
+	local_irq_save(flags);
+	spent = iob_mag_spend(&this_cpu_ptr(g->pc)->mag,
+			      READ_ONCE(dom->clock.epoch), io->cost);
+	local_irq_restore(flags);
+	if (!spent)
+		return false;
+	first = inflight_get(g, now);
+	if (unlikely(first < 0))
+		return false;	/* being freed: the slow path sees it dead */
+	if (unlikely(READ_ONCE(g->dead))) {
+		/* detached meanwhile: the default group's (see ioband.h) */
+		inflight_put(g);
+		return false;
+	}
+	think(g, first > 0 && !READ_ONCE(g->held), now);
+	send_bio(g, io, now);
+	return true;
+}
+
+/*
+ * Charge a bio that may go down from the lock-held path: from a new
+ * magazine for this CPU when the group has no limit or cap (what its next
+ * bios spend without the lock), else as charge() does.  True if this used
+ * up the group's last tokens.  Called with g->lock held (irqs off).
+ */
+static bool charge_mag(struct ioband_group *g, struct ioband_io *io, u64 now)
+{
+	unsigned long flags;
+	struct iob_mag *m;
+	bool spent = false;
+
+	if (!tree_limited(g)) {
+		/* the debt the rule allows now (iob_may_take) */
+		s64 floor = domain_quiet(g->ib->dom) ? -(g->bucket.share / 2) : 0;
+
+		/* irqs off here even where spinlocks leave them on (RT) */
+		local_irq_save(flags);
+		m = this_cpu_ptr(&g->pc->mag);
+		spent = iob_mag_fill(&g->bucket, m,
+				     iob_mag_batch(g->bucket.share, num_online_cpus()),
+				     floor) &&
+			iob_mag_spend(m, g->bucket.epoch, io->cost);
+		local_irq_restore(flags);
+	}
+	if (!spent)
+		return charge(g, io, false, now);
+	return g->bucket.tokens <= 0;
+}
+
+/* This CPU's magazine of @g back to its bucket.  Called with g->lock held. */
+static void mag_return(struct ioband_group *g, u32 carryover)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	iob_mag_return(&g->bucket, this_cpu_ptr(&g->pc->mag), carryover);
+	local_irq_restore(flags);
+}
+
 /*
  * Map-time admission.  Returns true if @bio may go down now; otherwise it
  * has been queued on its group and the dispatcher will submit it.  Takes
- * only the group's lock; never sleeps.
+ * no lock while the group has tokens in this CPU's magazine, else only
+ * the group's lock; never sleeps.
  */
 bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 {
@@ -533,6 +696,12 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 	unsigned long flags;
 	bool go, kick = false;
 
+	if (likely(!urgent && !READ_ONCE(g->ib->suspending)) &&
+	    admit_fast(g, io, now)) {
+		trace_ioband_admit(g->ib->devt, g->id, bio->bi_iter.bi_sector,
+				   io->sectors, io->dir, 0);
+		return true;
+	}
 	spin_lock_irqsave(&g->lock, flags);
 	if (unlikely(g->dead)) {
 		/* Detached after the lookup: the bio is the default group's. */
@@ -541,8 +710,9 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 		io->g = g;
 		spin_lock_irqsave(&g->lock, flags);
 	}
-	iob_think(&g->think_ns, !g->held && !g->inflight, now,
-		  g->last_done_ns);
+	/* this CPU's magazine back first: its tokens are the bucket's again */
+	mag_return(g, READ_ONCE(dom->params.carryover));
+	think(g, !g->held && !inflight(g), now);
 	iob_refill(&g->bucket, READ_ONCE(dom->clock.epoch),
 		   READ_ONCE(dom->params.carryover));
 	if (unlikely(urgent || READ_ONCE(g->ib->suspending))) {
@@ -552,19 +722,18 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 		go = true;
 	} else if (bio_list_empty(&g->queue) && may_send(dom, g, io->dir, now)) {
 		/* Out of tokens: others may be waiting for this group. */
-		kick = charge(g, io, false, now) &&
-		       atomic_read(&dom->held);
+		kick = charge_mag(g, io, now) && atomic_read(&dom->held);
 		start_bio(g, io, now);
 		go = true;
 	} else {
 		trace_ioband_hold(g->ib->devt, g->id, bio->bi_iter.bi_sector,
 				  io->sectors, io->dir, g->held + 1);
-		if (!g->held && !g->inflight)
-			g->busy_since_ns = now;
+		if (!g->held && !inflight(g))
+			WRITE_ONCE(g->busy_since_ns, now);
 		/* its submitter polls the device below, where it is not yet */
 		bio_clear_polled(bio);
 		bio_list_add(&g->queue, bio);
-		g->held++;
+		WRITE_ONCE(g->held, g->held + 1);
 		atomic_inc(&dom->held);
 		kick = true;
 		go = false;
@@ -578,44 +747,66 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 	return go;
 }
 
+/* A per-CPU count grows (WRITE_ONCE: others read it without a lock). */
+#define pc_add(x, v) WRITE_ONCE(x, (x) + (v))
+
+/*
+ * A bio of @g completed.  Takes no lock: its counts are this CPU's, its
+ * histogram atomic.  The last completion of a detached group frees it.
+ */
 void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 {
 	struct ioband_domain *dom = g->ib->dom;
 	u64 now = ktime_get_ns();
 	u64 lat = ioband_since(now, io->arrive_ns);
-	u32 target_us;
+	u64 bytes = iob_qos_units(IOB_BPS, io->bytes);
+	u32 target_us = READ_ONCE(g->qos.conf.latency_us);
+	struct ioband_stats *s;
 	unsigned long flags;
-	bool kick, gone;
+	bool kick, svc, empty;
+	int dir = io->dir;
 
-	spin_lock_irqsave(&g->lock, flags);
-	trace_ioband_complete(g->ib->devt, g->id, io->sectors, io->dir,
+	trace_ioband_complete(g->ib->devt, g->id, io->sectors, dir,
 			      ioband_since(io->start_ns, io->arrive_ns), lat,
 			      error);
-	g->stats.ios[io->dir]++;
-	g->stats.sectors[io->dir] += io->sectors;
-	g->stats.ticks_ns[io->dir] += lat;
-	g->hist[io->dir][iob_lat_bucket(lat)]++;
-	target_us = READ_ONCE(g->qos.conf.latency_us);
+	atomic64_inc(&g->hist[dir][iob_lat_bucket(lat)]);
+	local_irq_save(flags);
+	s = &this_cpu_ptr(g->pc)->s;
+	pc_add(s->ios[dir], 1);
+	pc_add(s->sectors[dir], io->sectors);
+	pc_add(s->ticks_ns[dir], lat);
+	pc_add(s->bytes, bytes);
 	if (target_us) {
-		g->lat_n++;
-		g->lat_over += lat > (u64)target_us * NSEC_PER_USEC;
+		pc_add(s->lat_n, 1);
+		pc_add(s->lat_over, lat > (u64)target_us * NSEC_PER_USEC);
 	}
-	g->lat_bytes += iob_qos_units(IOB_BPS, io->bytes);
-	g->completed += io->cost;
-	g->ep_bytes += iob_qos_units(IOB_BPS, io->bytes);
-	g->ep_ios++;
-	iob_svc(&g->svc_ns, ioband_since(now, io->start_ns));
-	g->inflight--;
-	g->last_active_ns = now;
-	g->last_done_ns = now;
-	if (!g->held && !g->inflight)
-		g->stats.io_ticks_ns += ioband_since(now, g->busy_since_ns);
-	kick = !g->inflight || io_limit_reached(dom, io->dir);
-	gone = g->dead && !g->inflight && !g->held;
-	spin_unlock_irqrestore(&g->lock, flags);
-	if (gone)
-		kfree_rcu(g, rcu);
-	atomic_dec(&dom->inflight[io->dir]);
+	/* until it has a first sample, every completion gives one */
+	svc = !((s->ios[READ] + s->ios[WRITE]) % IOBAND_SVC_EVERY) ||
+	      !READ_ONCE(g->svc_ns);
+	__this_cpu_add(*dom->completed, io->cost);
+	local_irq_restore(flags);
+	if (svc) {
+		u64 v = READ_ONCE(g->svc_ns);
+
+		iob_svc(&v, ioband_since(now, io->start_ns));
+		WRITE_ONCE(g->svc_ns, v);
+	}
+	stamp_active(g, now);
+	/*
+	 * Under RCU: once this bio no longer counts, another completion may
+	 * free the group (after a grace period).
+	 */
+	rcu_read_lock();
+	empty = inflight_put(g);
+	if (empty) {
+		WRITE_ONCE(g->last_done_ns, now);
+		if (!READ_ONCE(g->held))
+			this_cpu_add(g->pc->s.io_ticks_ns,
+				     ioband_since(now, READ_ONCE(g->busy_since_ns)));
+	}
+	kick = empty || io_limit_reached(dom, dir);
+	atomic_dec(&dom->inflight[dir]);
+	rcu_read_unlock();
 	if (kick && atomic_read(&dom->held))
 		ioband_domain_kick(dom);
 	else if (READ_ONCE(dom->lat_on) && now >= READ_ONCE(dom->lat_next_ns))
@@ -629,16 +820,14 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 void ioband_group_retire(struct ioband_group *g)
 {
 	struct bio_list out = BIO_EMPTY_LIST;
-	bool gone;
 
 	spin_lock_irq(&g->lock);
-	g->dead = true;
+	WRITE_ONCE(g->dead, true);
 	take_all_held(g, &out, ktime_get_ns());
-	gone = !g->inflight;
 	spin_unlock_irq(&g->lock);
+	/* the group's own reference: @g may be gone from here on */
+	inflight_put(g);
 	submit_list(&out);
-	if (gone)
-		kfree_rcu(g, rcu);
 }
 
 /* Submit everything @g holds, whatever its tokens (suspend, detach). */
@@ -676,7 +865,7 @@ static void take_ready(struct ioband_domain *dom, struct ioband_group *g,
  * group's limit lets it have (iob_tree_shares caps parents with it).  The device's rate is
  * the lower of the clock's (iob_clock_advance) and this epoch's: a
  * reservation is a floor, better a little too much than too little.
- * Resets the groups' epoch counters.  Called with dom->lock held.
+ * Starts the groups' epoch counts.  Called with dom->lock held.
  */
 static void rescale_reservations(struct ioband_domain *dom, u64 done,
 				 u64 len_ns)
@@ -692,15 +881,21 @@ static void rescale_reservations(struct ioband_domain *dom, u64 done,
 		tokens = min(tokens, div64_u64(done * NSEC_PER_SEC, len_ns));
 
 	list_for_each_entry(g, &dom->groups, dom_node) {
+		struct ioband_stats st;
+		u64 ep_bytes, ep_ios;
+
+		ioband_group_sum(g, &st);
+		ep_bytes = st.bytes - g->ep_bytes;
+		ep_ios = st.ios[READ] + st.ios[WRITE] - g->ep_ios;
+		g->ep_bytes = st.bytes;
+		g->ep_ios = st.ios[READ] + st.ios[WRITE];
 		spin_lock(&g->lock);
-		if (g->ep_ios)
-			g->avg_bytes = div64_u64(g->ep_bytes, g->ep_ios);
+		if (ep_ios)
+			g->avg_bytes = div64_u64(ep_bytes, ep_ios);
 		/* a parent without bios of its own: its children's, roughly */
-		cap_bytes = g->ep_ios || !dom->avg_bytes ? g->avg_bytes : dom->avg_bytes;
-		all_bytes += g->ep_bytes;
-		all_ios += g->ep_ios;
-		g->ep_bytes = 0;
-		g->ep_ios = 0;
+		cap_bytes = ep_ios || !dom->avg_bytes ? g->avg_bytes : dom->avg_bytes;
+		all_bytes += ep_bytes;
+		all_ios += ep_ios;
 		/* what it asks, scaled below; kept while the rate is unknown */
 		if (tokens)
 			g->res_ppm = iob_reserve_ppm(&g->qos.conf, dom->params.policy,
@@ -747,13 +942,8 @@ static void latency_window(struct ioband_domain *dom, u64 now)
 	struct ioband_group *g;
 
 	list_for_each_entry(g, &dom->groups, dom_node) {
-		spin_lock(&g->lock);
-		g->lat.target_ns = (u64)g->qos.conf.latency_us * NSEC_PER_USEC;
-		g->lat.n = g->lat_n;
-		g->lat.over = g->lat_over;
-		g->lat.bytes = g->lat_bytes;
-		latency_counts_clear(g);
-		spin_unlock(&g->lock);
+		g->lat.target_ns = (u64)READ_ONCE(g->qos.conf.latency_us) * NSEC_PER_USEC;
+		latency_counts_start(g, &g->lat);
 		g->lat.part_ppm = g->floor.part_ppm;
 		g->lat.reserved = g->floor.floored;
 		*tail = &g->lat;
@@ -788,10 +978,10 @@ static void group_state(struct ioband_group *g, u64 now,
 {
 	st->bucket = &g->bucket;
 	st->held = g->held;
-	st->inflight = g->inflight;
-	st->last_active_ns = g->last_active_ns;
-	st->think_ns = g->think_ns;
-	st->svc_ns = g->svc_ns;
+	st->inflight = inflight(g);
+	st->last_active_ns = READ_ONCE(g->last_active_ns);
+	st->think_ns = READ_ONCE(g->think_ns);
+	st->svc_ns = READ_ONCE(g->svc_ns);
 	st->limit_at = 0;
 	st->limit_bound = tree_limit_bound(g, now);
 	if (g->held) {
@@ -814,8 +1004,9 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 	struct ioband_group *g;
 	struct iob_round r;
 	enum iob_verdict v;
-	u64 completed, retry = 0, done, len;
+	u64 retry = 0, done, len;
 	bool quiet;
+	int cpu;
 	u64 now;
 
 	spin_lock_irq(&dom->lock);
@@ -836,11 +1027,12 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		c = iob_classify(&st, now, quiet, &until);
 		if (c == IOB_READY)
 			take_ready(dom, g, now, out);
-		completed = g->completed;
 		spin_unlock(&g->lock);
-		iob_round_add(&r, c, completed, until);
+		iob_round_add(&r, c, 0, until);
 	}
-	r.completed += dom->completed_base;
+	/* what every group completed: no jump when groups come and go */
+	for_each_possible_cpu(cpu)
+		r.completed += READ_ONCE(*per_cpu_ptr(dom->completed, cpu));
 	v = iob_round_verdict(&r, &dom->params, now, &dom->clock, &retry);
 	if (v == IOB_ADVANCE) {
 		DMDEBUG("%s: epoch %llu ends after %llu us (waited %llu us, busy %d, rate %llu, reserve scale %u)",
@@ -850,7 +1042,8 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 			r.busy, dom->clock.rate, dom->res_scale);
 		list_for_each_entry(g, &dom->groups, dom_node)
 			DMDEBUG("  group %lld tokens %lld/%lld held %u inflight %u idle %lld us think %llu us svc %llu us",
-				g->id, g->bucket.tokens, g->bucket.share, g->held, g->inflight,
+				g->id, g->bucket.tokens, g->bucket.share, g->held,
+				inflight(g),
 				(s64)(now - g->last_active_ns) / 1000,
 				div_u64(g->think_ns, NSEC_PER_USEC),
 				div_u64(g->svc_ns, NSEC_PER_USEC));

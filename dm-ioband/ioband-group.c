@@ -14,6 +14,45 @@
 #include "ioband.h"
 #include "bio-cgroup.h"
 
+static void group_free(struct ioband_group *g)
+{
+	free_percpu(g->pc);
+	kfree(g);
+}
+
+static void group_free_rcu(struct rcu_head *rcu)
+{
+	group_free(container_of(rcu, struct ioband_group, rcu));
+}
+
+/*
+ * Free @g a grace period from now (map() may still be looking at it under
+ * RCU): called by whoever took g->inflight to 0.
+ */
+void ioband_group_put(struct ioband_group *g)
+{
+	call_rcu(&g->rcu, group_free_rcu);
+}
+
+/* ioband_group_sum() adds them up as an array */
+static_assert(sizeof(struct ioband_stats) % sizeof(u64) == 0);
+
+/* @g's completion counts on every CPU: what it ever completed. */
+void ioband_group_sum(struct ioband_group *g, struct ioband_stats *sum)
+{
+	u64 *out = (u64 *)sum;
+	unsigned int i;
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const u64 *c = (const u64 *)&per_cpu_ptr(g->pc, cpu)->s;
+
+		for (i = 0; i < sizeof(*sum) / sizeof(u64); i++)
+			out[i] += READ_ONCE(c[i]);
+	}
+}
+
 /* One place that initialises a group's locks: one lockdep class each. */
 static struct ioband_group *group_new(struct ioband_target *ib, s64 id,
 				      u32 weight, gfp_t gfp)
@@ -22,6 +61,12 @@ static struct ioband_group *group_new(struct ioband_target *ib, s64 id,
 
 	if (!g)
 		return NULL;
+	g->pc = alloc_percpu_gfp(struct ioband_pcpu, gfp);
+	if (!g->pc) {
+		kfree(g);
+		return NULL;
+	}
+	atomic_set(&g->inflight, 1);	/* its own reference (ioband.h) */
 	g->ib = ib;
 	g->id = id;
 	g->weight = weight;
@@ -102,7 +147,7 @@ static struct ioband_group *spawn(struct ioband_target *ib,
 	if (r) {
 		atomic_dec(&ib->nr_auto);
 		css_put(&child->self);
-		kfree(g);
+		group_free(g);
 		if (old)	/* another CPU made it first */
 			return old;
 		goto fallback;
@@ -211,7 +256,7 @@ static void group_retire(struct ioband_target *ib, struct ioband_group *g)
 	 * it has just made (ioband_domain_link), and does not once it is.
 	 */
 	spin_lock_irq(&g->lock);
-	g->dead = true;
+	WRITE_ONCE(g->dead, true);
 	spin_unlock_irq(&g->lock);
 	if (ib->dom)	/* none yet when the ctr fails early */
 		ioband_domain_deactivate(ib->dom, g);
@@ -273,7 +318,7 @@ int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight)
 		return -ENOMEM;
 	r = xa_insert_irq(&ib->groups, (unsigned long)id, g, GFP_KERNEL);
 	if (r) {
-		kfree(g);
+		group_free(g);
 		if (r != -EBUSY)
 			return r;
 		g = xa_load(&ib->groups, (unsigned long)id);
@@ -342,7 +387,7 @@ static bool reapable(struct ioband_group *g)
 	if (!g->auto_child || (READ_ONCE(g->cgrp->self.flags) & CSS_ONLINE))
 		return false;
 	spin_lock_irq(&g->lock);
-	idle = !g->held && !g->inflight;
+	idle = !g->held && atomic_read(&g->inflight) == 1;
 	spin_unlock_irq(&g->lock);
 	return idle;
 }

@@ -31,13 +31,15 @@ void iob_mag_return(struct iob_bucket *b, struct iob_mag *m, u32 carryover)
 	m->tokens = 0;
 }
 
-bool iob_mag_fill(struct iob_bucket *b, struct iob_mag *m, s64 batch)
+bool iob_mag_fill(struct iob_bucket *b, struct iob_mag *m, s64 batch,
+		  s64 floor)
 {
-	s64 n;
+	s64 n = b->tokens - floor;
 
-	if (b->tokens <= 0)
+	if (n <= 0)
 		return false;
-	n = b->tokens < batch ? b->tokens : batch;
+	if (n > batch)
+		n = batch;
 	b->tokens -= n;
 	m->tokens += n;
 	m->epoch = b->epoch;

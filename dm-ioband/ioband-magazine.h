@@ -11,7 +11,9 @@
  * again.  The bounds, for a group whose bios cost at most C tokens, with
  * magazines on N CPUs of at most B tokens each:
  *   - it never spends more than its bucket was given, plus a debt of one
- *     bio per magazine (N * C; the bucket alone allows one bio, C);
+ *     bio per magazine (N * C; the bucket alone allows one bio, C), plus
+ *     the debt the rule allows while the domain is quiet (half a share),
+ *     which a magazine takes when it is filled, not bio by bio;
  *   - at most N * B of its tokens sit in magazines, unseen by the
  *     dispatcher; they come back, within the carryover, at the owner's next
  *     take.
@@ -46,8 +48,11 @@ static inline bool iob_mag_spend(struct iob_mag *m, u64 epoch, u32 cost)
 void iob_mag_return(struct iob_bucket *b, struct iob_mag *m, u32 carryover);
 /*
  * Under the group's lock, after iob_refill(): fill the empty @m with up to
- * @batch of @b's tokens.  False if @b has none to give.
+ * @batch of @b's tokens, down to @floor: 0, or the debt the rule allows
+ * now (iob_may_take: half a share while the domain is quiet).  False if @b
+ * has none to give.
  */
-bool iob_mag_fill(struct iob_bucket *b, struct iob_mag *m, s64 batch);
+bool iob_mag_fill(struct iob_bucket *b, struct iob_mag *m, s64 batch,
+		  s64 floor);
 
 #endif /* IOBAND_MAGAZINE_H */

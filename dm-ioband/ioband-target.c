@@ -233,22 +233,29 @@ static int ioband_end_io(struct dm_target *ti, struct bio *bio,
 static void emit_group_stats(struct ioband_group *g, char *result,
 			     unsigned int maxlen, unsigned int *szp)
 {
-	unsigned int sz = *szp;
+	unsigned int sz = *szp, held;
 	struct ioband_stats s;
-	u64 now = ktime_get_ns();
+	u64 now = ktime_get_ns(), *v = (u64 *)&s;
+	const u64 *z = (const u64 *)&g->zero;
+	u64 queue_ns;
+	int i;
 
+	ioband_group_sum(g, &s);
 	spin_lock_irq(&g->lock);
-	s = g->stats;
-	if (g->held || g->inflight)
-		s.io_ticks_ns += ioband_since(now, g->busy_since_ns);
+	for (i = 0; i < sizeof(s) / sizeof(u64); i++)
+		v[i] -= z[i];
+	held = g->held;
+	queue_ns = g->queue_ns;
+	if (held || atomic_read(&g->inflight) > 1)
+		s.io_ticks_ns += ioband_since(now, READ_ONCE(g->busy_since_ns));
+	spin_unlock_irq(&g->lock);
 	DMEMIT(" %lld %llu 0 %llu %llu %llu 0 %llu %llu %u %llu %llu",
 	       g->id, s.ios[READ], s.sectors[READ],
 	       div_u64(s.ticks_ns[READ], NSEC_PER_MSEC),
 	       s.ios[WRITE], s.sectors[WRITE],
-	       div_u64(s.ticks_ns[WRITE], NSEC_PER_MSEC), g->held,
+	       div_u64(s.ticks_ns[WRITE], NSEC_PER_MSEC), held,
 	       div_u64(s.io_ticks_ns, NSEC_PER_MSEC),
-	       div_u64(s.queue_ns, NSEC_PER_MSEC));
-	spin_unlock_irq(&g->lock);
+	       div_u64(queue_ns, NSEC_PER_MSEC));
 	*szp = sz;
 }
 
@@ -497,7 +504,7 @@ static int msg_latency(struct ioband_target *ib, const char *arg)
  * group was made or the last "reset"; missed and capped count windows.
  */
 static void report_latency(struct ioband_target *ib, struct ioband_group *g,
-			   char *result, unsigned int maxlen,
+			   u64 *hist, char *result, unsigned int maxlen,
 			   unsigned int *szp)
 {
 	struct ioband_domain *dom = ib->dom;
@@ -510,18 +517,18 @@ static void report_latency(struct ioband_target *ib, struct ioband_group *g,
 	floor = iob_lat_floor_bps(&dom->lat, &g->lat);
 	missed = g->lat.missed_windows;
 	capped = g->lat.capped_windows;
-	spin_lock(&g->lock);
-	cap = g->lat_cap;
-	target = g->qos.conf.latency_us;
-	for (d = 0; d < 2; d++) {
-		for (i = 0; i < IOB_LAT_BUCKETS; i++)
-			n[d] += g->hist[d][i];
-		p[d][0] = iob_lat_percentile_us(g->hist[d], 50);
-		p[d][1] = iob_lat_percentile_us(g->hist[d], 90);
-		p[d][2] = iob_lat_percentile_us(g->hist[d], 99);
-	}
-	spin_unlock(&g->lock);
+	cap = READ_ONCE(g->lat_cap);
+	target = READ_ONCE(g->qos.conf.latency_us);
 	spin_unlock_irq(&dom->lock);
+	for (d = 0; d < 2; d++) {
+		for (i = 0; i < IOB_LAT_BUCKETS; i++) {
+			hist[i] = atomic64_read(&g->hist[d][i]);
+			n[d] += hist[i];
+		}
+		p[d][0] = iob_lat_percentile_us(hist, 50);
+		p[d][1] = iob_lat_percentile_us(hist, 90);
+		p[d][2] = iob_lat_percentile_us(hist, 99);
+	}
 	DMEMIT("\n%lld", g->id);
 	if (target)
 		DMEMIT(" target=%u", target);
@@ -545,15 +552,20 @@ static int msg_report_latency(struct ioband_target *ib, char *result,
 	struct ioband_group *g;
 	unsigned int sz = 0;
 	unsigned long id;
+	u64 *hist;
 
 	spin_lock_irq(&dom->lock);
 	DMEMIT("window_ms=%llu peak_bps=%llu step=%u windows=%llu",
 	       div_u64(IOB_LAT_WINDOW_NS, NSEC_PER_MSEC), dom->lat.peak_bps,
 	       dom->lat.step, dom->lat.windows);
 	spin_unlock_irq(&dom->lock);
-	report_latency(ib, ib->def, result, maxlen, &sz);
+	hist = kmalloc_array(IOB_LAT_BUCKETS, sizeof(*hist), GFP_KERNEL);
+	if (!hist)
+		return -ENOMEM;
+	report_latency(ib, ib->def, hist, result, maxlen, &sz);
 	xa_for_each(&ib->groups, id, g)
-		report_latency(ib, g, result, maxlen, &sz);
+		report_latency(ib, g, hist, result, maxlen, &sz);
+	kfree(hist);
 	return 1;
 }
 
@@ -685,12 +697,20 @@ static void apply_to_groups(struct ioband_target *ib,
 		fn(ib, g);
 }
 
+/* The counts go on growing per CPU: a reset remembers where they were. */
 static void reset_stats(struct ioband_target *ib, struct ioband_group *g)
 {
+	struct ioband_stats s;
+	int d, i;
+
+	ioband_group_sum(g, &s);
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < IOB_LAT_BUCKETS; i++)
+			atomic64_set(&g->hist[d][i], 0);
 	spin_lock_irq(&g->lock);
-	memset(&g->stats, 0, sizeof(g->stats));
-	memset(g->hist, 0, sizeof(g->hist));
-	g->busy_since_ns = ktime_get_ns();
+	g->zero = s;
+	g->queue_ns = 0;
+	WRITE_ONCE(g->busy_since_ns, ktime_get_ns());
 	spin_unlock_irq(&g->lock);
 }
 
@@ -875,6 +895,7 @@ static void __exit dm_ioband_exit(void)
 {
 	dm_unregister_target(&ioband_target);
 	ioband_attr_module_exit();
+	rcu_barrier();		/* groups freed by call_rcu */
 }
 
 module_init(dm_ioband_init);

@@ -8,20 +8,27 @@
  * domain membership.  dom->lock (spinlock) guards the domain's list of
  * active groups and the epoch; it is taken by the dispatcher and by
  * configuration changes, never on the fast path.  g->lock (spinlock, irq
- * safe) guards one group's tokens, queue and statistics; it is the only
- * lock map() and end_io() take for a group without limits above it.
+ * safe) guards one group's bucket and queue; map() takes it only when its
+ * CPU's magazine of the group's tokens is empty (ioband-magazine.h), or
+ * when the group holds bios or has a limit or cap; end_io() never.  A
+ * group's in-flight count is atomic, its completion counts are per CPU
+ * (struct ioband_pcpu, summed by readers) and its histograms atomic.
  * g->qos_lock guards a group's limit buckets, which its descendants'
  * bios charge too: taken inside any group's lock, one at a time.  The
  * xarray of groups has an irq-safe lock: map() inserts the groups a
  * marked parent makes for its child cgroups.  Order: dom->lock, g->lock,
  * qos_lock.
  *
- * Group lifetime: map() finds a group under RCU and admits the bio under
- * the group's lock.  A detached group is marked dead (map() then uses the
- * default group instead) and freed, after an RCU grace period, once it has
- * no bio held or in flight; its children are linked to its parent first,
- * and the groups made for its child cgroups go with it.  The default
- * group lives as long as the target.
+ * Group lifetime: map() finds a group under RCU and admits the bio with
+ * its magazine or under the group's lock.  g->inflight counts the bios in
+ * flight plus one, the group's own reference, as percpu_ref's base
+ * reference: a detach marks the group dead (map() then uses the default
+ * group instead), sends down what it holds and drops that reference; who
+ * takes the count to 0 frees the group after an RCU grace period.  map()'s
+ * lock-free path counts its bio only while the count is not 0, then looks
+ * at dead and backs out if it is set.  Its children are linked to its
+ * parent first, and the groups made for its child cgroups go with it.  The
+ * default group lives as long as the target.
  */
 #ifndef IOBAND_H
 #define IOBAND_H
@@ -37,22 +44,35 @@
 
 #include "ioband-args.h"
 #include "ioband-latency.h"
+#include "ioband-magazine.h"
 #include "ioband-tree.h"
 
 #define DM_MSG_PREFIX "ioband"
 
 struct ioband_target;
 
+/*
+ * A group's completion counts: per CPU, each only ever growing (readers sum
+ * them and subtract what they saw before).
+ */
 struct ioband_stats {
 	u64 ios[2];
 	u64 sectors[2];
 	u64 ticks_ns[2];	/* arrival in ioband to completion */
 	u64 io_ticks_ns;	/* time with bios held or in flight */
-	u64 queue_ns;		/* time bios waited in ioband */
+	u64 bytes;		/* iob_qos_units(IOB_BPS) */
+	u64 lat_n;		/* completions timed against a target */
+	u64 lat_over;		/* of those, later than it */
+};
+
+/* What one CPU keeps of a group. */
+struct ioband_pcpu {
+	struct iob_mag mag;	/* tokens it spends without the lock */
+	struct ioband_stats s;	/* completions it ran */
 };
 
 struct ioband_group {
-	struct rcu_head rcu;		/* kfree_rcu: within its first 4 KiB */
+	struct rcu_head rcu;		/* freed by call_rcu (ioband_group_put) */
 	struct ioband_target *ib;
 	s64 id;				/* IOB_DEFAULT_GROUP_ID or an id */
 	u32 weight;
@@ -70,18 +90,25 @@ struct ioband_group {
 	struct cgroup *cgrp;		/* auto_child: its cgroup, referenced */
 	struct iob_node node;		/* dom->lock: its place in the tree */
 
+	struct ioband_pcpu __percpu *pc;
+	/*
+	 * Read and written without the lock (READ_ONCE/WRITE_ONCE): held
+	 * changes under it; last_active_ns is stamped at most once a
+	 * millisecond; last_done_ns when a completion leaves nothing in
+	 * flight; svc_ns by one completion in IOBAND_SVC_EVERY per CPU.
+	 */
+	atomic_t inflight;		/* bios in flight + 1 (see above) */
+	u64 last_active_ns;
+	u64 last_done_ns;		/* last completion that left it empty */
+	u64 think_ns;			/* mean think time (iob_think) */
+	u64 svc_ns;			/* mean time in the device (iob_svc) */
+	u64 busy_since_ns;		/* io_ticks accounting */
+
 	spinlock_t lock;
 	bool dead;			/* detached: admits nothing */
 	struct iob_bucket bucket;
 	struct bio_list queue;		/* held bios, FIFO */
 	u32 held;
-	u32 inflight;
-	u64 completed;			/* tokens of completed bios */
-	u64 last_active_ns;
-	u64 last_done_ns;		/* last completion */
-	u64 think_ns;			/* mean think time (iob_think) */
-	u64 svc_ns;			/* mean time in the device (iob_svc) */
-	u64 busy_since_ns;		/* io_ticks accounting */
 	/*
 	 * Reservation and limit.  The buckets are charged by the group's own
 	 * bios and its descendants': under qos_lock, which nests inside any
@@ -89,28 +116,31 @@ struct ioband_group {
 	 */
 	spinlock_t qos_lock;
 	struct iob_qos_state qos;
-	u64 ep_bytes;			/* completed this epoch */
+	/* dom->lock: the sums of the per-CPU counts when this epoch began */
+	u64 ep_bytes;
 	u64 ep_ios;
 	u64 avg_bytes;			/* mean bio size, last epoch with I/O */
 	/* dom->lock: what its reservation asks of the device, and its part */
 	u32 res_ppm;
 	struct iob_floor floor;
-	struct ioband_stats stats;
+	/* g->lock: time bios waited in ioband; the counts a reset zeroed */
+	u64 queue_ns;
+	struct ioband_stats zero;
 	/*
-	 * Latency (ioband-latency.c), under g->lock: this window's
-	 * completions, those over the target and their bytes; the cap the
-	 * controller holds the group to (bytes/s, 0: none; the fast path
-	 * reads it without the lock) and its clock; the histogram of
-	 * completion latencies by direction.  lat is the controller's view,
+	 * Latency (ioband-latency.c): the sums of the per-CPU counts when
+	 * this window began (dom->lock); the cap the controller holds the
+	 * group to (bytes/s, 0: none; the fast path reads it without the
+	 * lock) and its clock (g->lock); the histogram of completion
+	 * latencies by direction (atomic).  lat is the controller's view,
 	 * under dom->lock.
 	 */
-	u32 lat_n;
-	u32 lat_over;
+	u64 lat_n;
+	u64 lat_over;
 	u64 lat_bytes;
 	u64 lat_cap;
 	u64 lat_vt;
 	struct iob_lat lat;
-	u64 hist[2][IOB_LAT_BUCKETS];
+	atomic64_t hist[2][IOB_LAT_BUCKETS];
 };
 
 /* A device group: ioband targets that share one token economy. */
@@ -130,13 +160,9 @@ struct ioband_domain {
 	 */
 	struct iob_params params;
 	u32 io_limit;			/* effective */
-	/*
-	 * Completed tokens of groups no longer active, less those of groups
-	 * active again (u64, wrapping): with the active groups' own counts it
-	 * makes a total that does not jump when groups come and go.
-	 */
-	u64 completed_base;
-	atomic_t inflight[2];
+	/* tokens of completed bios, per CPU (the dispatcher sums them) */
+	u64 __percpu *completed;
+	atomic_t inflight[2] ____cacheline_aligned_in_smp;
 	atomic_t held;
 
 	/*
@@ -220,6 +246,8 @@ static inline u64 ioband_since(u64 now, u64 then)
 }
 
 /* ioband-group.c */
+void ioband_group_sum(struct ioband_group *g, struct ioband_stats *sum);
+void ioband_group_put(struct ioband_group *g);
 struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
 					u32 weight);
 void ioband_group_retire(struct ioband_group *g);

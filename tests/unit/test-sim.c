@@ -316,7 +316,8 @@ static bool submit_mag(struct sim *s, int gi)
 	iob_refill(&g->b, s->clock.epoch, s->p.carryover);
 	if (g->held || !may_send(s, g))
 		return false;
-	if (!fast || !iob_mag_fill(&g->b, m, iob_mag_batch(g->b.share, s->cpus)) ||
+	if (!fast || !iob_mag_fill(&g->b, m, iob_mag_batch(g->b.share, s->cpus),
+				   quiet(s) ? -(g->b.share / 2) : 0) ||
 	    !iob_mag_spend(m, s->clock.epoch, cost))
 		iob_charge(&g->b, cost);
 sent:
