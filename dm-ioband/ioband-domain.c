@@ -90,6 +90,7 @@ struct ioband_domain *ioband_domain_get(const char *name,
 	strscpy(dom->name, name, sizeof(dom->name));
 	INIT_LIST_HEAD(&dom->targets);
 	INIT_LIST_HEAD(&dom->groups);
+	INIT_LIST_HEAD(&dom->busy);
 	spin_lock_init(&dom->lock);
 	INIT_WORK(&dom->work, ioband_dispatch_work);
 	hrtimer_init(&dom->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
@@ -120,6 +121,7 @@ void ioband_domain_put(struct ioband_domain *dom)
 	hrtimer_cancel(&dom->timer);
 	destroy_workqueue(dom->wq);
 	WARN_ON(!list_empty(&dom->groups));
+	WARN_ON(!list_empty(&dom->busy));
 	free_percpu(dom->completed);
 	kfree(dom);
 }
@@ -310,12 +312,19 @@ void ioband_domain_reweight(struct ioband_domain *dom)
 	ioband_domain_kick(dom);
 }
 
-/* Called with dom->lock held. */
+static void busy_insert(struct ioband_domain *dom, struct ioband_group *g);
+
+/*
+ * Called with dom->lock held.  On dom->busy at once: map() may have found
+ * it before (a per-child group, an attach) and held a bio on it; a round
+ * takes it off if it is idle.
+ */
 static void activate(struct ioband_domain *dom, struct ioband_group *g)
 {
 	/* what it completed while inactive is no latency window's */
 	latency_counts_start(g, NULL);
 	list_add_tail(&g->dom_node, &dom->groups);
+	g->seq = ++dom->seq;
 	g->active = true;
 	if (g->qos.conf.latency_us)
 		latency_on(dom);
@@ -323,6 +332,8 @@ static void activate(struct ioband_domain *dom, struct ioband_group *g)
 	spin_lock(&g->lock);
 	iob_resume_bucket(&g->bucket, dom->clock.epoch);
 	spin_unlock(&g->lock);
+	if (!g->on_busy)
+		busy_insert(dom, g);
 }
 
 void ioband_domain_activate(struct ioband_domain *dom, struct ioband_group *g)
@@ -331,6 +342,8 @@ void ioband_domain_activate(struct ioband_domain *dom, struct ioband_group *g)
 	if (!g->active)
 		activate(dom, g);
 	spin_unlock_irq(&dom->lock);
+	if (READ_ONCE(g->held))
+		ioband_domain_kick(dom);	/* held before it was active */
 }
 
 /*
@@ -354,6 +367,8 @@ void ioband_domain_link(struct ioband_domain *dom, struct ioband_group *g,
 	else if (g->auto_child && !dead)
 		activate(dom, g);
 	spin_unlock_irqrestore(&dom->lock, flags);
+	if (READ_ONCE(g->held))
+		ioband_domain_kick(dom);	/* held before it was active */
 }
 
 void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
@@ -362,6 +377,10 @@ void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
 	if (g->active) {
 		list_del_init(&g->dom_node);
 		g->active = false;
+		if (g->on_busy) {
+			list_del_init(&g->busy_node);
+			WRITE_ONCE(g->on_busy, false);
+		}
 		g->lat.cap_bps = 0;
 		spin_lock(&g->lock);
 		WRITE_ONCE(g->lat_cap, 0);
@@ -598,6 +617,66 @@ static void submit_list(struct bio_list *list)
 		dm_submit_bio_remap(bio, NULL);
 }
 
+/*
+ * Put @g on dom->busy in the order of dom->groups: the dispatcher's rounds
+ * take groups in a fixed order, whoever came first.  The busy list is
+ * short; walked from its end.  Called with dom->lock held.
+ */
+static void busy_insert(struct ioband_domain *dom, struct ioband_group *g)
+{
+	struct ioband_group *p;
+
+	list_for_each_entry_reverse(p, &dom->busy, busy_node)
+		if (p->seq < g->seq)
+			break;
+	list_add(&g->busy_node, &p->busy_node);
+	WRITE_ONCE(g->on_busy, true);
+}
+
+/*
+ * @g has a bio in ioband: the dispatcher looks at it again.  Takes the
+ * device group's lock only when @g was idle (off dom->busy), once per
+ * busy period; never with g->lock held.
+ */
+static void busy_add(struct ioband_group *g)
+{
+	struct ioband_domain *dom = g->ib->dom;
+	unsigned long flags;
+
+	/*
+	 * The caller read on_busy after it counted the bio in flight (a
+	 * fully ordered atomic) or held it (under g->lock, which busy_check
+	 * holds too): either it saw false, or busy_check saw the bio.
+	 */
+	if (READ_ONCE(g->on_busy))
+		return;
+	spin_lock_irqsave(&dom->lock, flags);
+	if (g->active && !g->on_busy)
+		busy_insert(dom, g);
+	spin_unlock_irqrestore(&dom->lock, flags);
+}
+
+/*
+ * In a dispatcher round, with dom->lock and g->lock held: an idle group
+ * (nothing held or in flight, and no bio for IOB_IDLE_WINDOW_NS, so that
+ * it can neither be ready nor busy) leaves dom->busy.  A bio that comes
+ * meanwhile is either seen here (it was counted first) or sees on_busy
+ * false and puts the group back (busy_add).
+ */
+static void busy_check(struct ioband_group *g, const struct iob_gstate *st,
+		       u64 now)
+{
+	if (st->held || st->inflight ||
+	    ioband_since(now, st->last_active_ns) < IOB_IDLE_WINDOW_NS)
+		return;
+	list_del_init(&g->busy_node);
+	WRITE_ONCE(g->on_busy, false);
+	/* on_busy false before the count is read; busy_add: the reverse */
+	smp_mb();
+	if (inflight(g) || g->held)
+		busy_insert(g->ib->dom, g);
+}
+
 /* Update @g's mean think time (iob_think) if it changes: a shared line. */
 static void think(struct ioband_group *g, bool was_empty, u64 now)
 {
@@ -639,6 +718,8 @@ static bool admit_fast(struct ioband_group *g, struct ioband_io *io, u64 now)
 	}
 	think(g, first > 0 && !READ_ONCE(g->held), now);
 	send_bio(g, io, now);
+	if (unlikely(!READ_ONCE(g->on_busy)))
+		busy_add(g);
 	return true;
 }
 
@@ -685,8 +766,9 @@ static void mag_return(struct ioband_group *g, u32 carryover)
 /*
  * Map-time admission.  Returns true if @bio may go down now; otherwise it
  * has been queued on its group and the dispatcher will submit it.  Takes
- * no lock while the group has tokens in this CPU's magazine, else only
- * the group's lock; never sleeps.
+ * no lock while the group has tokens in this CPU's magazine, else the
+ * group's lock, and the device group's once when the group was idle
+ * (busy_add); never sleeps.
  */
 bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 {
@@ -742,6 +824,8 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 		trace_ioband_admit(g->ib->devt, g->id, bio->bi_iter.bi_sector,
 				   io->sectors, io->dir, g->held);
 	spin_unlock_irqrestore(&g->lock, flags);
+	if (!READ_ONCE(g->on_busy))
+		busy_add(g);
 	if (kick)
 		ioband_domain_kick(dom);
 	return go;
@@ -1001,7 +1085,7 @@ static void group_state(struct ioband_group *g, u64 now,
 static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 				       struct bio_list *out, u64 *wake_at)
 {
-	struct ioband_group *g;
+	struct ioband_group *g, *next;
 	struct iob_round r;
 	enum iob_verdict v;
 	u64 retry = 0, done, len;
@@ -1015,7 +1099,8 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		latency_window(dom, now);
 	quiet = domain_quiet(dom);
 	iob_round_init(&r);
-	list_for_each_entry(g, &dom->groups, dom_node) {
+	/* idle groups can be neither ready nor busy: only dom->busy */
+	list_for_each_entry_safe(g, next, &dom->busy, busy_node) {
 		struct iob_gstate st;
 		u64 until = 0;
 		enum iob_class c;
@@ -1027,6 +1112,8 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		c = iob_classify(&st, now, quiet, &until);
 		if (c == IOB_READY)
 			take_ready(dom, g, now, out);
+		else
+			busy_check(g, &st, now);
 		spin_unlock(&g->lock);
 		iob_round_add(&r, c, 0, until);
 	}
@@ -1047,6 +1134,11 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 				(s64)(now - g->last_active_ns) / 1000,
 				div_u64(g->think_ns, NSEC_PER_USEC),
 				div_u64(g->svc_ns, NSEC_PER_USEC));
+		/* the groups the rounds did not look at: used this epoch? */
+		list_for_each_entry(g, &dom->groups, dom_node)
+			if (!g->on_busy)
+				g->floor.counts = READ_ONCE(g->held) || inflight(g) ||
+					READ_ONCE(g->last_active_ns) >= dom->clock.start_ns;
 		done = r.completed - dom->clock.start_completed;
 		len = now - dom->clock.start_ns;
 		trace_ioband_epoch(dom->name, dom->clock.epoch, len, done,

@@ -71,6 +71,7 @@ static struct ioband_group *group_new(struct ioband_target *ib, s64 id,
 	g->id = id;
 	g->weight = weight;
 	INIT_LIST_HEAD(&g->dom_node);
+	INIT_LIST_HEAD(&g->busy_node);
 	spin_lock_init(&g->lock);
 	spin_lock_init(&g->qos_lock);
 	bio_list_init(&g->queue);

@@ -6,8 +6,9 @@
  *
  * Locking: ioband_domains_lock (mutex) guards the list of domains and
  * domain membership.  dom->lock (spinlock) guards the domain's list of
- * active groups and the epoch; it is taken by the dispatcher and by
- * configuration changes, never on the fast path.  g->lock (spinlock, irq
+ * active groups and the epoch; it is taken by the dispatcher, by
+ * configuration changes, and by map() once when an idle group gets a bio
+ * (it joins dom->busy), never for a group that is busy.  g->lock (spinlock, irq
  * safe) guards one group's bucket and queue; map() takes it only when its
  * CPU's magazine of the group's tokens is empty (ioband-magazine.h), or
  * when the group holds bios or has a limit or cap; end_io() never.  A
@@ -78,6 +79,14 @@ struct ioband_group {
 	u32 weight;
 	struct list_head dom_node;	/* on dom->groups while active */
 	bool active;			/* on dom->groups */
+	/*
+	 * On dom->busy: the groups the dispatcher looks at, those with bios
+	 * held or in flight or active within IOB_IDLE_WINDOW_NS.  Written
+	 * under dom->lock; map() reads on_busy without it.
+	 */
+	struct list_head busy_node;
+	bool on_busy;
+	u64 seq;			/* dom->lock: its place on dom->groups */
 	/*
 	 * cgroup type: the group of the nearest attached ancestor cgroup,
 	 * NULL at the top.  Written under cfg_lock and dom->lock; read under
@@ -152,6 +161,8 @@ struct ioband_domain {
 
 	spinlock_t lock;
 	struct list_head groups;	/* active groups of resumed targets */
+	struct list_head busy;		/* of those, the ones not idle */
+	u64 seq;			/* activations so far */
 	struct iob_clock clock;		/* epoch: written under lock */
 
 	/*
