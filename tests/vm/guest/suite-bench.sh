@@ -405,6 +405,15 @@ if echo "$maj enable=1" > /sys/fs/cgroup/io.cost.qos 2>/dev/null; then
 	echo "default 100" > /sys/fs/cgroup/a/io.weight
 	echo "default 300" > /sys/fs/cgroup/b/io.weight
 	share_run "iocost io.weight" /dev/slow
+	# at its best: a linear model of this device (8 MiB/s, 2048 4k IOPS
+	# either way: every byte costs the same), as its documentation advises
+	if echo "$maj ctrl=user model=linear rbps=8388608 rseqiops=2048 rrandiops=2048 wbps=8388608 wseqiops=2048 wrandiops=2048" \
+		> /sys/fs/cgroup/io.cost.model 2>/dev/null; then
+		share_run "iocost io.weight, linear model" /dev/slow
+		echo "$maj ctrl=auto" > /sys/fs/cgroup/io.cost.model
+	else
+		echo "bench: iocost: the linear model was refused"
+	fi
 	echo "$maj enable=0" > /sys/fs/cgroup/io.cost.qos
 else
 	echo "bench: iocost: not available"
