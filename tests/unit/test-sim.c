@@ -692,6 +692,28 @@ static void tree_tests(void)
 	       c1 / 1e6, c2 / 1e6, (c1 + c2) / 1e6, c2 / c1, q * 100);
 }
 
+/* Did no group ever have more than a quarter of its share in magazines? */
+static bool mag_bound(void)
+{
+	bool ok = true;
+	int i;
+
+	for (i = 0; i < s.ng; i++)
+		ok &= s.g[i].unseen_max <= s.g[i].b.share / 4 + (s64)s.cpus;
+	return ok;
+}
+
+/* Two groups (weight, depth) of 4k reads on @cpus CPUs: B/A in bytes. */
+static double mag_pair(u32 cpus, u32 wa, u32 da, u32 wb, u32 db)
+{
+	sim_init(&s, IOB_POLICY_WEIGHT, 40);
+	s.cpus = cpus;
+	add(&s, wa, da, 4096);
+	add(&s, wb, db, 4096);
+	run(&s, 7000 * MS);
+	return bytes_ratio(&s, 0, 1);
+}
+
 /*
  * 30-33. Magazines on 4 and 16 CPUs: the shares of tests 1, 3 and 8 hold
  * as tightly as without them, and no group ever has more than a quarter
@@ -705,29 +727,16 @@ static void magazine_tests(void)
 
 	for (c = 0; c < ARRAY_SIZE(cpus); c++) {
 		double r, r2, r3, r4;
-		bool bound = true;
 		char name[80];
 
-		sim_init(&s, IOB_POLICY_WEIGHT, 40);
-		s.cpus = cpus[c];
-		add(&s, 100, 16, 4096);
-		add(&s, 300, 16, 4096);
-		run(&s, 7000 * MS);
-		r = bytes_ratio(&s, 0, 1);
-		for (i = 0; i < s.ng; i++)
-			bound &= s.g[i].unseen_max <= s.g[i].b.share / 4 + (s64)s.cpus;
+		r = mag_pair(cpus[c], 100, 16, 300, 16);
 		snprintf(name, sizeof(name), "sim magazines on %u CPUs: weights 1:3 qd16", cpus[c]);
-		RESULT(near(r, 3.0, 3) && bound, name,
+		RESULT(near(r, 3.0, 3) && mag_bound(), name,
 		       "B/A %.3f (want 3.0 +-3%%); most tokens in magazines %lld and %lld, shares %lld and %lld (want <= 1/4)",
 		       r, (long long)s.g[0].unseen_max, (long long)s.g[1].unseen_max,
 		       (long long)s.g[0].b.share, (long long)s.g[1].b.share);
 
-		sim_init(&s, IOB_POLICY_WEIGHT, 40);
-		s.cpus = cpus[c];
-		add(&s, 100, 1, 4096);
-		add(&s, 100, 128, 4096);
-		run(&s, 7000 * MS);
-		r = bytes_ratio(&s, 0, 1);
+		r = mag_pair(cpus[c], 100, 1, 100, 128);
 		snprintf(name, sizeof(name), "sim magazines on %u CPUs: qd1 vs qd128", cpus[c]);
 		RESULT(near(r, 1.0, 5), name, "B/A %.3f (want 1.0 +-5%%)", r);
 
@@ -739,11 +748,8 @@ static void magazine_tests(void)
 		r2 = bytes_ratio(&s, 0, 1);
 		r3 = bytes_ratio(&s, 0, 2);
 		r4 = bytes_ratio(&s, 0, 3);
-		bound = true;
-		for (i = 0; i < s.ng; i++)
-			bound &= s.g[i].unseen_max <= s.g[i].b.share / 4 + (s64)s.cpus;
 		snprintf(name, sizeof(name), "sim magazines on %u CPUs: four groups 1:2:3:4, weight-iosize", cpus[c]);
-		RESULT(near(r2, 2, 5) && near(r3, 3, 5) && near(r4, 4, 5) && bound, name,
+		RESULT(near(r2, 2, 5) && near(r3, 3, 5) && near(r4, 4, 5) && mag_bound(), name,
 		       "%.2f : %.2f : %.2f; most tokens in magazines %lld of share %lld (group 4)",
 		       r2, r3, r4, (long long)s.g[3].unseen_max, (long long)s.g[3].b.share);
 	}
