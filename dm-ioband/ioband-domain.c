@@ -205,8 +205,39 @@ static void domain_reshare(struct ioband_domain *dom, bool busy_known)
 
 		spin_lock(&g->lock);
 		g->bucket.share = share ? share : 1;
+		if (g->resume_due)
+			iob_resume_bucket(&g->bucket, dom->clock.epoch);
+		g->resume_due = false;
 		spin_unlock(&g->lock);
 	}
+	dom->reshare_due = false;
+}
+
+/*
+ * A change that moves shares (a weight, a parent, a group coming or
+ * going, the parameters) costs O(1): it marks the shares stale and kicks
+ * the dispatcher, whose next round recomputes them once however many
+ * changes came meanwhile (domain_settle).  Resuming a target with n
+ * groups is one reshare, not n.  Called with dom->lock held.
+ */
+static void reshare_later(struct ioband_domain *dom)
+{
+	dom->reshare_due = true;
+}
+
+/* The shares reflect every change made so far.  Called with dom->lock held. */
+static void domain_settle(struct ioband_domain *dom)
+{
+	if (dom->reshare_due)
+		domain_reshare(dom, false);
+}
+
+/* For a reader of the shares (the "groups" query). */
+void ioband_domain_settle(struct ioband_domain *dom)
+{
+	spin_lock_irq(&dom->lock);
+	domain_settle(dom);
+	spin_unlock_irq(&dom->lock);
 }
 
 /*
@@ -225,7 +256,7 @@ void ioband_domain_set_params(struct ioband_domain *dom,
 	WRITE_ONCE(dom->params.io_throttle, p->io_throttle);
 	WRITE_ONCE(dom->params.io_limit, p->io_limit);
 	WRITE_ONCE(dom->io_limit, io_limit);
-	domain_reshare(dom, false);
+	reshare_later(dom);
 	spin_unlock_irq(&dom->lock);
 	ioband_domain_kick(dom);
 }
@@ -298,7 +329,7 @@ void ioband_group_set_qos(struct ioband_group *g, const struct iob_qos *q)
 		if (!g->qos.has_limit)
 			g->node.limit_ppm = 0;
 		if (g->active)
-			domain_reshare(dom, false);
+			reshare_later(dom);
 	}
 	spin_unlock_irq(&dom->lock);
 	ioband_domain_kick(dom);
@@ -307,7 +338,7 @@ void ioband_group_set_qos(struct ioband_group *g, const struct iob_qos *q)
 void ioband_domain_reweight(struct ioband_domain *dom)
 {
 	spin_lock_irq(&dom->lock);
-	domain_reshare(dom, false);
+	reshare_later(dom);
 	spin_unlock_irq(&dom->lock);
 	ioband_domain_kick(dom);
 }
@@ -328,10 +359,9 @@ static void activate(struct ioband_domain *dom, struct ioband_group *g)
 	g->active = true;
 	if (g->qos.conf.latency_us)
 		latency_on(dom);
-	domain_reshare(dom, false);
-	spin_lock(&g->lock);
-	iob_resume_bucket(&g->bucket, dom->clock.epoch);
-	spin_unlock(&g->lock);
+	/* its bucket starts the epoch with the share the reshare gives it */
+	g->resume_due = true;
+	reshare_later(dom);
 	if (!g->on_busy)
 		busy_insert(dom, g);
 }
@@ -342,8 +372,7 @@ void ioband_domain_activate(struct ioband_domain *dom, struct ioband_group *g)
 	if (!g->active)
 		activate(dom, g);
 	spin_unlock_irq(&dom->lock);
-	if (READ_ONCE(g->held))
-		ioband_domain_kick(dom);	/* held before it was active */
+	ioband_domain_kick(dom);	/* the reshare; bios held before */
 }
 
 /*
@@ -363,12 +392,11 @@ void ioband_domain_link(struct ioband_domain *dom, struct ioband_group *g,
 	dead = g->dead;
 	spin_unlock(&g->lock);
 	if (g->active)
-		domain_reshare(dom, false);
+		reshare_later(dom);
 	else if (g->auto_child && !dead)
 		activate(dom, g);
 	spin_unlock_irqrestore(&dom->lock, flags);
-	if (READ_ONCE(g->held))
-		ioband_domain_kick(dom);	/* held before it was active */
+	ioband_domain_kick(dom);	/* the reshare; bios held before */
 }
 
 void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
@@ -385,7 +413,8 @@ void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
 		spin_lock(&g->lock);
 		WRITE_ONCE(g->lat_cap, 0);
 		spin_unlock(&g->lock);
-		domain_reshare(dom, false);
+		g->resume_due = false;
+		reshare_later(dom);
 	}
 	spin_unlock_irq(&dom->lock);
 	/* Whoever waited for this group need not any more. */
@@ -1094,6 +1123,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 	u64 now;
 
 	spin_lock_irq(&dom->lock);
+	domain_settle(dom);
 	now = ktime_get_ns();
 	if (dom->lat_on && now >= dom->lat_next_ns)
 		latency_window(dom, now);

@@ -630,6 +630,7 @@ static int msg_report_groups(struct ioband_target *ib, char *result,
 	unsigned int sz = 0;
 	unsigned long id;
 
+	ioband_domain_settle(ib->dom);
 	DMEMIT("auto=%d fallbacks=%lld", atomic_read(&ib->nr_auto),
 	       atomic64_read(&ib->auto_fallbacks));
 	report_group(ib, ib->def, result, maxlen, &sz);

@@ -87,6 +87,7 @@ struct ioband_group {
 	struct list_head busy_node;
 	bool on_busy;
 	u64 seq;			/* dom->lock: its place on dom->groups */
+	bool resume_due;		/* dom->lock: activated, bucket not resumed */
 	/*
 	 * cgroup type: the group of the nearest attached ancestor cgroup,
 	 * NULL at the top.  Written under cfg_lock and dom->lock; read under
@@ -163,6 +164,11 @@ struct ioband_domain {
 	struct list_head groups;	/* active groups of resumed targets */
 	struct list_head busy;		/* of those, the ones not idle */
 	u64 seq;			/* activations so far */
+	/*
+	 * Weights, parents or groups changed: the next dispatcher round
+	 * recomputes the shares once for all of them (domain_settle).
+	 */
+	bool reshare_due;
 	struct iob_clock clock;		/* epoch: written under lock */
 
 	/*
@@ -291,6 +297,7 @@ void ioband_domain_link(struct ioband_domain *dom, struct ioband_group *g,
 void ioband_domain_deactivate(struct ioband_domain *dom,
 			      struct ioband_group *g);
 void ioband_domain_reweight(struct ioband_domain *dom);
+void ioband_domain_settle(struct ioband_domain *dom);
 void ioband_group_set_qos(struct ioband_group *g, const struct iob_qos *q);
 void ioband_domain_kick(struct ioband_domain *dom);
 bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent);

@@ -39,6 +39,22 @@ iobandctl stats ibs --interval 1 > /tmp/s.txt 2>&1
 grep -q "/sys/fs/cgroup/s/g$SN " /tmp/s.txt
 result "iobandctl stats shows the last group by its path" $? "$(grep -c . /tmp/s.txt) lines; $(tail -1 /tmp/s.txt)"
 
+# A resume activates every group: the shares are recomputed once for
+# all of them (not once per group), and they follow the weights: with no
+# group busy each gets weight / sum of weights, g1 (200) twice g8 (100).
+t0=$(cut -d' ' -f1 /proc/uptime)
+dmsetup suspend ibs && dmsetup resume ibs
+rc=$?
+t1=$(cut -d' ' -f1 /proc/uptime)
+dmsetup message ibs 0 groups > /tmp/sg.txt 2>&1
+own1=$(awk -v id="$(stat -c %i /sys/fs/cgroup/s/g1)" '$1 == id { sub("own=", "", $5); print $5 }' /tmp/sg.txt)
+own8=$(awk -v id="$(stat -c %i /sys/fs/cgroup/s/g8)" '$1 == id { sub("own=", "", $5); print $5 }' /tmp/sg.txt)
+own_all=$(awk '$5 ~ /^own=/ { sub("own=", "", $5); s += $5 } END { print s + 0 }' /tmp/sg.txt)
+[ $rc = 0 ] && [ "${own8:-0}" -gt 0 ] && within "$(ratio "$own8" "${own1:-0}")" 2 1 &&
+	within "$own_all" 1000000 1
+result "suspend and resume $SN groups: shares by weight after it (g1/g8 = 2 +-1%, all 1e6 ppm +-1%)" $? \
+	"rc $rc, $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.2f", b - a }') s; own g1 $own1 g8 $own8 ppm, all $own_all"
+
 # Half the groups go while g1 and g2 (kept) and g999 (detached under it)
 # write and verify; the apply plans one detach per group.
 SV="--filename=/dev/mapper/ibs --rw=randwrite --bs=16k --iodepth=8 --size=32m --verify=crc32c --verify_backlog=128 --verify_fatal=1 --runtime=12 --time_based"
