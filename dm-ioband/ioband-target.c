@@ -865,6 +865,8 @@ static int ioband_iterate_devices(struct dm_target *ti,
 static struct target_type ioband_target = {
 	.name = "ioband",
 	.version = { 2, 0, 0 },
+	/* map() never sleeps: RWF_NOWAIT and io_uring need not punt */
+	.features = DM_TARGET_NOWAIT,
 	.module = THIS_MODULE,
 	.ctr = ioband_ctr,
 	.dtr = ioband_dtr,

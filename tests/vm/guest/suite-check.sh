@@ -218,6 +218,21 @@ if want integrity; then
 	written=$(( $(group_field ib6 $CG_A 7) + $(group_field ib6 $CG_B 7) + $(group_field ib6 $CG_C 7) ))
 	[ $errs = 0 ] && [ $bad = 0 ] && [ $msgs -gt 0 ]
 	result "data integrity with $msgs reconfiguration messages" $? "fio errors $errs, refused messages $bad"
+	# RWF_NOWAIT: map() never sleeps, so ioband takes such bios (io_uring
+	# then issues inline rather than from a worker thread); dm-delay, which
+	# does not, refuses them with EOPNOTSUPP.
+	NW="--rw=randwrite --bs=4k --size=4m --ioengine=pvsync2 --nowait=1 --direct=1 --verify=crc32c --verify_fatal=1"
+	fio_start /tmp/nw "--cgroup /sys/fs/cgroup/a" --name=nw --filename=/dev/mapper/ib6 $NW --offset=192m
+	wait
+	dm_create dly6 "0 $(sectors /dev/nbmem) delay /dev/nbmem 0 0"
+	fio_start /tmp/nwd "" --name=nwd --filename=/dev/mapper/dly6 $NW --offset=192m
+	wait
+	dm_remove dly6
+	e1=$(fio_err /tmp/nw) e2=$(fio_err /tmp/nwd)
+	[ "$e1" = 0 ] && [ "$(fio_field /tmp/nw 47)" -gt 0 ] &&
+		{ [ -n "$e2" ] && [ "$e2" != 0 ] || grep -qi "not supported" /tmp/nwd.log; }
+	result "RWF_NOWAIT direct writes go through ioband, verified (dm-delay refuses them)" $? \
+		"ioband: error $e1, $(fio_field /tmp/nw 47) KiB; dm-delay: error ${e2:-none} ($(grep -m1 -io 'operation not supported' /tmp/nwd.log))"
 	dm_remove ib6
 fi
 
