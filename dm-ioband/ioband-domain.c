@@ -270,6 +270,12 @@ static void latency_counts_start(struct ioband_group *g, struct iob_lat *l)
 {
 	struct ioband_stats s;
 
+	if (!g->on_busy && g->lat_fresh) {
+		if (l)
+			l->n = l->over = l->bytes = 0;
+		return;
+	}
+	g->lat_fresh = !g->on_busy;
 	ioband_group_sum(g, &s);
 	if (l) {
 		l->n = s.lat_n - g->lat_n;
@@ -359,7 +365,15 @@ static void activate(struct ioband_domain *dom, struct ioband_group *g)
 	g->active = true;
 	if (g->qos.conf.latency_us)
 		latency_on(dom);
-	/* its bucket starts the epoch with the share the reshare gives it */
+	/*
+	 * Its bucket starts the epoch with the share the reshare gives it;
+	 * till then no tokens left from before (nor a refill at the old
+	 * share for the epochs it missed).
+	 */
+	spin_lock(&g->lock);
+	g->bucket.epoch = dom->clock.epoch;
+	g->bucket.tokens = min_t(s64, g->bucket.tokens, 0);
+	spin_unlock(&g->lock);
 	g->resume_due = true;
 	reshare_later(dom);
 	if (!g->on_busy)
@@ -377,8 +391,9 @@ void ioband_domain_activate(struct ioband_domain *dom, struct ioband_group *g)
 
 /*
  * Make @parent @g's parent in the tree.  A per-child group, new from
- * map(), is activated here too, unless it was removed meanwhile; map()
- * runs only on a resumed table.  Never sleeps.
+ * map(), is activated here too, unless it was removed meanwhile or the
+ * table is suspended (the reaper relinks then too; the resume activates
+ * it).  Never sleeps.
  */
 void ioband_domain_link(struct ioband_domain *dom, struct ioband_group *g,
 			struct ioband_group *parent)
@@ -393,8 +408,8 @@ void ioband_domain_link(struct ioband_domain *dom, struct ioband_group *g,
 	spin_unlock(&g->lock);
 	if (g->active)
 		reshare_later(dom);
-	else if (g->auto_child && !dead)
-		activate(dom, g);
+	else if (g->auto_child && !dead && READ_ONCE(g->ib->resumed))
+		activate(dom, g);	/* suspended: its resume activates it */
 	spin_unlock_irqrestore(&dom->lock, flags);
 	ioband_domain_kick(dom);	/* the reshare; bios held before */
 }
@@ -414,6 +429,9 @@ void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
 		WRITE_ONCE(g->lat_cap, 0);
 		spin_unlock(&g->lock);
 		g->resume_due = false;
+		/* its bios still in flight complete while it is inactive */
+		g->ep_fresh = false;
+		g->lat_fresh = false;
 		reshare_later(dom);
 	}
 	spin_unlock_irq(&dom->lock);
@@ -660,6 +678,8 @@ static void busy_insert(struct ioband_domain *dom, struct ioband_group *g)
 			break;
 	list_add(&g->busy_node, &p->busy_node);
 	WRITE_ONCE(g->on_busy, true);
+	g->ep_fresh = false;
+	g->lat_fresh = false;
 }
 
 /*
@@ -843,6 +863,13 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 			WRITE_ONCE(g->busy_since_ns, now);
 		/* its submitter polls the device below, where it is not yet */
 		bio_clear_polled(bio);
+		/*
+		 * Its submitter is not blocked: the dispatcher may be.  A
+		 * REQ_NOWAIT bio it sent down could fail with BLK_STS_AGAIN
+		 * (no tag free, a split), and io_uring does not reissue a bio
+		 * another task submitted.
+		 */
+		bio->bi_opf &= ~REQ_NOWAIT;
 		bio_list_add(&g->queue, bio);
 		WRITE_ONCE(g->held, g->held + 1);
 		atomic_inc(&dom->held);
@@ -995,13 +1022,17 @@ static void rescale_reservations(struct ioband_domain *dom, u64 done,
 
 	list_for_each_entry(g, &dom->groups, dom_node) {
 		struct ioband_stats st;
-		u64 ep_bytes, ep_ios;
+		u64 ep_bytes = 0, ep_ios = 0;
 
-		ioband_group_sum(g, &st);
-		ep_bytes = st.bytes - g->ep_bytes;
-		ep_ios = st.ios[READ] + st.ios[WRITE] - g->ep_ios;
-		g->ep_bytes = st.bytes;
-		g->ep_ios = st.ios[READ] + st.ios[WRITE];
+		/* an idle group summed once since it went idle: nothing new */
+		if (g->on_busy || !g->ep_fresh) {
+			g->ep_fresh = !g->on_busy;
+			ioband_group_sum(g, &st);
+			ep_bytes = st.bytes - g->ep_bytes;
+			ep_ios = st.ios[READ] + st.ios[WRITE] - g->ep_ios;
+			g->ep_bytes = st.bytes;
+			g->ep_ios = st.ios[READ] + st.ios[WRITE];
+		}
 		spin_lock(&g->lock);
 		if (ep_ios)
 			g->avg_bytes = div64_u64(ep_bytes, ep_ios);

@@ -818,7 +818,7 @@ static void ioband_postsuspend(struct dm_target *ti)
 	struct ioband_target *ib = ti->private;
 
 	mutex_lock(&ib->cfg_lock);
-	ib->resumed = false;
+	WRITE_ONCE(ib->resumed, false);
 	apply_to_groups(ib, deactivate);
 	mutex_unlock(&ib->cfg_lock);
 	ioband_attr_hide(ib);
@@ -846,7 +846,7 @@ static void ioband_resume(struct dm_target *ti)
 	ioband_domain_set_params(ib->dom, &ib->params);
 	mutex_unlock(&ioband_domains_lock);
 	apply_to_groups(ib, activate);
-	ib->resumed = true;
+	WRITE_ONCE(ib->resumed, true);
 	WRITE_ONCE(ib->suspending, false);
 	if (ib->nr_marked || atomic_read(&ib->nr_auto))
 		mod_delayed_work(system_wq, &ib->reaper, HZ);

@@ -89,6 +89,13 @@ struct ioband_group {
 	u64 seq;			/* dom->lock: its place on dom->groups */
 	bool resume_due;		/* dom->lock: activated, bucket not resumed */
 	/*
+	 * Under dom->lock: off dom->busy (so nothing in flight, no
+	 * completion to come) and its counts summed since it left: the epoch
+	 * end and the latency window need not sum its per-CPU counts again.
+	 */
+	bool ep_fresh;
+	bool lat_fresh;
+	/*
 	 * cgroup type: the group of the nearest attached ancestor cgroup,
 	 * NULL at the top.  Written under cfg_lock and dom->lock; read under
 	 * dom->lock or RCU (a group is freed a grace period after it is
@@ -223,7 +230,7 @@ struct ioband_target {
 	 */
 	struct iob_params params;
 	bool suspending;		/* admit everything: WRITE_ONCE */
-	bool resumed;
+	bool resumed;			/* cfg_lock; link() reads it without */
 	struct ioband_group *def;	/* the default group, id -1 */
 	struct xarray groups;		/* id -> attached group (irq-safe lock) */
 	unsigned int nr_groups;		/* attached by table or message */

@@ -291,6 +291,8 @@ case $ONLY in
 iops) bench_iops; echo "bench: done"; exit 0 ;;
 groups) bench_groups; echo "bench: done"; exit 0 ;;
 esac
+# ONLY=shares: the 1:3 shares of every controller alone
+if [ "$ONLY" != shares ]; then
 bench_iops
 dm_create ibf "$(ioband_table /dev/fast bf cgroup weight 0 :100 $A:100 $B:300)"
 
@@ -351,6 +353,7 @@ else
 	echo "bench: no bio-cgroup-cost.ko: owner resolution not timed"
 fi
 dm_remove ibf
+fi
 
 # --- shares 1:3 on a saturated device -----------------------------------------
 J="--rw=randread --bs=4k --iodepth=16"
@@ -434,6 +437,10 @@ fio_start /tmp/sa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ib
 wait
 echo "bench: ioband, A alone: $(fio_rbw /tmp/sa) KiB/s of 8192 (work conserving)"
 dm_remove ibs
+if [ "$ONLY" = shares ]; then
+	echo "bench: done"
+	exit 0
+fi
 bench_groups
 bench_qos
 bench_latency
