@@ -409,7 +409,7 @@ void ioband_domain_link(struct ioband_domain *dom, struct ioband_group *g,
 	if (g->active)
 		reshare_later(dom);
 	else if (g->auto_child && !dead && READ_ONCE(g->ib->resumed))
-		activate(dom, g);	/* suspended: its resume activates it */
+		activate(dom, g);
 	spin_unlock_irqrestore(&dom->lock, flags);
 	ioband_domain_kick(dom);	/* the reshare; bios held before */
 }

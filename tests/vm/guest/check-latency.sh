@@ -244,15 +244,15 @@ fi
 
 # --- 7. a lone group's latency through ioband and through dm-linear -----------
 # The same reader on dm-linear, on ioband and on ioband of type none (to
-# tell where a difference comes from), at once: one after another, the
-# emulator's speed moved dm-linear's median from 150 to 420 us within one
-# boot, and ioband doing nothing at all (map only remapping) measured from
-# 99.6% to 114% of dm-linear.  Side by side it still measured 96% and
-# 116% in two boots: under emulation this test's 10% is inside the noise.  Side by side each moment is the same for all
-# three.  All run on one vCPU, so none has a vCPU of its own, a third of
-# the 5 ms period apart so that their bios do not queue behind each other,
-# and each starts first, second and third in turn.  Sum of the medians of
-# six 3 s runs.
+# tell where a difference comes from), at once, so that each moment of
+# the emulator is the same for all three: one after another, its speed
+# moved dm-linear's median from 150 to 420 us within one boot.  All run on
+# one vCPU, so none has a vCPU of its own, a third of the 5 ms period
+# apart so that their bios do not queue behind each other, and each
+# starts first, second and third in turn.  Sum of the medians of six 3 s
+# runs.  Still, an ioband doing nothing at all (map only remapping)
+# measured 96% and 116% of dm-linear this way in two boots: under
+# emulation this test's 10% is inside the noise.
 if want latency-lone && [ "${L_CASES% lone}" != "$L_CASES" ]; then
 	dm_create ibl "$(ioband_table /dev/q64 l7 cgroup weight-iosize 0 :100 $CG_V:100 $CG_N:100)"
 	dm_create lin7 "0 $(sectors /dev/q64) linear /dev/q64 0"

@@ -413,9 +413,8 @@ if echo "$maj enable=1" > /sys/fs/cgroup/io.cost.qos 2>/dev/null; then
 	if echo "$maj ctrl=user model=linear rbps=8388608 rseqiops=2048 rrandiops=2048 wbps=8388608 wseqiops=2048 wrandiops=2048" \
 		> /sys/fs/cgroup/io.cost.model 2>/dev/null; then
 		share_run "iocost io.weight, linear model" /dev/slow
-		# and its rate held at the model's: null_blk's mbps= requeues,
-		# which iocost does not see as the device being saturated, so
-		# its vrate climbs to the maximum and the budgets stop binding
+		# and its vrate held at 100% of the model, so that a vrate
+		# climbing to its maximum cannot be why the budgets do not bind
 		if echo "$maj enable=1 ctrl=user rpct=0 wpct=0 min=100.00 max=100.00" \
 			> /sys/fs/cgroup/io.cost.qos 2>/dev/null; then
 			share_run "iocost, linear model, vrate 100%" /dev/slow
