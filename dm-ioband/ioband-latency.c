@@ -12,11 +12,11 @@
  * it: bytes that must pass before its bio.  So while a target is missed
  * the groups without a target are held back, each by a cap on its rate
  * (bytes per second, paced like a limit) that starts a little below what
- * it did in the window and is cut by a sixteenth each window that misses.
- * Each window in which every target holds, the caps grow by a step; a
- * cap that reaches the device's rate is gone.  A miss that follows a
+ * it did in the window and is cut by a thirty-second each window that
+ * misses.  Each window in which every target holds, the caps grow by a
+ * step; a cap that reaches the device's rate is gone.  A miss that follows a
  * window that held halves the step, and a cap does not grow past the
- * rate at which it last missed, less a sixteenth, until a calm spell
+ * rate at which it last missed, less a thirty-second, until a calm spell
  * (IOB_LAT_CALM_WINDOWS without a miss) has passed: so the caps settle
  * just under the rate at which the targets are missed instead of probing
  * into it every few seconds, and a calm spell lets them probe again.  When no group
