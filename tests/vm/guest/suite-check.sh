@@ -3,7 +3,7 @@
 # "ok - NAME: details" / "not ok - NAME: details" lines.
 . /tests/lib.sh
 
-RUNTIME=${RUNTIME:-14}
+RUNTIME=${RUNTIME:-10}
 DT="--ramp_time=1 --runtime=$RUNTIME --time_based"
 
 echo "guest: setting up null_blk devices"
@@ -618,7 +618,7 @@ if want writeback; then
 	runas --cgroup /sys/fs/cgroup/b -- dd if=/dev/zero of=/mnt/wb/big bs=1M count=400 2>/dev/null &
 	wp=$!
 	fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ib11 \
-		--rw=randread --bs=4k --iodepth=16 --invalidate=0 --runtime=$((RUNTIME + 2)) --time_based
+		--rw=randread --bs=4k --iodepth=16 --invalidate=0 --runtime=16 --time_based
 	sleep 4
 	sa=$(group_field ib11 $CG_A 3); sb=$(wr ib11 $CG_B)
 	sleep 10
@@ -661,9 +661,9 @@ fi
 # --- 12. work conservation against a light, steady group ----------------------
 # A victim reading 4k at QD1 and a fixed 200 IOPS beside a neighbour
 # writing 64k at QD32, equal weights.  Through ioband the neighbour keeps
-# >= 95% of what it gets beside the same victim on the bare device, and
-# the victim gets 90% of its 200 IOPS, and 95% of what it gets on the bare
-# device.  Two devices: 64 MiB/s in 20 ms ticks
+# >= 95% of what it gets beside the same victim on the bare device; the
+# victim is not held in ioband (its share is far above what it uses) and
+# gets 95% of what it gets on the bare device.  Two devices: 64 MiB/s in 20 ms ticks
 # (null_blk mbps=) and 8 slots of 1 ms (IOPS-bound).  Under emulation the
 # slot device is bound by the CPU before its slots (about 4500 of 8000
 # IOPS), and there ioband's per-bio cost shows on its own: the reference
@@ -723,16 +723,21 @@ if want workcons; then
 		esac
 		want=$(awk -v u="$u" 'BEGIN { printf "%.3f", 0.95 * (1 - u) }')
 		r=$(ratio "$ref" "$got")
-		# The victim: 90% of its 200 IOPS, and 95% of what it gets on
-		# the bare device.  On mb64 a read that finds the tick's bytes spent
-		# waits for the next tick; without a latency target (section
-		# 25) nothing keeps the writer off them: in eleven runs the
-		# victim got 183 to 207 IOPS through ioband (95% of 200 failed
-		# five), and from 56 to 188 on the bare device in four.
-		at_least "$r" "$want" && at_least "$vic" $((pairs * 200 * 4 * 90 / 100)) &&
-			at_least "$((vic / pairs))" "$((rv * 95 / 100))"
+		# The victim: held in ioband for at most 1% of its reads' time,
+		# and 95% of what it gets on the bare device.  At QD1 its rate
+		# is one over its mean latency, and that is the device's: on
+		# mb64 a read that finds the tick's bytes spent waits for the
+		# next tick, and without a latency target (section 25, which
+		# asserts the victim's rate under one) nothing keeps the writer
+		# off them.  In twelve runs it got 183 to 207 IOPS through
+		# ioband, 56 to 188 on the bare device in five: 85% of its 200
+		# (170) is a floor against starving it, not a latency bound.
+		vq=$(group_field ib12 $CG_A 11) vt=$(group_field ib12 $CG_A 4)
+		at_least "$r" "$want" && at_least "$vic" $((pairs * 200 * 4 * 85 / 100)) &&
+			at_least "$((vic / pairs))" "$((rv * 95 / 100))" &&
+			[ -n "$vq" ] && [ -n "$vt" ] && at_least "$vt" $((vq * 100))
 		result "light steady reader does not hold a heavy writer back ($dev)" $? \
-			"neighbour $((got / pairs)) KiB/s = $r of $((ref / pairs)) with the victim on $other (want >= $want, 95% of what the victim leaves); victim $((vic / pairs / 4)) IOPS (want >= 180 and >= 95% of bare); on the bare device: neighbour $rn KiB/s, victim $((rv / 4)) IOPS; runs (reference/shared):$runs"
+			"neighbour $((got / pairs)) KiB/s = $r of $((ref / pairs)) with the victim on $other (want >= $want, 95% of what the victim leaves); victim $((vic / pairs / 4)) IOPS (want >= 170 and >= 95% of bare), held in ioband $vq ms of its reads' $vt ms (want <= 1%); on the bare device: neighbour $rn KiB/s, victim $((rv / 4)) IOPS; runs (reference/shared):$runs"
 		dm_remove ib12
 		dm_remove ib12o
 	done
