@@ -11,20 +11,30 @@
 # 20 ms: a scenario the device fails on its own, which a target fixes
 # only by keeping N just under the device's rate.
 
-# Issue 11 is open and the section is not yet steady: run twice on one
-# tree, case target kept the neighbour at 94% and at 34%, and case
-# unmeetable the neighbour just above and 19% below its floor.  So it
-# runs only when named (ONLY=latency, or latency-CASE), not in make
-# check; case "lone" (ioband's latency against dm-linear's), which does
-# not pass yet, only as ONLY=latency-lone.
-L_CASES="target buffered unmeetable two trace badinput"
-case ",$ONLY," in *,latency-lone*) L_CASES="$L_CASES lone" ;; esac
+# make check runs only cases trace and badinput; the others run when
+# named (ONLY=latency, or latency-CASE): under emulation V's own tail and
+# the dispatcher's late wake-ups decide too many outcomes.  In five runs
+# of the section with the controller as it is (cuts of a thirty-second),
+# three had a case fail: V's p99 1 us over its target; a neighbour held
+# at 34% of its rate for nothing (case two, V still 2073 us against
+# 2024: its own tail); a neighbour at its floor 15% under it (case
+# unmeetable, a slow boot where V's p99 alone was 2.6 ms).  Case "lone"
+# (ioband's latency against dm-linear's) measures the emulator's noise
+# more than ioband (see it below): it runs only as ONLY=latency-lone.
 if [ -z "$ONLY" ]; then
-	skip "25. latency targets" "not steady yet (issue 11): ONLY=latency runs them"
-	return 0
+	L_CASES="trace badinput"
+	skip "25. latency targets met, floors kept, p99 against fio's" \
+		"under emulation their outcome is the emulator's timing as much as ioband's; ONLY=latency runs them"
+else
+	L_CASES="agree target buffered unmeetable two trace badinput"
+	case ",$ONLY," in *,latency-lone*) L_CASES="$L_CASES lone" ;; esac
 fi
+# l_want CASE: CASE is to run
+l_want() {
+	case " $L_CASES " in *" $1 "*) want "latency-$1" ;; *) return 1 ;; esac
+}
 l_any=
-for c in $L_CASES; do want latency-$c && l_any=1; done
+for c in $L_CASES; do l_want $c && l_any=1; done
 [ -n "$l_any" ] || return 0
 
 echo "guest: 25. latency targets"
@@ -46,10 +56,22 @@ l_pair() {
 }
 
 # l_alone: V's p99 alone (P99_ALONE, us) and N's rate alone (N_ALONE,
-# KiB/s) on ibl, one after the other.
+# KiB/s) on ibl, one after the other.  V is alone on its device while N
+# writes through an ioband device like ibl over another null_blk like
+# q64 (iblo on q64o), so that the emulator carries the same load as when
+# they share a device and only the sharing differs (as in section 12).
+# V's p99 with nothing else running is P99_IDLE, shown beside it.
 l_alone() {
 	v_start /tmp/lva lv /dev/mapper/ibl --ramp_time=1 --runtime=6
 	wait
+	P99_IDLE=$(v_p99 /tmp/lva)
+	nullb_create q64o 2048 mbps=64
+	dm_create iblo "$(ioband_table /dev/q64o l1o cgroup weight-iosize 0 :100 $CG_V:100 $CG_V2:100 $CG_N:100)"
+	Q_RUN=8 q_load n ln "--filename=/dev/mapper/iblo $LN"
+	v_start /tmp/lva lv /dev/mapper/ibl --ramp_time=1 --runtime=6
+	q_wait
+	dm_remove iblo
+	nullb_remove q64o
 	P99_ALONE=$(v_p99 /tmp/lva)
 	q_load n ln "--filename=/dev/mapper/ibl $LN"
 	QW_LEN=3 qos_window ibl
@@ -76,16 +98,15 @@ l_query() {
 l_rp99() { l_query "$1" r | cut -d, -f3; }
 
 # The device of cases target, unmeetable, two: V, V2 and N, equal weights.
-if want latency-target || want latency-unmeetable || want latency-two; then
+if l_want agree || l_want target || l_want unmeetable || l_want two; then
 	dm_create ibl "$(ioband_table /dev/q64 l1 cgroup weight-iosize 0 :100 $CG_V:100 $CG_V2:100 $CG_N:100)"
 	l_alone
 	TARGET=$((2 * P99_ALONE))
-	say "alone: V p99 $P99_ALONE us, N $N_ALONE KiB/s; V's target $TARGET us"
+	say "alone: V p99 $P99_ALONE us (N on another device; $P99_IDLE us with nothing else running), N $N_ALONE KiB/s; V's target $TARGET us (twice $P99_ALONE)"
 fi
 
-# --- 1. a target twice V's p99 alone, against a saturating neighbour -------
 # --- 5. the p99 ioband reports for V against fio's -----------------------------
-if want latency-target; then
+if l_want agree || l_want target; then
 	# without a target: from V's first bio, so that both count the same bios
 	dmsetup message ibl 0 reset
 	q_load n ln "--filename=/dev/mapper/ibl $LN"
@@ -93,33 +114,39 @@ if want latency-target; then
 	qos_window ibl
 	q_wait
 	p0=$(v_p99 /tmp/lv0) n0=$(qw_kib $CG_N) ip0=$(l_rp99 $CG_V)
+	positive "$p0" && at_least "$p0" "$TARGET"
+	q_result "1. without a target V's p99 is over twice its p99 alone (the test can fail)" $? \
+		"V p99 $p0 us without a target, against $TARGET us"
+	# ioband shows its bucket's midpoint (a bucket is an eighth of its
+	# power of two wide, ioband-latency.h): the value of that bucket
+	# nearest fio's p99 must be within 10% of it.  Here the p99 is in
+	# the second tick's spread (20 to 40 ms), where a rank more or less
+	# moves it by a bucket: by midpoints 89% once in six runs.
+	# (busybox awk has no log() nor ^)
+	near0=$(awk -v m="$ip0" -v f="$p0" 'BEGIN { w = 1; while (w * 16 <= m) w *= 2
+		if (m < 16) { lo = m; hi = m + 1 } else { lo = m - w / 2; hi = m + w / 2 }
+		print (f < lo ? lo : (f > hi ? hi : f)) }')
+	positive "$ip0" "$p0" && within "$near0" "$p0" 10
+	q_result "5. ioband's p99 of V (its bucket) agrees with fio's p99 within 10%" $? \
+		"ioband $ip0 us (its bucket's nearest $near0), fio $p0 us ($(pct "$ip0" "$p0")% by midpoint)"
+fi
+
+# --- 1. a target twice V's p99 alone, against a saturating neighbour -------
+if l_want target; then
 	dmsetup message ibl 0 latency $CG_V:$TARGET
 	dmsetup message ibl 0 reset
 	l_pair /tmp/lv1
-	p1=$(v_p99 /tmp/lv1) n1=$(qw_kib $CG_N)
-	iobandctl stats ibl --interval 1 > /tmp/lstats 2>&1
-	iobandctl stats ibl --interval 1 --json > /tmp/lstats.json 2>&1
+	p1=$(v_p99 /tmp/lv1) n1=$(qw_kib $CG_N) ios1=$(v_ios /tmp/lv1)
+	# and V, at QD1, gets its 200 IOPS (section 12 has it without a target)
 	positive "$P99_ALONE" "$N_ALONE" "$p1" "$n1" && at_least "$TARGET" "$p1" &&
-		at_least "$n1" $((N_ALONE * 80 / 100))
-	q_result "1. V's target 2x its p99 alone: V's p99 within it, N >= 80% of alone" $? \
-		"target $TARGET us: V p99 $p1 us, N $n1 KiB/s ($(pct $n1 $N_ALONE)% of alone); without a target: V p99 $p0 us, N $n0 KiB/s ($(pct $n0 $N_ALONE)%); V's group: $(l_query $CG_V missed) windows missed, N's: $(l_query $CG_N capped) capped"
-	positive "$p0" && at_least "$p0" "$TARGET"
-	q_result "1. without a target V's p99 is over it (the test can fail)" $? \
-		"V p99 $p0 us without a target, against $TARGET us"
-	# bucket midpoints are within 6.25% of the truth, fio's within 2%
-	positive "$ip0" "$p0" && within "$ip0" "$p0" 10
-	q_result "5. ioband's p99 of V agrees with fio's p99 within 10%" $? \
-		"ioband $ip0 us, fio $p0 us ($(pct "$ip0" "$p0")%)"
-	ip1=$(l_rp99 $CG_V)
-	grep -q "^  /sys/fs/cgroup/lv: target $TARGET us ([0-9]* windows missed) read p50/p90/p99 [0-9]*/[0-9]*/$ip1 us of [0-9]*\$" /tmp/lstats &&
-		grep -q "\"latency\": {\"target_us\": $TARGET, .*\"read\": {\"ios\": [1-9][0-9]*, \"p50_us\": [0-9]*, \"p90_us\": [0-9]*, \"p99_us\": $ip1}" /tmp/lstats.json
-	result "iobandctl stats shows V's target and percentiles (text and --json)" $? \
-		"$(grep '/sys/fs/cgroup/lv:' /tmp/lstats | sed 's/^ *//')"
+		at_least "$n1" $((N_ALONE * 80 / 100)) && at_least "$ios1" $((200 * QW_LEN * 95 / 100))
+	q_result "1. V's target 2x its p99 alone: V's p99 within it, V >= 95% of its 200 IOPS, N >= 80% of alone" $? \
+		"target $TARGET us: V p99 $p1 us, $ios1 reads in $QW_LEN s (want >= $((200 * QW_LEN * 95 / 100))), N $n1 KiB/s ($(pct $n1 $N_ALONE)% of alone); without a target: V p99 $p0 us, N $n0 KiB/s ($(pct $n0 $N_ALONE)%); V's group: $(l_query $CG_V missed) windows missed, N's: $(l_query $CG_N capped) capped"
 	dmsetup message ibl 0 latency $CG_V:0
 fi
 
 # --- 3. a target the device cannot meet: N keeps its floor ---------------------
-if want latency-unmeetable; then
+if l_want unmeetable; then
 	dmsetup message ibl 0 latency $CG_V:10
 	dmsetup message ibl 0 reset
 	Q_RUN=$((QW_WARM + QW_LEN + 2))
@@ -129,16 +156,23 @@ if want latency-unmeetable; then
 	Q_RUN=
 	n3=$(qw_kib $CG_N) floor=$(cat /tmp/lfloor) ios=$(v_ios /tmp/lv3)
 	missed=$(l_query $CG_V missed)
+	iobandctl stats ibl --interval 1 > /tmp/lstats 2>&1
+	iobandctl stats ibl --interval 1 --json > /tmp/lstats.json 2>&1
+	ip3=$(l_rp99 $CG_V)
 	dmsetup message ibl 0 latency $CG_V:0
 	# V's 200 IOPS over its QW_LEN s (the ramp is not counted)
 	positive "$n3" "$floor" && at_least "$n3" $((floor / 1024 * 90 / 100)) && at_least "$ios" $((200 * QW_LEN * 95 / 100)) &&
 		at_least "$missed" 1
 	q_result "3. a 10 us target: N keeps its floor, V is not stalled" $? \
 		"N $n3 KiB/s, its floor $((floor / 1024)) KiB/s (half its part of the device); V completed $ios reads in ${QW_LEN} s (want >= $((200 * QW_LEN * 95 / 100))); $missed windows missed"
+	grep -q "^  /sys/fs/cgroup/lv: target 10 us ([0-9]* windows missed) read p50/p90/p99 [0-9]*/[0-9]*/$ip3 us of [0-9]*\$" /tmp/lstats &&
+		grep -q "\"latency\": {\"target_us\": 10, .*\"read\": {\"ios\": [1-9][0-9]*, \"p50_us\": [0-9]*, \"p90_us\": [0-9]*, \"p99_us\": $ip3}" /tmp/lstats.json
+	result "iobandctl stats shows V's target and percentiles (text and --json)" $? \
+		"$(grep '/sys/fs/cgroup/lv:' /tmp/lstats | sed 's/^ *//')"
 fi
 
 # --- 4. two groups with targets, one without -----------------------------------
-if want latency-two; then
+if l_want two; then
 	dmsetup message ibl 0 latency $CG_V:$TARGET
 	dmsetup message ibl 0 latency $CG_V2:$TARGET
 	q_load n ln "--filename=/dev/mapper/ibl $LN"
@@ -158,7 +192,7 @@ fi
 [ -b /dev/mapper/ibl ] && dm_remove ibl
 
 # --- 2. the neighbour a buffered writer: ext4 writeback, charged to N -------
-if want latency-buffered; then
+if l_want buffered; then
 	# memory-backed, so that ext4 reads back what it wrote; bios of at
 	# most 64 KiB, so that no copy into its memory holds a vCPU for long
 	nullb_create l64m 384 mbps=64 memory_backed=1 max_sectors=128
@@ -190,14 +224,16 @@ if want latency-buffered; then
 	qos_window ibl
 	q_wait
 	p2=$(v_p99 /tmp/lvb1) n2=$(qw_kib $CG_N)
-	# Under emulation ext4's journal (urgent bios, never held) and the
-	# page-cache copies keep V's p99 above twice its p99 alone (see the
-	# closing figures in Documentation/ioband.rst): the test asks that the
-	# target halve V's p99 at least, with N at 80% or more.
+	# Under emulation V's tail is also the page-cache copies' CPU time,
+	# and ext4's journal bios pass caps: with cuts of a thirty-second V's
+	# p99 was within twice alone in three runs of three, one of them
+	# exactly at it.  The test asks that the target at least halve V's
+	# p99, N at 80% or more, and says whether it was within twice alone.
+	at_least "$t2" "$p2" && w2=yes || w2=no
 	positive "$pa" "$na" "$p20" "$p2" "$n2" && at_least $((p20 / 2)) "$p2" &&
 		at_least "$n2" $((na * 80 / 100))
 	q_result "2. a buffered writer as N (ext4 writeback): V's p99 halved or better, N >= 80% of alone" $? \
-		"alone: V p99 $pa us, N $na KiB/s written back; without a target: V p99 $p20 us, N $n20 KiB/s; target $t2 us (2x alone): V p99 $p2 us, N $n2 KiB/s ($(pct $n2 $na)%); $(l_query $CG_V missed) windows missed"
+		"alone: V p99 $pa us, N $na KiB/s written back; without a target: V p99 $p20 us, N $n20 KiB/s; target $t2 us (2x alone): V p99 $p2 us (within it: $w2), N $n2 KiB/s ($(pct $n2 $na)%); $(l_query $CG_V missed) windows missed"
 	umount /mnt/l
 	dm_remove ibl
 	# freeing its memory holds a vCPU for minutes under KASAN (a soft
@@ -206,7 +242,7 @@ if want latency-buffered; then
 fi
 
 # --- 6. tracepoints: one event of each kind per bio ----------------------------
-if want latency-trace; then
+if l_want trace; then
 	T=/sys/kernel/tracing
 	[ -d $T/events ] || mount -t tracefs nodev $T
 	dm_create ibl "$(ioband_table /dev/q64 l6 cgroup weight-iosize 0 :100 $CG_V:100 $CG_N:100 latency=$CG_V:1000)"
@@ -253,7 +289,7 @@ fi
 # runs.  Still, an ioband doing nothing at all (map only remapping)
 # measured 96% and 116% of dm-linear this way in two boots: under
 # emulation this test's 10% is inside the noise.
-if want latency-lone && [ "${L_CASES% lone}" != "$L_CASES" ]; then
+if l_want lone; then
 	dm_create ibl "$(ioband_table /dev/q64 l7 cgroup weight-iosize 0 :100 $CG_V:100 $CG_N:100)"
 	dm_create lin7 "0 $(sectors /dev/q64) linear /dev/q64 0"
 	dm_create ibn7 "$(ioband_table /dev/q64 l7n none weight-iosize 0 :100)"
@@ -288,7 +324,7 @@ if want latency-lone && [ "${L_CASES% lone}" != "$L_CASES" ]; then
 fi
 
 # --- bad input: refused with a reason, nothing changed -------------------------
-if want latency-badinput; then
+if l_want badinput; then
 	dm_create ibl "$(ioband_table /dev/q64 l8 cgroup weight-iosize 0 :100 $CG_V:100 latency=$CG_V:500 latency=:2000)"
 	before=$(dmsetup table ibl)
 	echo "$before" | grep -q " latency=$CG_V:500 latency=:2000\$"
@@ -316,3 +352,4 @@ if want latency-badinput; then
 	result "bad latency messages and table lines are refused with a reason" $? "${why:-11 refused, 0 removes}"
 	dm_remove ibl
 fi
+if [ -b /dev/q64 ]; then nullb_remove q64; fi
