@@ -232,33 +232,46 @@ bench_iops() {
 }
 
 # --- cost against the number of groups (ONLY=groups) --------------------------
-# 1, 10, 100 and 1000 attached groups, two of them busy (a:100, b:300),
+# 2, 10, 100 and 1000 attached groups, two of them busy (a:100, b:300),
 # 4k random reads QD32 each on the null_blk without a limit: total IOPS
-# and B/A, which should not move with the number of idle groups.  Then
-# eight busy groups, weights 100..800, on the 8 MiB/s null_blk.
+# and B/A, which should not move with the number of idle groups.  One
+# device of each size at once, taken in turn for three rounds of IRT
+# seconds (one run after another, rows moved by up to a quarter with
+# no pattern in the number of groups); each figure is the median round.
+# Then eight busy groups, weights 100..800, on the 8 MiB/s null_blk.
 bench_groups() {
-	local n i ids= args t a b r
+	local n i ids= args t a b r round s
 	for i in $(seq 1 1000); do
 		mkdir -p /sys/fs/cgroup/g$i
 	done
 	ids=$(for i in $(seq 1 1000); do stat -c %i /sys/fs/cgroup/g$i; done)
-	echo "bench: groups: two busy (a:100, b:300) among N attached, 4k random read QD32 each, $RT s"
-	printf 'bench: %-24s %10s %10s %10s %8s\n' groups "IOPS" "A IOPS" "B IOPS" "B/A"
-	for n in 1 10 100 1000; do
-		args=$(echo "$ids" | head -n $((n > 2 ? n - 2 : 0)) | sed 's/$/:100/' | tr '\n' ' ')
-		[ $n -lt 2 ] && args=
-		t=$(ioband_table /dev/fast bg cgroup weight 0 :100 $A:100 $B:300 $args)
-		dm_create ibg "$t"
-		fio_start /tmp/sa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ibg \
-			--rw=randread --bs=4k --iodepth=32 $DT
-		fio_start /tmp/sb "--cgroup /sys/fs/cgroup/b" --name=b --filename=/dev/mapper/ibg \
-			--rw=randread --bs=4k --iodepth=32 $DT
-		wait
-		a=$(fio_field /tmp/sa 8) b=$(fio_field /tmp/sb 8)
-		r=$(ratio $a $b)
-		printf 'bench: %-24s %10s %10s %10s %8s\n' "$((n < 2 ? 2 : n)) attached" $((a + b)) $a $b $r
-		echo "data: groups $n $((a + b)) $a $b $r"
-		dm_remove ibg
+	for n in 2 10 100 1000; do
+		args=$(echo "$ids" | head -n $((n - 2)) | sed 's/$/:100/' | tr '\n' ' ')
+		dm_create ibg$n "$(ioband_table /dev/fast bg$n cgroup weight 0 :100 $A:100 $B:300 $args)"
+	done
+	echo "bench: groups: two busy (a:100, b:300) among N attached, 4k random read QD32 each"
+	echo "bench: (three rounds of ${IRT} s, the four devices in turn; the median round)"
+	for round in 1 2 3; do
+		for n in 2 10 100 1000; do
+			fio_start /tmp/sa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ibg$n \
+				--rw=randread --bs=4k --iodepth=32 --ramp_time=1 --runtime=$IRT --time_based
+			fio_start /tmp/sb "--cgroup /sys/fs/cgroup/b" --name=b --filename=/dev/mapper/ibg$n \
+				--rw=randread --bs=4k --iodepth=32 --ramp_time=1 --runtime=$IRT --time_based
+			wait
+			a=$(fio_field /tmp/sa 8) b=$(fio_field /tmp/sb 8)
+			eval "t${n}_$round=$((a + b)) r${n}_$round=$(ratio $a $b)"
+		done
+		eval "echo \"bench:   round $round: IOPS \$t2_$round \$t10_$round \$t100_$round \$t1000_$round, B/A \$r2_$round \$r10_$round \$r100_$round \$r1000_$round\""
+	done
+	printf 'bench: %-24s %10s %10s %8s\n' groups "IOPS" "of 2" "B/A"
+	for n in 2 10 100 1000; do
+		eval "t=\$(median \$t${n}_1 \$t${n}_2 \$t${n}_3) r=\$(median \$r${n}_1 \$r${n}_2 \$r${n}_3)"
+		[ $n = 2 ] && s=$t
+		printf 'bench: %-24s %10s %10s %8s\n' "$n attached" $t "$(ratio $s $t)" $r
+		echo "data: groups $n $t $r"
+	done
+	for n in 2 10 100 1000; do
+		dm_remove ibg$n
 	done
 	echo "bench: eight busy groups, weights 100..800, 4k random read QD16 each, 8 MiB/s null_blk, $RT s"
 	args= 
