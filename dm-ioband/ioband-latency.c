@@ -14,14 +14,15 @@
  * (bytes per second, paced like a limit) that starts a little below what
  * it did in the window and is cut by a thirty-second each window that
  * misses.  Each window in which every target holds, the caps grow by a
- * step; a cap that reaches the device's rate is gone.  A miss that follows a
- * window that held halves the step, and a cap does not grow past the
- * rate at which it last missed, less a thirty-second, until a calm spell
- * (IOB_LAT_CALM_WINDOWS without a miss) has passed: so the caps settle
- * just under the rate at which the targets are missed instead of probing
- * into it every few seconds, and a calm spell lets them probe again.  When no group
- * with a target completes anything in a window, every cap is gone at
- * once: the controller holds back nobody for a tenant that is not there.
+ * step; a cap that reaches the device's rate is gone.  A miss that
+ * follows a window that held halves the growth (the step one larger),
+ * and a cap does not grow past the rate at which it last missed, less a
+ * thirty-second, until a calm spell (IOB_LAT_CALM_WINDOWS without a
+ * miss) has passed: so the caps settle just under the rate at which the
+ * targets are missed instead of probing into it every few seconds, and a
+ * calm spell lets them probe again.  When no group with a target
+ * completes anything in a window, every cap is gone at once: the
+ * controller holds back nobody for a tenant that is not there.
  *
  * A held-back group is never cut below half of its part of the device by
  * weight (its floor): a target can take the excess a neighbour gets from
