@@ -13,15 +13,16 @@
 # only by keeping N just under the device's rate.
 
 # make check runs only cases trace and badinput; the others run when
-# named (ONLY=latency, or latency-CASE): under emulation V's own tail and
-# the dispatcher's late wake-ups decide too many outcomes.  In five runs
-# of the section with the controller as it is (cuts of a thirty-second),
-# three had a case fail: V's p99 1 us over its target; a neighbour held
-# at 34% of its rate for nothing (case two, V still 2073 us against
-# 2024: its own tail); a neighbour at its floor 15% under it (case
-# unmeetable, a slow boot where V's p99 alone was 2.6 ms).  Case "lone"
-# (ioband's latency against dm-linear's) measures the emulator's noise
-# more than ioband (see it below): it runs only as ONLY=latency-lone.
+# named (ONLY=latency, or latency-CASE): under emulation V's own tail,
+# and very likely the dispatcher's late wake-ups, decide too many
+# outcomes.  In five runs of the section with the controller as it is
+# (cuts of a thirty-second), three had a case fail: V's p99 1 us over
+# its target; a neighbour held at 34% of its rate for nothing (case two,
+# V still 2073 us against 2024: its own tail); a neighbour at its floor
+# 15% under it (case unmeetable, a slow boot where V's p99 alone was
+# 2.6 ms).  Case "lone" (ioband's latency against dm-linear's) measures
+# the emulator's noise more than ioband (see it below): it runs only as
+# ONLY=latency-lone.
 if [ -z "$ONLY" ]; then
 	L_CASES="trace badinput"
 	skip "25. latency targets met, floors kept, p99 against fio's" \
