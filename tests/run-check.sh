@@ -46,7 +46,7 @@ for k in $kernels; do
 		vmextra="$vmextra ioband.debugkernel=1"
 		echo "check: VM tests on the debug kernel $kver (an hour or more under emulation)"
 	else
-		echo "check: VM tests on $kver (about 19 minutes under emulation)"
+		echo "check: VM tests on $kver (about 18 minutes under emulation)"
 	fi
 	"$here/vm/run-vm.sh" "$out/vmlinuz" "$out/initrd.cpio" check "$out/check-vm.log" "$vmextra" |
 		grep --line-buffered -E '^(ok|not ok|skip|guest:|vm:|  \.\.)|(BUG|WARNING|Oops|panic|Call Trace|KASAN|UBSAN|circular locking)' |

@@ -729,8 +729,8 @@ if want workcons; then
 		# mb64 a read that finds the tick's bytes spent waits for the
 		# next tick, and without a latency target (section 25, which
 		# asserts the victim's rate under one) nothing keeps the writer
-		# off them.  In thirteen runs it got 183 to 207 IOPS through
-		# ioband, 56 to 188 on the bare device in six: 85% of its 200
+		# off them.  In fifteen runs it got 183 to 207 IOPS through
+		# ioband, 56 to 188 on the bare device in eight: 85% of its 200
 		# (170) is a floor against starving it, not a latency bound.
 		vq=$(group_field ib12 $CG_A 11) vt=$(group_field ib12 $CG_A 4)
 		at_least "$r" "$want" && at_least "$vic" $((pairs * 200 * 4 * 85 / 100)) &&
