@@ -279,18 +279,31 @@ bench_groups() {
 		args="$args $(stat -c %i /sys/fs/cgroup/g$i):$((i * 100))"
 	done
 	dm_create ib8 "$(ioband_table /dev/slow b8 cgroup weight 0 :100 $args)"
+	# ioband's counts over the seconds 3 to 3 + RT - 2, when all eight
+	# run: eight fio processes start seconds apart under emulation, and
+	# each one's own average then covers a different device
 	for i in 1 2 3 4 5 6 7 8; do
 		fio_start /tmp/s$i "--cgroup /sys/fs/cgroup/g$i" --name=g$i --filename=/dev/mapper/ib8 \
-			--rw=randread --bs=4k --iodepth=16 $DT
+			--rw=randread --bs=4k --iodepth=16 --ramp_time=1 --runtime=$((RT + 2)) --time_based
 	done
+	sleep 3
+	dmsetup status ib8 > /tmp/w8a
+	sleep $((RT - 2))
+	dmsetup status ib8 > /tmp/w8b
 	wait
+	# g<i>'s KiB/s from the two snapshots (rd_sectors, field 3 of a block)
+	w8() {
+		awk -v id="$(stat -c %i /sys/fs/cgroup/g$1)" -v len=$((RT - 2)) '
+			{ for (i = 5; i <= NF; i += 12) if ($i == id) v[FNR == NR] = $(i + 3) }
+			END { printf "%d", (v[0] - v[1]) / 2 / len }' /tmp/w8a /tmp/w8b
+	}
 	t=0
 	for i in 1 2 3 4 5 6 7 8; do
-		t=$((t + $(fio_rbw /tmp/s$i)))
+		t=$((t + $(w8 $i)))
 	done
 	printf 'bench: %-8s %8s %10s %10s %8s\n' group weight "KiB/s" "ideal" "error"
 	for i in 1 2 3 4 5 6 7 8; do
-		a=$(fio_rbw /tmp/s$i)
+		a=$(w8 $i)
 		awk -v i=$i -v a=$a -v t=$t 'BEGIN { w = i * 100; id = t * w / 3600; e = (a - id) / id * 100
 			printf "bench: g%-7d %8d %10d %10d %7.1f%%\n", i, w, a, id, e
 			printf "data: weights8 %d %d %d %.1f\n", w, a, id, e }'
