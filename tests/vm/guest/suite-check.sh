@@ -663,10 +663,10 @@ fi
 # writing 64k at QD32, equal weights.  Through ioband the neighbour keeps
 # >= 95% of what it gets beside the same victim on the bare device; the
 # victim is not held in ioband (its share is far above what it uses) and
-# gets 95% of what it gets on the bare device.  Two devices: 64 MiB/s in 20 ms ticks
-# (null_blk mbps=) and 8 slots of 1 ms (IOPS-bound).  Under emulation the
-# slot device is bound by the CPU before its slots (about 4500 of 8000
-# IOPS), and there ioband's per-bio cost shows on its own: the reference
+# gets 95% of what it gets on the bare device.  Two devices: 64 MiB/s in
+# 20 ms ticks (null_blk mbps=) and 8 slots of 1 ms (IOPS-bound).  Under
+# emulation the slot device is bound by the CPU before its slots (about
+# 4500 of 8000 IOPS), and there ioband's per-bio cost shows on its own: the reference
 # is then the lower of the bare device and the neighbour alone through
 # ioband (same device, same path, no victim), so that what is measured is
 # whether the victim holds the neighbour back.
@@ -727,9 +727,9 @@ if want workcons; then
 		# and 95% of what it gets on the bare device.  At QD1 its rate
 		# is one over its mean latency, and that is the device's: on
 		# mb64 a read that finds the tick's bytes spent waits for the
-		# next tick, and without a latency target (section 25, which
-		# asserts the victim's rate under one) nothing keeps the writer
-		# off them.  In fifteen runs it got 183 to 207 IOPS through
+		# next tick, and without a latency target (section 25's case
+		# target, run when named, asserts the victim's rate under one)
+		# nothing keeps the writer off them.  In fifteen runs it got 183 to 207 IOPS through
 		# ioband, 56 to 188 on the bare device in eight: 85% of its 200
 		# (170) is a floor against starving it, not a latency bound.
 		vq=$(group_field ib12 $CG_A 11) vt=$(group_field ib12 $CG_A 4)
