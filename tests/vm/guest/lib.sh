@@ -277,3 +277,24 @@ v_read() {
 v_p99() { v_read "$1" 99.000000; }
 v_mean() { v_read "$1" mean; }
 v_ios() { v_read "$1" total_ios; }
+
+# qos_window IBDEV: ioband's counters over QW_LEN seconds, QW_WARM seconds
+# from now (check-qos.sh sets both); qw_kib ID and qw_iops ID read them
+# (KiB/s, I/Os per second).
+qos_window() {
+	sleep $QW_WARM
+	dmsetup status "$1" > /tmp/qw0
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	sleep $QW_LEN
+	dmsetup status "$1" > /tmp/qw1
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	awk -v t0="$t0" -v t1="$t1" '
+		FNR == 1 { f++ }
+		{ for (i = 5; i <= NF; i += 12) {
+			io[f, $i] = $(i + 1) + $(i + 5); sec[f, $i] = $(i + 3) + $(i + 7); ids[$i] = 1 } }
+		END { for (id in ids) printf "%s %.0f %.1f\n", id,
+			(sec[2, id] - sec[1, id]) / 2 / (t1 - t0), (io[2, id] - io[1, id]) / (t1 - t0) }
+	' /tmp/qw0 /tmp/qw1 > /tmp/qw
+}
+qw_kib() { awk -v id="$1" '$1 == id { print $2 }' /tmp/qw; }
+qw_iops() { awk -v id="$1" '$1 == id { print $3 }' /tmp/qw; }

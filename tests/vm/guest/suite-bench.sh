@@ -286,17 +286,9 @@ bench_groups() {
 		fio_start /tmp/s$i "--cgroup /sys/fs/cgroup/g$i" --name=g$i --filename=/dev/mapper/ib8 \
 			--rw=randread --bs=4k --iodepth=16 --ramp_time=1 --runtime=$((RT + 2)) --time_based
 	done
-	sleep 3
-	dmsetup status ib8 > /tmp/w8a
-	sleep $((RT - 2))
-	dmsetup status ib8 > /tmp/w8b
+	QW_WARM=3 QW_LEN=$((RT - 2)) qos_window ib8
 	wait
-	# g<i>'s KiB/s from the two snapshots (rd_sectors, field 3 of a block)
-	w8() {
-		awk -v id="$(stat -c %i /sys/fs/cgroup/g$1)" -v len=$((RT - 2)) '
-			{ for (i = 5; i <= NF; i += 12) if ($i == id) v[FNR == NR] = $(i + 3) }
-			END { printf "%d", (v[0] - v[1]) / 2 / len }' /tmp/w8a /tmp/w8b
-	}
+	w8() { qw_kib "$(stat -c %i /sys/fs/cgroup/g$1)"; }
 	t=0
 	for i in 1 2 3 4 5 6 7 8; do
 		t=$((t + $(w8 $i)))
