@@ -201,10 +201,8 @@ static void domain_reshare(struct ioband_domain *dom, bool busy_known)
 	*tail = NULL;
 	iob_floors(head);
 	list_for_each_entry(g, &dom->groups, dom_node) {
-		u64 share = div_u64((u64)base * g->floor.part_ppm, IOB_PPM);
-
 		spin_lock(&g->lock);
-		g->bucket.share = share ? share : 1;
+		iob_set_share(&g->bucket, base, g->floor.part_ppm);
 		if (g->resume_due)
 			iob_resume_bucket(&g->bucket, dom->clock.epoch);
 		g->resume_due = false;

@@ -20,7 +20,7 @@ s64 iob_mag_batch(s64 share, u32 cpus)
 
 void iob_mag_return(struct iob_bucket *b, struct iob_mag *m, u32 carryover)
 {
-	s64 cap = b->share * ((s64)carryover + 1);
+	s64 cap = iob_cap(b, carryover);
 
 	if (!m->tokens)
 		return;

@@ -65,10 +65,37 @@ s64 iob_share(u32 token_base, u32 weight, u64 total_weight)
 	return s ? (s64)s : 1;
 }
 
+/*
+ * A group's share of @token_base tokens per epoch, @part_ppm millionths of
+ * them, kept to a millionth of a token: a share of 11.4 is 11 tokens for
+ * three epochs in five and 12 for two, where a whole number would round
+ * every small group down (by 1/12 at a share of 12).  At least one token.
+ */
+void iob_set_share(struct iob_bucket *b, u32 token_base, u32 part_ppm)
+{
+	u64 t = (u64)token_base * part_ppm;
+
+	b->share = t / IOB_SHARE_FRAC;
+	b->frac = t % IOB_SHARE_FRAC;
+	if (!b->share) {
+		b->share = 1;
+		b->frac = 0;
+	}
+}
+
+/* @n epochs' millionths to the bucket's sum; the whole tokens they make */
+static void add_frac(struct iob_bucket *b, u64 n)
+{
+	u64 sum = b->frac_sum + b->frac * n;
+
+	b->tokens += (s64)(sum / IOB_SHARE_FRAC);
+	b->frac_sum = sum % IOB_SHARE_FRAC;
+}
+
 void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover)
 {
 	u64 n = epoch - b->epoch;
-	s64 cap = b->share * ((s64)carryover + 1);
+	s64 cap = iob_cap(b, carryover);
 
 	/* an epoch read before the bucket's last refill is no new epoch */
 	if ((s64)n <= 0)
@@ -77,6 +104,7 @@ void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover)
 	if (n > (u64)carryover + 1)
 		n = (u64)carryover + 1;
 	b->tokens += b->share * (s64)n;
+	add_frac(b, n);
 	if (b->tokens > cap)
 		b->tokens = cap;
 }
@@ -89,6 +117,7 @@ void iob_resume_bucket(struct iob_bucket *b, u64 epoch)
 {
 	b->epoch = epoch;
 	b->tokens = (b->tokens < 0 ? b->tokens : 0) + b->share;
+	add_frac(b, 1);
 }
 
 /*

@@ -97,9 +97,14 @@ struct iob_params {
 /* Per-group token state. */
 struct iob_bucket {
 	s64 tokens;
-	s64 share;		/* tokens per epoch */
+	s64 share;		/* whole tokens per epoch */
+	u32 frac;		/* and millionths of a token more per epoch */
+	u32 frac_sum;		/* millionths given so far, less whole tokens */
 	u64 epoch;		/* domain epoch of the last refill */
 };
+
+/* The unit of iob_bucket.frac: a share is kept to a millionth of a token. */
+#define IOB_SHARE_FRAC		1000000U
 
 /* An automatic epoch lasts about this long. */
 #define IOB_EPOCH_NS		200000000ULL
@@ -108,6 +113,19 @@ struct iob_clock;
 u32 iob_token_base(const struct iob_params *p, const struct iob_clock *c);
 u32 iob_io_throttle(const struct iob_params *p);
 s64 iob_share(u32 token_base, u32 weight, u64 total_weight);
+void iob_set_share(struct iob_bucket *b, u32 token_base, u32 part_ppm);
+
+/*
+ * Most tokens a bucket keeps: its share, and @carryover epochs' more (with
+ * what their millionths make, rounded up).
+ */
+static inline s64 iob_cap(const struct iob_bucket *b, u32 carryover)
+{
+	u64 n = (u64)carryover + 1;
+
+	return b->share * (s64)n +
+	       (s64)((b->frac * n + IOB_SHARE_FRAC - 1) / IOB_SHARE_FRAC);
+}
 void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover);
 void iob_resume_bucket(struct iob_bucket *b, u64 epoch);
 u32 iob_cost(enum iob_policy policy, u32 sectors, bool has_data);

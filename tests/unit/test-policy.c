@@ -135,6 +135,57 @@ static void test_tokens(void)
 	iob_refill(&b, 53, 0);
 	CHECK(b.tokens == 100, "carryover 0 caps at one share");
 
+	/* a share of 11.4 tokens: 11, 11, 12, 11, 12; 1140 in a hundred */
+	{
+		static const s64 first[] = { 11, 11, 12, 11, 12 };
+		struct iob_bucket f = { .tokens = 0 };
+		s64 given = 0;
+		bool each = true;
+		u64 e;
+
+		iob_set_share(&f, 500, 22800);	/* 500 * 2.28% = 11.4 */
+		CHECK(f.share == 11 && f.frac == 400000, "share %lld + %u millionths",
+		      (long long)f.share, f.frac);
+		for (e = 1; e <= 100; e++) {
+			iob_refill(&f, e, 2);
+			if (e <= 5 && f.tokens != first[e - 1])
+				each = false;
+			if (f.tokens != 11 && f.tokens != 12)
+				each = false;
+			given += f.tokens;
+			f.tokens = 0;
+		}
+		CHECK(each, "every epoch 11 or 12 tokens, the first five 11, 11, 12, 11, 12");
+		CHECK(given == 1140, "a hundred epochs: %lld (want 1140)", (long long)given);
+		/* an idle bucket keeps three epochs of 12.9: 38.7, so 38 */
+		iob_set_share(&f, 500, 25800);
+		f.tokens = 0;
+		f.frac_sum = 0;
+		f.epoch = 0;
+		iob_refill(&f, 1, 2);
+		iob_refill(&f, 2, 2);
+		iob_refill(&f, 3, 2);
+		CHECK(f.tokens == 38, "carryover 2 of 12.9: %lld (want 38)", (long long)f.tokens);
+		/* a resume gives the share's millionths too */
+		f.tokens = 0;
+		f.frac_sum = 600000;
+		iob_resume_bucket(&f, 4);
+		CHECK(f.tokens == 13 && f.frac_sum == 500000, "resume: %lld, %u",
+		      (long long)f.tokens, f.frac_sum);
+		iob_set_share(&f, 128, 100);	/* 0.0128 tokens */
+		CHECK(f.share == 1 && f.frac == 0, "at least one token an epoch");
+		iob_set_share(&f, 400, 1000000);
+		CHECK(f.share == 400 && f.frac == 0, "a whole share");
+		f.frac = 500000;
+		f.frac_sum = 0;
+		f.tokens = 0;
+		iob_refill(&f, 200, 0);
+		CHECK(f.tokens == 400, "400.5: 400 first %lld", (long long)f.tokens);
+		iob_refill(&f, 201, 0);
+		CHECK(f.tokens == 401, "carryover 0 keeps the share's odd token: %lld",
+		      (long long)f.tokens);
+	}
+
 	CHECK(iob_cost(IOB_POLICY_WEIGHT, 128, true) == 1, "weight cost");
 	CHECK(iob_cost(IOB_POLICY_WEIGHT_IOSIZE, 128, true) == 128, "iosize cost");
 	CHECK(iob_cost(IOB_POLICY_WEIGHT_IOSIZE, 1 << 21, false) == 8, "discard cost");
