@@ -278,6 +278,26 @@ v_p99() { v_read "$1" 99.000000; }
 v_mean() { v_read "$1" mean; }
 v_ios() { v_read "$1" total_ios; }
 
+# started IBDEV ID...: wait (up to 30 s) until every group ID has done
+# I/O through IBDEV since the call: under emulation a handful of fio
+# processes can take seconds to start, and a window that opens before
+# the last one would measure their arrival.  False if one never did.
+started() {
+	local dev=$1 k
+	shift
+	dmsetup status "$dev" > /tmp/started0
+	for k in $(seq 1 60); do
+		dmsetup status "$dev" | awk -v ids="$*" '
+			BEGIN { n = split(ids, want, " ") }
+			FNR == 1 { f++ }
+			{ for (i = 5; i <= NF; i += 12) io[f, $i] = $(i + 1) + $(i + 5) }
+			END { for (j = 1; j <= n; j++)
+				if (io[2, want[j]] <= io[1, want[j]]) exit 1 }' /tmp/started0 - && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
 # qos_window IBDEV: ioband's counters over QW_LEN seconds, QW_WARM seconds
 # from now (check-qos.sh sets both); qw_kib ID and qw_iops ID read them
 # (KiB/s, I/Os per second).

@@ -273,20 +273,44 @@ bench_groups() {
 	for n in 2 10 100 1000; do
 		dm_remove ibg$n
 	done
-	echo "bench: eight busy groups, weights 100..800, 4k random read QD16 each, 8 MiB/s null_blk, $RT s"
+	bench_weights8
+	for i in $(seq 1 1000); do
+		rmdir /sys/fs/cgroup/g$i
+	done
+}
+
+# Eight busy groups, weights 100..800, on the 8 MiB/s null_blk; W8ROUNDS
+# windows one after another on the same device (ONLY=weights8: three).
+bench_weights8() {
+	local i args t a round pids
+	for i in 1 2 3 4 5 6 7 8; do
+		mkdir -p /sys/fs/cgroup/g$i
+	done
+	echo "bench: eight busy groups, weights 100..800, 4k random read QD16 each, 8 MiB/s null_blk, $((RT - 2)) s"
 	args= 
 	for i in 1 2 3 4 5 6 7 8; do
 		args="$args $(stat -c %i /sys/fs/cgroup/g$i):$((i * 100))"
 	done
 	dm_create ib8 "$(ioband_table /dev/slow b8 cgroup weight 0 :100 $args)"
-	# ioband's counts over the seconds 3 to 3 + RT - 2, when all eight
-	# run: eight fio processes start seconds apart under emulation, and
-	# each one's own average then covers a different device
+	# ioband's counts over RT - 2 seconds from 2 s after the last of the
+	# eight began: eight fio processes start up to seconds apart under
+	# emulation, and each one's own average then covers a different
+	# device.  fio runs until the window has closed (it is stopped then).
+	for round in $(seq 1 ${W8ROUNDS:-1}); do
+	pids=
 	for i in 1 2 3 4 5 6 7 8; do
 		fio_start /tmp/s$i "--cgroup /sys/fs/cgroup/g$i" --name=g$i --filename=/dev/mapper/ib8 \
-			--rw=randread --bs=4k --iodepth=16 --ramp_time=1 --runtime=$((RT + 2)) --time_based
+			--rw=randread --bs=4k --iodepth=16 --runtime=$((RT + 60)) --time_based
+		pids="$pids $!"
 	done
-	QW_WARM=3 QW_LEN=$((RT - 2)) qos_window ib8
+	if ! started ib8 $(for i in 1 2 3 4 5 6 7 8; do stat -c %i /sys/fs/cgroup/g$i; done); then
+		echo "bench: not every group began within 30 s: no figures"
+		kill $pids
+		wait
+		continue
+	fi
+	QW_WARM=2 QW_LEN=$((RT - 2)) qos_window ib8
+	kill $pids
 	wait
 	w8() { qw_kib "$(stat -c %i /sys/fs/cgroup/g$1)"; }
 	t=0
@@ -300,14 +324,13 @@ bench_groups() {
 			printf "bench: g%-7d %8d %10d %10d %7.1f%%\n", i, w, a, id, e
 			printf "data: weights8 %d %d %d %.1f\n", w, a, id, e }'
 	done
-	dm_remove ib8
-	for i in $(seq 1 1000); do
-		rmdir /sys/fs/cgroup/g$i
 	done
+	dm_remove ib8
 }
 case $ONLY in
 iops) bench_iops; echo "bench: done"; exit 0 ;;
 groups) bench_groups; echo "bench: done"; exit 0 ;;
+weights8) W8ROUNDS=${W8ROUNDS:-3} bench_weights8; echo "bench: done"; exit 0 ;;
 esac
 # ONLY=shares: the 1:3 shares of every controller alone
 if [ "$ONLY" != shares ]; then
