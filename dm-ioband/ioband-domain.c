@@ -202,7 +202,8 @@ static void domain_reshare(struct ioband_domain *dom, bool busy_known)
 	iob_floors(head);
 	list_for_each_entry(g, &dom->groups, dom_node) {
 		spin_lock(&g->lock);
-		iob_set_share(&g->bucket, base, g->floor.part_ppm);
+		iob_set_share(&g->bucket, base, g->floor.part_ppm,
+			      dom->params.carryover);
 		if (g->resume_due)
 			iob_resume_bucket(&g->bucket, dom->clock.epoch);
 		g->resume_due = false;
@@ -1186,18 +1187,18 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 			div_u64(now - dom->clock.start_ns, NSEC_PER_USEC),
 			dom->clock.wait_ns ? div_u64(now - dom->clock.wait_ns, NSEC_PER_USEC) : 0,
 			r.busy, dom->clock.rate, dom->res_scale);
-		list_for_each_entry(g, &dom->groups, dom_node)
+		list_for_each_entry(g, &dom->groups, dom_node) {
 			DMDEBUG("  group %lld tokens %lld/%lld held %u inflight %u idle %lld us think %llu us svc %llu us",
 				g->id, g->bucket.tokens, g->bucket.share, g->held,
 				inflight(g),
 				(s64)(now - g->last_active_ns) / 1000,
 				div_u64(g->think_ns, NSEC_PER_USEC),
 				div_u64(g->svc_ns, NSEC_PER_USEC));
-		/* the groups the rounds did not look at: used this epoch? */
-		list_for_each_entry(g, &dom->groups, dom_node)
+			/* one the rounds did not look at: used this epoch? */
 			if (!g->on_busy)
 				g->floor.counts = READ_ONCE(g->held) || inflight(g) ||
 					READ_ONCE(g->last_active_ns) >= dom->clock.start_ns;
+		}
 		done = r.completed - dom->clock.start_completed;
 		len = now - dom->clock.start_ns;
 		trace_ioband_epoch(dom->name, dom->clock.epoch, len, done,

@@ -177,7 +177,8 @@ static void reshare(struct sim *s, bool busy_known)
 	}
 	iob_floors(&s->g[0].floor);
 	for (i = 0; i < s->ng; i++)
-		iob_set_share(&s->g[i].b, base, s->g[i].floor.part_ppm);
+		iob_set_share(&s->g[i].b, base, s->g[i].floor.part_ppm,
+			      s->p.carryover);
 }
 
 static bool active(struct sgroup *g, u64 t)
