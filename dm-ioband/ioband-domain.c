@@ -91,6 +91,7 @@ struct ioband_domain *ioband_domain_get(const char *name,
 	INIT_LIST_HEAD(&dom->targets);
 	INIT_LIST_HEAD(&dom->groups);
 	INIT_LIST_HEAD(&dom->busy);
+	INIT_LIST_HEAD(&dom->left);
 	spin_lock_init(&dom->lock);
 	INIT_WORK(&dom->work, ioband_dispatch_work);
 	hrtimer_init(&dom->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
@@ -122,6 +123,7 @@ void ioband_domain_put(struct ioband_domain *dom)
 	destroy_workqueue(dom->wq);
 	WARN_ON(!list_empty(&dom->groups));
 	WARN_ON(!list_empty(&dom->busy));
+	WARN_ON(!list_empty(&dom->left));
 	free_percpu(dom->completed);
 	kfree(dom);
 }
@@ -156,6 +158,26 @@ u32 ioband_max_io_len(struct dm_dev *dev)
 
 	return rounddown_pow_of_two(clamp(max, 8U, 2048U));
 }
+
+/*
+ * Keep @g on dom->left while it is off dom->busy and counted busy by the
+ * shares in force (node.busy) or used this epoch (floor.counts): the
+ * epoch's end looks at dom->busy and dom->left only.  Called with
+ * dom->lock held.
+ */
+static void left_update(struct ioband_domain *dom, struct ioband_group *g)
+{
+	bool want = g->active && !g->on_busy &&
+		    (g->node.busy || g->floor.counts);
+
+	if (want && !g->on_left)
+		list_add_tail(&g->left_node, &dom->left);
+	else if (!want && g->on_left)
+		list_del_init(&g->left_node);
+	g->on_left = want;
+}
+
+static void new_base(struct ioband_domain *dom, u32 base);
 
 /*
  * Recompute every group's share of an epoch's tokens.  The tree gives
@@ -200,16 +222,53 @@ static void domain_reshare(struct ioband_domain *dom, bool busy_known)
 	}
 	*tail = NULL;
 	iob_floors(head);
+	dom->any_qos = false;
 	list_for_each_entry(g, &dom->groups, dom_node) {
+		dom->any_qos |= g->qos.has_reserve || g->qos.has_limit;
+		left_update(dom, g);
 		spin_lock(&g->lock);
-		iob_set_share(&g->bucket, base, g->floor.part_ppm,
+		g->share_ppm = g->floor.part_ppm;
+		g->share_gen = dom->share_gen + 1;
+		iob_set_share(&g->bucket, base, g->share_ppm,
 			      dom->params.carryover);
 		if (g->resume_due)
 			iob_resume_bucket(&g->bucket, dom->clock.epoch);
 		g->resume_due = false;
 		spin_unlock(&g->lock);
 	}
+	new_base(dom, base);
 	dom->reshare_due = false;
+}
+
+/*
+ * The shares are made of @base tokens from now: a group's share follows
+ * when it is next touched (share_refresh).  Called with dom->lock held.
+ */
+static void new_base(struct ioband_domain *dom, u32 base)
+{
+	WRITE_ONCE(dom->share_base, base);
+	smp_wmb();	/* a reader that sees the generation sees the base */
+	WRITE_ONCE(dom->share_gen, dom->share_gen + 1);
+}
+
+/*
+ * @g's share of the current token base, if it has not taken it yet.
+ * Called with g->lock held (dom->lock need not be).
+ */
+static void share_refresh(struct ioband_domain *dom, struct ioband_group *g)
+{
+	u64 gen = READ_ONCE(dom->share_gen);
+
+	/*
+	 * Forward only: a reshare running now may have given @g the next
+	 * generation already, before it publishes the base.
+	 */
+	if ((s64)(gen - g->share_gen) <= 0)
+		return;
+	smp_rmb();	/* the base of that generation, or a newer one */
+	iob_set_share(&g->bucket, READ_ONCE(dom->share_base), g->share_ppm,
+		      READ_ONCE(dom->params.carryover));
+	g->share_gen = gen;
 }
 
 /*
@@ -325,6 +384,9 @@ void ioband_group_set_qos(struct ioband_group *g, const struct iob_qos *q)
 	spin_unlock(&g->lock);
 	if (q->latency_us && g->active)
 		latency_on(dom);
+	/* the epoch's end follows reservations and limits (dom->any_qos) */
+	if (g->active && (g->qos.has_reserve || g->qos.has_limit))
+		dom->any_qos = true;
 	if ((!g->qos.has_reserve && g->node.reserve_ppm) ||
 	    (!g->qos.has_limit && g->node.limit_ppm)) {
 		if (!g->qos.has_reserve) {
@@ -362,6 +424,8 @@ static void activate(struct ioband_domain *dom, struct ioband_group *g)
 	list_add_tail(&g->dom_node, &dom->groups);
 	g->seq = ++dom->seq;
 	g->active = true;
+	if (g->qos.has_reserve || g->qos.has_limit)
+		dom->any_qos = true;
 	if (g->qos.conf.latency_us)
 		latency_on(dom);
 	/*
@@ -423,6 +487,7 @@ void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
 			list_del_init(&g->busy_node);
 			WRITE_ONCE(g->on_busy, false);
 		}
+		left_update(dom, g);	/* inactive: off dom->left */
 		g->lat.cap_bps = 0;
 		spin_lock(&g->lock);
 		WRITE_ONCE(g->lat_cap, 0);
@@ -677,6 +742,7 @@ static void busy_insert(struct ioband_domain *dom, struct ioband_group *g)
 			break;
 	list_add(&g->busy_node, &p->busy_node);
 	WRITE_ONCE(g->on_busy, true);
+	left_update(dom, g);
 	g->ep_fresh = false;
 	g->lat_fresh = false;
 }
@@ -723,6 +789,8 @@ static void busy_check(struct ioband_group *g, const struct iob_gstate *st,
 	smp_mb();
 	if (inflight(g) || g->held)
 		busy_insert(g->ib->dom, g);
+	else
+		left_update(g->ib->dom, g);
 }
 
 /* Update @g's mean think time (iob_think) if it changes: a shared line. */
@@ -840,6 +908,7 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 		io->g = g;
 		spin_lock_irqsave(&g->lock, flags);
 	}
+	share_refresh(dom, g);
 	/* this CPU's magazine back first: its tokens are the bucket's again */
 	mag_return(g, READ_ONCE(dom->params.carryover));
 	think(g, !g->held && !inflight(g), now);
@@ -1115,6 +1184,38 @@ static void latency_window(struct ioband_domain *dom, u64 now)
 	WRITE_ONCE(dom->lat_on, on);
 }
 
+/*
+ * An epoch ends: the shares of the next.  Reservations and limits follow
+ * the device's rate, so with any of them every group's part is made
+ * again; so it is when the groups that used the device changed
+ * (@changed).  Otherwise every part stays and only the token base moves:
+ * no pass over the groups (each takes its share when next touched), and
+ * those on dom->left that are no longer counted leave it.  Called with
+ * dom->lock held.
+ */
+static void epoch_reshare(struct ioband_domain *dom, bool changed, u64 done,
+			  u64 len)
+{
+	struct ioband_group *g, *next;
+	u32 base;
+
+	if (dom->any_qos) {
+		rescale_reservations(dom, done, len);
+	} else {
+		WRITE_ONCE(dom->res_ppm, 0);
+		WRITE_ONCE(dom->res_scale, IOB_SCALE_ONE);
+	}
+	if (changed || dom->any_qos) {
+		domain_reshare(dom, true);
+		return;
+	}
+	list_for_each_entry_safe(g, next, &dom->left, left_node)
+		left_update(dom, g);
+	base = iob_token_base(&dom->params, &dom->clock);
+	if (base != dom->share_base)
+		new_base(dom, base);
+}
+
 /* The group's state for iob_classify.  Called with g->lock held. */
 static void group_state(struct ioband_group *g, u64 now,
 			struct iob_gstate *st)
@@ -1148,7 +1249,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 	struct iob_round r;
 	enum iob_verdict v;
 	u64 retry = 0, done, len;
-	bool quiet;
+	bool quiet, changed = false;
 	int cpu;
 	u64 now;
 
@@ -1166,6 +1267,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		enum iob_class c;
 
 		spin_lock(&g->lock);
+		share_refresh(dom, g);
 		iob_refill(&g->bucket, dom->clock.epoch, dom->params.carryover);
 		group_state(g, now, &st);
 		g->floor.counts = iob_used_since(&st, dom->clock.start_ns);
@@ -1187,25 +1289,35 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 			div_u64(now - dom->clock.start_ns, NSEC_PER_USEC),
 			dom->clock.wait_ns ? div_u64(now - dom->clock.wait_ns, NSEC_PER_USEC) : 0,
 			r.busy, dom->clock.rate, dom->res_scale);
-		list_for_each_entry(g, &dom->groups, dom_node) {
+		/*
+		 * Did the groups that used the device change?  Only those on
+		 * dom->busy (the rounds just counted them) and dom->left can
+		 * have been, or be, counted: not every attached group.
+		 */
+		list_for_each_entry(g, &dom->busy, busy_node) {
 			DMDEBUG("  group %lld tokens %lld/%lld held %u inflight %u idle %lld us think %llu us svc %llu us",
 				g->id, g->bucket.tokens, g->bucket.share, g->held,
 				inflight(g),
 				(s64)(now - g->last_active_ns) / 1000,
 				div_u64(g->think_ns, NSEC_PER_USEC),
 				div_u64(g->svc_ns, NSEC_PER_USEC));
+			changed |= g->floor.counts != g->node.busy;
+		}
+		list_for_each_entry(g, &dom->left, left_node) {
 			/* one the rounds did not look at: used this epoch? */
-			if (!g->on_busy)
-				g->floor.counts = READ_ONCE(g->held) || inflight(g) ||
-					READ_ONCE(g->last_active_ns) >= dom->clock.start_ns;
+			g->floor.counts = READ_ONCE(g->held) || inflight(g) ||
+				READ_ONCE(g->last_active_ns) >= dom->clock.start_ns;
+			DMDEBUG("  group %lld idle, part %u ppm, used this epoch %d, counted %d",
+				g->id, g->share_ppm, g->floor.counts,
+				g->node.busy);
+			changed |= g->floor.counts != g->node.busy;
 		}
 		done = r.completed - dom->clock.start_completed;
 		len = now - dom->clock.start_ns;
 		trace_ioband_epoch(dom->name, dom->clock.epoch, len, done,
 				   dom->res_scale);
 		iob_clock_advance(&dom->clock, &dom->params, now, r.completed);
-		rescale_reservations(dom, done, len);
-		domain_reshare(dom, true);
+		epoch_reshare(dom, changed, done, len);
 	}
 	*wake_at = r.wake_ns;
 	if (v == IOB_WAIT && (!*wake_at || retry < *wake_at))

@@ -72,6 +72,7 @@ static struct ioband_group *group_new(struct ioband_target *ib, s64 id,
 	g->weight = weight;
 	INIT_LIST_HEAD(&g->dom_node);
 	INIT_LIST_HEAD(&g->busy_node);
+	INIT_LIST_HEAD(&g->left_node);
 	spin_lock_init(&g->lock);
 	spin_lock_init(&g->qos_lock);
 	bio_list_init(&g->queue);

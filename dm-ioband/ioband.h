@@ -86,6 +86,14 @@ struct ioband_group {
 	 */
 	struct list_head busy_node;
 	bool on_busy;
+	/*
+	 * On dom->left (dom->lock): off dom->busy, but counted as busy by
+	 * the shares in force (node.busy) or used this epoch, so the epoch's
+	 * end must look at it (see dom->left).  Back on dom->busy, it is
+	 * off dom->left.
+	 */
+	struct list_head left_node;
+	bool on_left;
 	u64 seq;			/* dom->lock: its place on dom->groups */
 	bool resume_due;		/* dom->lock: activated, bucket not resumed */
 	/*
@@ -124,6 +132,12 @@ struct ioband_group {
 	spinlock_t lock;
 	bool dead;			/* detached: admits nothing */
 	struct iob_bucket bucket;
+	/*
+	 * Its part of the device (millionths) as the last reshare set it,
+	 * and the dom->share_gen its bucket's share was made for.
+	 */
+	u32 share_ppm;
+	u64 share_gen;
 	struct bio_list queue;		/* held bios, FIFO */
 	u32 held;
 	/*
@@ -133,10 +147,15 @@ struct ioband_group {
 	 */
 	spinlock_t qos_lock;
 	struct iob_qos_state qos;
-	/* dom->lock: the sums of the per-CPU counts when this epoch began */
+	/*
+	 * dom->lock: the sums of the per-CPU counts when reservations were
+	 * last rescaled (each epoch while a group has a reservation or a
+	 * limit), and the mean bio size since then, of the last span with
+	 * I/O (longer than an epoch the first time after none had one).
+	 */
 	u64 ep_bytes;
 	u64 ep_ios;
-	u64 avg_bytes;			/* mean bio size, last epoch with I/O */
+	u64 avg_bytes;
 	/* dom->lock: what its reservation asks of the device, and its part */
 	u32 res_ppm;
 	struct iob_floor floor;
@@ -170,12 +189,28 @@ struct ioband_domain {
 	spinlock_t lock;
 	struct list_head groups;	/* active groups of resumed targets */
 	struct list_head busy;		/* of those, the ones not idle */
+	/*
+	 * Of those, the ones off dom->busy whose node.busy or floor.counts
+	 * may be true: with dom->busy, every group an epoch's end must look
+	 * at to tell whether the busy groups changed.
+	 */
+	struct list_head left;
 	u64 seq;			/* activations so far */
 	/*
 	 * Weights, parents or groups changed: the next dispatcher round
 	 * recomputes the shares once for all of them (domain_settle).
 	 */
 	bool reshare_due;
+	/* dom->lock: a group has a reservation or a limit (see the epoch end) */
+	bool any_qos;
+	/*
+	 * The token base the shares are made of, and its generation: a new
+	 * base alone (the same busy groups) makes no pass over the groups; a
+	 * group takes its share of it when next touched (share_refresh).
+	 * Written under dom->lock, base first.
+	 */
+	u32 share_base;
+	u64 share_gen;
 	struct iob_clock clock;		/* epoch: written under lock */
 
 	/*
@@ -196,7 +231,7 @@ struct ioband_domain {
 	 */
 	u32 res_scale;
 	u64 res_ppm;
-	u64 avg_bytes;			/* mean bio size, last epoch with I/O */
+	u64 avg_bytes;			/* mean bio size, as a group's avg_bytes */
 
 	/*
 	 * Latency control: on while a group has a target or a cap (read
