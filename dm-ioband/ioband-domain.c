@@ -170,6 +170,8 @@ static void left_update(struct ioband_domain *dom, struct ioband_group *g)
 	bool want = g->active && !g->on_busy &&
 		    (g->node.busy || g->floor.counts);
 
+	lockdep_assert_held(&dom->lock);
+
 	if (want && !g->on_left)
 		list_add_tail(&g->left_node, &dom->left);
 	else if (!want && g->on_left)
@@ -229,8 +231,7 @@ static void domain_reshare(struct ioband_domain *dom, bool busy_known)
 		spin_lock(&g->lock);
 		g->share_ppm = g->floor.part_ppm;
 		g->share_gen = dom->share_gen + 1;
-		iob_set_share(&g->bucket, base, g->share_ppm,
-			      dom->params.carryover);
+		iob_set_share(&g->bucket, base, g->share_ppm);
 		if (g->resume_due)
 			iob_resume_bucket(&g->bucket, dom->clock.epoch);
 		g->resume_due = false;
@@ -246,6 +247,7 @@ static void domain_reshare(struct ioband_domain *dom, bool busy_known)
  */
 static void new_base(struct ioband_domain *dom, u32 base)
 {
+	lockdep_assert_held(&dom->lock);
 	WRITE_ONCE(dom->share_base, base);
 	smp_wmb();	/* a reader that sees the generation sees the base */
 	WRITE_ONCE(dom->share_gen, dom->share_gen + 1);
@@ -257,17 +259,18 @@ static void new_base(struct ioband_domain *dom, u32 base)
  */
 static void share_refresh(struct ioband_domain *dom, struct ioband_group *g)
 {
-	u64 gen = READ_ONCE(dom->share_gen);
+	unsigned long gen = READ_ONCE(dom->share_gen);
 
+	lockdep_assert_held(&g->lock);
 	/*
 	 * Forward only: a reshare running now may have given @g the next
-	 * generation already, before it publishes the base.
+	 * generation already, before it publishes the base.  Nor before
+	 * its first reshare (attached, not yet active): it has no part.
 	 */
-	if ((s64)(gen - g->share_gen) <= 0)
+	if (!g->share_gen || (long)(gen - g->share_gen) <= 0)
 		return;
 	smp_rmb();	/* the base of that generation, or a newer one */
-	iob_set_share(&g->bucket, READ_ONCE(dom->share_base), g->share_ppm,
-		      READ_ONCE(dom->params.carryover));
+	iob_set_share(&g->bucket, READ_ONCE(dom->share_base), g->share_ppm);
 	g->share_gen = gen;
 }
 
@@ -1189,16 +1192,15 @@ static void latency_window(struct ioband_domain *dom, u64 now)
  * the device's rate, so with any of them every group's part is made
  * again; so it is when the groups that used the device changed
  * (@changed).  Otherwise every part stays and only the token base moves:
- * no pass over the groups (each takes its share when next touched), and
- * those on dom->left that are no longer counted leave it.  Called with
- * dom->lock held.
+ * no pass over the groups (each takes its share when next touched).
+ * Called with dom->lock held.
  */
 static void epoch_reshare(struct ioband_domain *dom, bool changed, u64 done,
 			  u64 len)
 {
-	struct ioband_group *g, *next;
 	u32 base;
 
+	lockdep_assert_held(&dom->lock);
 	if (dom->any_qos) {
 		rescale_reservations(dom, done, len);
 	} else {
@@ -1209,8 +1211,11 @@ static void epoch_reshare(struct ioband_domain *dom, bool changed, u64 done,
 		domain_reshare(dom, true);
 		return;
 	}
-	list_for_each_entry_safe(g, next, &dom->left, left_node)
-		left_update(dom, g);
+	/*
+	 * The groups on dom->left are all counted, by the shares in force
+	 * and this epoch alike (a group with one but not the other is a
+	 * change): they stay on it.
+	 */
 	base = iob_token_base(&dom->params, &dom->clock);
 	if (base != dom->share_base)
 		new_base(dom, base);

@@ -70,15 +70,13 @@ s64 iob_share(u32 token_base, u32 weight, u64 total_weight)
  * them, kept to a millionth of a token: a share of 11.4 is 11 tokens for
  * three epochs in five and 12 for two, where whole tokens would round
  * every small group down (by half a token an epoch on average).  At least
- * one token.  What the bucket holds beyond the new share's carryover cap
- * goes: tokens it kept while its share was larger (alone on the device,
- * say) are no licence for a burst of many epochs of its share now.
+ * one token.  The tokens it holds stay: the next refill caps them at the
+ * new share's carryover (a share made while it is not known which groups
+ * are busy, after a configuration change, is small for an epoch).
  */
-void iob_set_share(struct iob_bucket *b, u32 token_base, u32 part_ppm,
-		   u32 carryover)
+void iob_set_share(struct iob_bucket *b, u32 token_base, u32 part_ppm)
 {
 	u64 t = (u64)token_base * part_ppm;
-	s64 cap;
 
 	b->share = t / IOB_SHARE_FRAC;
 	b->frac = t % IOB_SHARE_FRAC;
@@ -86,9 +84,6 @@ void iob_set_share(struct iob_bucket *b, u32 token_base, u32 part_ppm,
 		b->share = 1;
 		b->frac = 0;
 	}
-	cap = iob_cap(b, carryover);
-	if (b->tokens > cap)
-		b->tokens = cap;
 }
 
 /* @n epochs' millionths to the bucket's sum; the whole tokens they make */

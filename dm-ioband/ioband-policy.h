@@ -113,8 +113,7 @@ struct iob_clock;
 u32 iob_token_base(const struct iob_params *p, const struct iob_clock *c);
 u32 iob_io_throttle(const struct iob_params *p);
 s64 iob_share(u32 token_base, u32 weight, u64 total_weight);
-void iob_set_share(struct iob_bucket *b, u32 token_base, u32 part_ppm,
-		   u32 carryover);
+void iob_set_share(struct iob_bucket *b, u32 token_base, u32 part_ppm);
 
 /*
  * Most tokens a bucket keeps: its share, and @carryover epochs' more (with

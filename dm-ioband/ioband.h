@@ -137,7 +137,7 @@ struct ioband_group {
 	 * and the dom->share_gen its bucket's share was made for.
 	 */
 	u32 share_ppm;
-	u64 share_gen;
+	unsigned long share_gen;
 	struct bio_list queue;		/* held bios, FIFO */
 	u32 held;
 	/*
@@ -210,7 +210,7 @@ struct ioband_domain {
 	 * Written under dom->lock, base first.
 	 */
 	u32 share_base;
-	u64 share_gen;
+	unsigned long share_gen;
 	struct iob_clock clock;		/* epoch: written under lock */
 
 	/*

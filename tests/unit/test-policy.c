@@ -143,7 +143,7 @@ static void test_tokens(void)
 		bool each = true;
 		u64 e;
 
-		iob_set_share(&f, 500, 22800, 2);	/* 500 * 2.28% = 11.4 */
+		iob_set_share(&f, 500, 22800);	/* 500 * 2.28% = 11.4 */
 		CHECK(f.share == 11 && f.frac == 400000, "share %lld + %u millionths",
 		      (long long)f.share, f.frac);
 		for (e = 1; e <= 100; e++) {
@@ -158,7 +158,7 @@ static void test_tokens(void)
 		CHECK(each, "every epoch 11 or 12 tokens, the first five 11, 11, 12, 11, 12");
 		CHECK(given == 1140, "a hundred epochs: %lld (want 1140)", (long long)given);
 		/* an idle bucket keeps three epochs of 12.9: 38.7, so 38 */
-		iob_set_share(&f, 500, 25800, 2);
+		iob_set_share(&f, 500, 25800);
 		f.tokens = 0;
 		f.frac_sum = 0;
 		f.epoch = 0;
@@ -172,9 +172,9 @@ static void test_tokens(void)
 		iob_resume_bucket(&f, 4);
 		CHECK(f.tokens == 13 && f.frac_sum == 500000, "resume: %lld, %u",
 		      (long long)f.tokens, f.frac_sum);
-		iob_set_share(&f, 128, 100, 2);	/* 0.0128 tokens */
+		iob_set_share(&f, 128, 100);	/* 0.0128 tokens */
 		CHECK(f.share == 1 && f.frac == 0, "at least one token an epoch");
-		iob_set_share(&f, 400, 1000000, 2);
+		iob_set_share(&f, 400, 1000000);
 		CHECK(f.share == 400 && f.frac == 0, "a whole share");
 		f.frac = 500000;
 		f.frac_sum = 0;
@@ -184,15 +184,13 @@ static void test_tokens(void)
 		iob_refill(&f, 201, 0);
 		CHECK(f.tokens == 401, "carryover 0 keeps the share's odd token: %lld",
 		      (long long)f.tokens);
-		/* 256 tokens kept from a share of 256 (alone), now 6.9 a share */
+		/* 256 tokens kept from a share of 256; now 6.9: the refill caps */
 		f.tokens = 256;
-		iob_set_share(&f, 256, 27027, 2);
-		CHECK(f.share == 6 && f.tokens == 21,
-		      "a smaller share: tokens cut to its cap, %lld (want 21)",
+		iob_set_share(&f, 256, 27027);
+		CHECK(f.share == 6 && f.tokens == 256, "a new share keeps the tokens");
+		iob_refill(&f, 202, 2);
+		CHECK(f.tokens == 21, "the next refill caps them: %lld (want 21)",
 		      (long long)f.tokens);
-		f.tokens = -5;
-		iob_set_share(&f, 2048, 1000000, 2);
-		CHECK(f.tokens == -5, "a debt stays a debt: %lld", (long long)f.tokens);
 	}
 
 	CHECK(iob_cost(IOB_POLICY_WEIGHT, 128, true) == 1, "weight cost");

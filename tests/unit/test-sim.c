@@ -177,8 +177,7 @@ static void reshare(struct sim *s, bool busy_known)
 	}
 	iob_floors(&s->g[0].floor);
 	for (i = 0; i < s->ng; i++)
-		iob_set_share(&s->g[i].b, base, s->g[i].floor.part_ppm,
-			      s->p.carryover);
+		iob_set_share(&s->g[i].b, base, s->g[i].floor.part_ppm);
 }
 
 static bool active(struct sgroup *g, u64 t)
