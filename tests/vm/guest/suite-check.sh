@@ -835,7 +835,8 @@ elif want devgrouprate; then
 	done
 	sleep 1
 	[ -z "$DEBUG" ] && echo "module dm_ioband -p" > /sys/kernel/debug/dynamic_debug/control
-	dmesg -c | awk '/t21: epoch .* rate / { sub(/\)$/, "", $NF); print $NF }' > /tmp/rates
+	# "... busy %d, rate %llu, reserve scale %u)": the number after "rate"
+	dmesg -c | awk '/t21: epoch .* rate / { for (i = 1; i < NF; i++) if ($i == "rate") { v = $(i + 1); sub(/,$/, "", v); print v } }' > /tmp/rates
 	wait
 	set -- $(sort -n /tmp/rates | awk '{ v[NR] = $1 } END { print NR, v[int((NR + 1) / 2)], v[NR] }')
 	n=$1 med=$2 max=$3
