@@ -126,6 +126,7 @@ static inline s64 iob_cap(const struct iob_bucket *b, u32 carryover)
 	return b->share * (s64)n +
 	       (s64)((b->frac * n + IOB_SHARE_FRAC - 1) / IOB_SHARE_FRAC);
 }
+
 void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover);
 void iob_resume_bucket(struct iob_bucket *b, u64 epoch);
 u32 iob_cost(enum iob_policy policy, u32 sectors, bool has_data);
