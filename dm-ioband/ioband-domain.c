@@ -190,9 +190,12 @@ static void new_base(struct ioband_domain *dom, u32 base);
  * (iob_floors).  Weights are normalised over the groups that used the
  * device in the last epoch (@busy_known: floor.counts says which), or
  * over all groups when that is not known: a group alone on the device
- * then gets whole epochs, not a fifth of one.  Called with dom->lock held.
+ * then gets whole epochs, not a fifth of one.  The shares are for @epoch:
+ * the current one, or the next when an epoch ends (a resumed bucket
+ * starts it full).  Called with dom->lock held.
  */
-static void domain_reshare(struct ioband_domain *dom, bool busy_known)
+static void domain_reshare(struct ioband_domain *dom, bool busy_known,
+			   u64 epoch)
 {
 	u32 base = iob_token_base(&dom->params, &dom->clock);
 	struct iob_floor *head = NULL, **tail = &head;
@@ -233,7 +236,7 @@ static void domain_reshare(struct ioband_domain *dom, bool busy_known)
 		g->share_gen = dom->share_gen + 1;
 		iob_set_share(&g->bucket, base, g->share_ppm);
 		if (g->resume_due)
-			iob_resume_bucket(&g->bucket, dom->clock.epoch);
+			iob_resume_bucket(&g->bucket, epoch);
 		g->resume_due = false;
 		spin_unlock(&g->lock);
 	}
@@ -290,7 +293,7 @@ static void reshare_later(struct ioband_domain *dom)
 static void domain_settle(struct ioband_domain *dom)
 {
 	if (dom->reshare_due)
-		domain_reshare(dom, false);
+		domain_reshare(dom, false, dom->clock.epoch);
 }
 
 /* For a reader of the shares (the "groups" query). */
@@ -893,7 +896,7 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 {
 	struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
 	struct ioband_domain *dom = g->ib->dom;
-	u64 now = io->arrive_ns;
+	u64 now = io->arrive_ns, epoch;
 	unsigned long flags;
 	bool go, kick = false;
 
@@ -911,12 +914,13 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 		io->g = g;
 		spin_lock_irqsave(&g->lock, flags);
 	}
+	epoch = READ_ONCE(dom->clock.epoch);
+	smp_rmb();	/* its shares were published before it (dispatch_round) */
 	share_refresh(dom, g);
 	/* this CPU's magazine back first: its tokens are the bucket's again */
 	mag_return(g, READ_ONCE(dom->params.carryover));
 	think(g, !g->held && !inflight(g), now);
-	iob_refill(&g->bucket, READ_ONCE(dom->clock.epoch),
-		   READ_ONCE(dom->params.carryover));
+	iob_refill(&g->bucket, epoch, READ_ONCE(dom->params.carryover));
 	if (unlikely(urgent || READ_ONCE(g->ib->suspending))) {
 		kick = charge(g, io, true, now) &&
 		       atomic_read(&dom->held);
@@ -1074,7 +1078,7 @@ static void take_ready(struct ioband_domain *dom, struct ioband_group *g,
  * each group's reservation asks of the device and the scale that makes
  * those of the groups that used the device fit, and how much of it each
  * group's limit lets it have (iob_tree_shares caps parents with it).  The device's rate is
- * the lower of the clock's (iob_clock_advance) and this epoch's: a
+ * the lower of the clock's (iob_clock_measure) and this epoch's: a
  * reservation is a floor, better a little too much than too little.
  * Starts the groups' epoch counts.  Called with dom->lock held.
  */
@@ -1193,7 +1197,7 @@ static void latency_window(struct ioband_domain *dom, u64 now)
  * again; so it is when the groups that used the device changed
  * (@changed).  Otherwise every part stays and only the token base moves:
  * no pass over the groups (each takes its share when next touched).
- * Called with dom->lock held.
+ * Called with dom->lock held, before the next epoch is published.
  */
 static void epoch_reshare(struct ioband_domain *dom, bool changed, u64 done,
 			  u64 len)
@@ -1208,7 +1212,7 @@ static void epoch_reshare(struct ioband_domain *dom, bool changed, u64 done,
 		WRITE_ONCE(dom->res_scale, IOB_SCALE_ONE);
 	}
 	if (changed || dom->any_qos) {
-		domain_reshare(dom, true);
+		domain_reshare(dom, true, dom->clock.epoch + 1);
 		return;
 	}
 	/*
@@ -1321,8 +1325,16 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		len = now - dom->clock.start_ns;
 		trace_ioband_epoch(dom->name, dom->clock.epoch, len, done,
 				   dom->res_scale);
-		iob_clock_advance(&dom->clock, &dom->params, now, r.completed);
+		iob_clock_measure(&dom->clock, &dom->params, now, r.completed);
 		epoch_reshare(dom, changed, done, len);
+		/*
+		 * The next epoch's shares first, then its number: an admit
+		 * that refills for the new epoch takes the new base
+		 * (ioband_admit).  The base is published before the
+		 * generation (new_base), the generation before the epoch.
+		 */
+		smp_wmb();
+		WRITE_ONCE(dom->clock.epoch, dom->clock.epoch + 1);
 	}
 	*wake_at = r.wake_ns;
 	if (v == IOB_WAIT && (!*wake_at || retry < *wake_at))

@@ -346,7 +346,7 @@ static u64 span_rate(const struct iob_params *p, const struct iob_clock *c,
  * No epoch more than doubles the rate, so whatever burst slips through
  * does not make the next epochs seconds long.
  */
-void iob_clock_advance(struct iob_clock *c, const struct iob_params *p,
+void iob_clock_measure(struct iob_clock *c, const struct iob_params *p,
 		       u64 now_ns, u64 completed)
 {
 	u64 rate = 0;
@@ -361,10 +361,21 @@ void iob_clock_advance(struct iob_clock *c, const struct iob_params *p,
 		rate = 2 * c->rate;
 	if (rate)
 		c->rate = rate;
-	WRITE_ONCE(c->epoch, c->epoch + 1);
 	c->start_ns = now_ns;
 	c->start_completed = completed;
 	c->wait_ns = 0;
+}
+
+/*
+ * The epoch ends and the next begins.  The kernel measures first, makes
+ * the next epoch's shares from the new rate, and only then publishes the
+ * epoch number (see dispatch_round).
+ */
+void iob_clock_advance(struct iob_clock *c, const struct iob_params *p,
+		       u64 now_ns, u64 completed)
+{
+	iob_clock_measure(c, p, now_ns, completed);
+	c->epoch++;
 }
 
 /*

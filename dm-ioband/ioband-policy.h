@@ -184,7 +184,7 @@ struct iob_clock {
 	u64 epoch;
 	u64 start_ns;		/* when this epoch began */
 	u64 start_completed;	/* the domain's completed tokens then */
-	/* tokens completed per 2^30 ns, last measured (iob_clock_advance) */
+	/* tokens completed per 2^30 ns, last measured (iob_clock_measure) */
 	u64 rate;
 	u64 wait_ns;		/* waiting for busy groups since; 0 if not */
 	u64 wait_completed;
@@ -204,6 +204,8 @@ void iob_round_add(struct iob_round *r, enum iob_class c, u64 completed,
 enum iob_verdict iob_round_verdict(const struct iob_round *r,
 				   const struct iob_params *p, u64 now_ns,
 				   struct iob_clock *c, u64 *retry_at_ns);
+void iob_clock_measure(struct iob_clock *c, const struct iob_params *p,
+		       u64 now_ns, u64 completed);
 void iob_clock_advance(struct iob_clock *c, const struct iob_params *p,
 		       u64 now_ns, u64 completed);
 

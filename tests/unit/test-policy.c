@@ -240,8 +240,19 @@ static void test_rounds(void)
 	iob_round_add(&r, IOB_WAITING, 0, 0);
 	CHECK(iob_round_verdict(&r, &P, now, &c, &retry) == IOB_ADVANCE,
 	      "nobody busy: advance");
-	/* An epoch of 100 ms that completed 1000 tokens sets the rate. */
-	iob_clock_advance(&c, &P, now, 1000);
+	/*
+	 * An epoch of 100 ms that completed 1000 tokens sets the rate.  The
+	 * kernel measures without moving the epoch (it publishes the number
+	 * after the next epoch's shares); the simulator advances.
+	 */
+	{
+		struct iob_clock m = c;
+
+		iob_clock_measure(&m, &P, now, 1000);
+		iob_clock_advance(&c, &P, now, 1000);
+		CHECK(m.epoch == 0 && m.rate == c.rate && m.start_ns == now,
+		      "measure leaves epoch %llu", (unsigned long long)m.epoch);
+	}
 	CHECK(c.epoch == 1 && c.start_ns == now && c.rate == (1000ULL << 30) / 100000000ULL,
 	      "rate %llu", (unsigned long long)c.rate);
 
