@@ -114,6 +114,7 @@ fio_start() {
 # BW_B.  fio's own averages cover each run's own time, and a run that
 # starts late gets the device alone at its end.
 window_bw() {
+	WINDOW_RUNS="$1 $2"
 	set -- $(awk -F', *' -v a="$1" -v b="$2" '
 		function who(f) { return index(f, a "_bw.") == 1 ? "a" : "b" }
 		FNR == 1 { n++; first[n] = $1; file[n] = FILENAME }
@@ -136,6 +137,17 @@ window_bw() {
 	BW_A=$1
 	BW_B=$2
 	WINDOW_S=$3
+}
+
+# window_samples: each run's 500 ms samples (KiB/s) from the last
+# window_bw, to show how a failed share went.
+window_samples() {
+	local f
+	for f in $WINDOW_RUNS; do
+		awk -F', *' -v f="${f##*/}" '
+			{ s = s " " $2 }
+			END { print "  .. " f " KiB/s every 0.5 s:" s }' "$f"_bw.*.log
+	done
 }
 
 # Terse v3 fields: 5 error, 6 read KiB, 7 read KiB/s, 47 write KiB, 48 write KiB/s.
@@ -190,6 +202,7 @@ wb_pair() {
 	WB_B=$(group_field "$ib" $CG_B 7)
 	WB_D=$(group_field "$ib" -1 7)
 	BW_A=$(( (ea - sa) / 2 / len )); BW_B=$(( (eb - sb) / 2 / len )); WINDOW_S=$len
+	WINDOW_RUNS=	# no fio samples
 }
 
 # wb_charged NAME MIB: after wb_pair, the test that each writer's MIB MiB

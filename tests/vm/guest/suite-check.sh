@@ -47,14 +47,19 @@ pair_result() {
 # there the CPU, not the device, is the bottleneck, and shares are
 # undefined.
 check_ratio() {
-	local r
+	local r rc
 	r=$(ratio "$BW_A" "$BW_B")
 	if [ -n "$DEBUGKERNEL" ]; then
 		skip "$1" "shares are not measured on the debug kernel (B/A $r)"
+		WINDOW_RUNS=
 		return 0
 	fi
 	within "$r" "$2" "$3"
-	result "$1" $? "B/A $r (want $2 +-$3%), A $BW_A KiB/s, B $BW_B KiB/s over ${WINDOW_S}s"
+	rc=$?
+	result "$1" $rc "B/A $r (want $2 +-$3%), A $BW_A KiB/s, B $BW_B KiB/s over ${WINDOW_S}s"
+	# a failure shows how it went (a pair's samples, not a writeback's)
+	[ $rc = 0 ] || [ -z "$WINDOW_RUNS" ] || window_samples
+	WINDOW_RUNS=
 }
 
 # --- 0. cgroup ids are inode numbers ---------------------------------------
