@@ -15,10 +15,23 @@ k=$cache/k612
 mirror=${IOBAND_MIRROR:-http://deb.debian.org/debian}
 mkdir -p "$cache" "$k"
 
-if [ -e "$k/kver" ] && [ -e "$k/root/boot/vmlinuz-$(cat "$k/kver")" ] &&
-   chroot "$chroot_dir" perl -MPod::Usage -e 1 2>/dev/null; then
-	echo "k612: cached: $(cat "$k/kver")"
-	exit 0
+# Every module modules.dep names is there: a kbuild clean with M= over
+# the cache removes them; then the image is unpacked again.
+modules_there() {
+	local d=$k/root/usr/lib/modules/$1 m
+	[ -e "$d/modules.dep" ] || return 1
+	for m in $(cut -d: -f1 "$d/modules.dep"); do
+		[ -e "$d/$m" ] || { echo "k612: $m is missing: unpacking again"; return 1; }
+	done
+}
+
+if [ -e "$k/kver" ] && [ -e "$k/root/boot/vmlinuz-$(cat "$k/kver")" ]; then
+	if ! modules_there "$(cat "$k/kver")"; then
+		rm -rf "$k/root"
+	elif chroot "$chroot_dir" perl -MPod::Usage -e 1 2>/dev/null; then
+		echo "k612: cached: $(cat "$k/kver")"
+		exit 0
+	fi
 fi
 
 if ! command -v debootstrap >/dev/null; then

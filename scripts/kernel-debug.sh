@@ -15,8 +15,18 @@ cache=$(realpath -m "$1")
 k=$cache/kdebug
 mkdir -p "$k"
 
+# Every module modules.dep names is there: a kbuild clean with M= over
+# the cache removes them, and the (incremental) build below puts them back.
+modules_there() {
+	local d=$1/lib/modules/$2 m
+	[ -e "$d/modules.dep" ] || return 1
+	for m in $(cut -d: -f1 "$d/modules.dep"); do
+		[ -e "$d/$m" ] || { echo "kdebug: $m is missing: building again"; return 1; }
+	done
+}
+
 if [ -e "$k/kver" ] && [ -e "$k/root/boot/vmlinuz-$(cat "$k/kver")" ] &&
-   [ -e "$k/src/Module.symvers" ]; then
+   [ -e "$k/src/Module.symvers" ] && modules_there "$k/root" "$(cat "$k/kver")"; then
 	echo "kdebug: cached: $(cat "$k/kver")"
 	exit 0
 fi
