@@ -79,11 +79,12 @@ check-run: all $(UNIT) $(BUILD)/runas
 # Opt-in, not in CI: 20 million fuzzed lines, then the VM suite's soaks
 # at their long sizes on Debian 12's kernel (100 suspend/reload rounds on
 # each policy, 2000 random messages, 50 cgroups coming and going, 200
-# per-child scopes made and removed), and the light-reader test on the
-# slot device, five pairs of runs.
+# per-child scopes made and removed), the light-reader test on the
+# slot device, five pairs of runs, and the writeback pairs of the stacks
+# below ioband (LVM, LUKS2, dm-thin).
 check-long: deps
 	@$(MAKE) --no-print-directory all $(UNIT) $(BUILD)/runas
-	@IOBAND_LONG=1 ONLY=$${ONLY:-lifecycle,msgfuzz,cgloop,workcons,tree-churn} \
+	@IOBAND_LONG=1 ONLY=$${ONLY:-lifecycle,msgfuzz,cgloop,workcons,tree-churn,stacks-lvm-below,stacks-luks-below,stacks-thin} \
 		tests/run-check.sh "6.1" $(BUILD) $(CACHE) $(UNIT)
 
 # Opt-in: Debian's 6.1 source built with KASAN, lockdep, lock_stat,
