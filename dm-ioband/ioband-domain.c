@@ -1019,8 +1019,15 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 			this_cpu_add(g->pc->s.io_ticks_ns,
 				     ioband_since(now, READ_ONCE(g->busy_since_ns)));
 	}
-	kick = empty || io_limit_reached(dom, dir);
-	atomic_dec(&dom->inflight[dir]);
+	/*
+	 * Whoever takes the count from io_limit to under it kicks, in one
+	 * step: a separate read and decrement let a bio sent between them
+	 * (at the limit for the dispatcher) go unseen here.  Fully ordered:
+	 * dom->held is read after it, against a map that holds a bio and
+	 * then kicks (a dispatcher that reads the old count).
+	 */
+	kick = atomic_fetch_dec(&dom->inflight[dir]) >= READ_ONCE(dom->io_limit);
+	kick |= empty;
 	rcu_read_unlock();
 	if (kick && atomic_read(&dom->held))
 		ioband_domain_kick(dom);
@@ -1354,7 +1361,15 @@ static void ioband_dispatch(struct ioband_domain *dom)
 		v = dispatch_round(dom, &out, &wake_at);
 		sent = !bio_list_empty(&out);
 		submit_list(&out);
-		/* io_limit reached: completions kick us again */
+		/*
+		 * Nothing went though a group was ready: io_limit reached,
+		 * and the completion that frees a slot kicks us
+		 * (ioband_complete); or what made it ready changed during
+		 * the round (the domain no longer quiet, a shared limit
+		 * spent by a sibling), and nothing may kick us: look again.
+		 */
+		if (v == IOB_DISPATCH && !sent && !wake_at)
+			wake_at = ktime_get_ns() + IOB_WAIT_LOOK_NS;
 		if (v == IOB_NOTHING || v == IOB_WAIT ||
 		    (v == IOB_DISPATCH && !sent)) {
 			if (wake_at)
