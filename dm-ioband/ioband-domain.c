@@ -48,16 +48,18 @@ static bool params_equal(const struct iob_params *a, const struct iob_params *b)
 }
 
 /*
- * Find or create the domain @name.  A target joining a domain that has
- * members of another mapped device must use the same parameters; a reload
- * of the only device may change them (they apply when it resumes).
- * Called with ioband_domains_lock held.
+ * Find or create the domain @name for a target of @table.  A target
+ * joining a domain that has members of another mapped device must use the
+ * same parameters, and so must the targets of one table; a reload of the
+ * only device may change them (they apply when it resumes).  Called with
+ * ioband_domains_lock held.
  */
 struct ioband_domain *ioband_domain_get(const char *name,
 					const struct iob_params *p,
-					struct mapped_device *md,
+					struct dm_table *table,
 					const char **error)
 {
+	struct mapped_device *md = dm_table_get_md(table);
 	struct ioband_domain *dom;
 	struct ioband_target *ib;
 
@@ -68,6 +70,10 @@ struct ioband_domain *ioband_domain_get(const char *name,
 		list_for_each_entry(ib, &dom->targets, dom_node) {
 			if (ib->md != md && !params_equal(&dom->params, p)) {
 				*error = "Device group exists with other policy, token, carryover, io_throttle or io_limit";
+				return ERR_PTR(-EINVAL);
+			}
+			if (ib->ti->table == table && !params_equal(&ib->params, p)) {
+				*error = "Targets of one table in a device group need the same policy, token, carryover, io_throttle and io_limit";
 				return ERR_PTR(-EINVAL);
 			}
 		}

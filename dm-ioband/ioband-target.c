@@ -131,7 +131,7 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 
 	mutex_lock(&ioband_domains_lock);
-	dom = ioband_domain_get(t.devgroup, &t.params, ib->md, &err);
+	dom = ioband_domain_get(t.devgroup, &t.params, ti->table, &err);
 	if (IS_ERR(dom)) {
 		mutex_unlock(&ioband_domains_lock);
 		ti->error = (char *)err;
@@ -345,9 +345,12 @@ static int msg_param(struct ioband_target *ib, const char *key,
 		mutex_unlock(&ioband_domains_lock);
 		return ioband_refuse(ib, "%s", err);
 	}
-	/* not a loaded, unresumed table of this device: its line wins */
+	/*
+	 * Every member but a loaded, unresumed table of this device (its
+	 * line wins when it resumes): the other devices' and this table's.
+	 */
 	list_for_each_entry(m, &ib->dom->targets, dom_node)
-		if (m == ib || m->md != ib->md)
+		if (m->md != ib->md || m->ti->table == ib->ti->table)
 			m->params = p;
 	ioband_domain_set_params(ib->dom, &p);
 	mutex_unlock(&ioband_domains_lock);
@@ -838,11 +841,18 @@ static void ioband_presuspend_undo(struct dm_target *ti)
 
 static void ioband_resume(struct dm_target *ti)
 {
-	struct ioband_target *ib = ti->private;
+	struct ioband_target *ib = ti->private, *m;
 
 	mutex_lock(&ib->cfg_lock);
-	/* A reloaded table brings its own device-group parameters. */
+	/*
+	 * A reloaded table brings its own device-group parameters: the
+	 * other devices' members take them too, so that every member's
+	 * line says what the device group runs with.
+	 */
 	mutex_lock(&ioband_domains_lock);
+	list_for_each_entry(m, &ib->dom->targets, dom_node)
+		if (m->md != ib->md)
+			m->params = ib->params;
 	ioband_domain_set_params(ib->dom, &ib->params);
 	mutex_unlock(&ioband_domains_lock);
 	apply_to_groups(ib, activate);

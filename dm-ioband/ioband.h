@@ -327,7 +327,7 @@ void ioband_reaper_fn(struct work_struct *work);
 extern struct mutex ioband_domains_lock;
 struct ioband_domain *ioband_domain_get(const char *name,
 					const struct iob_params *p,
-					struct mapped_device *md,
+					struct dm_table *table,
 					const char **error);
 void ioband_domain_put(struct ioband_domain *dom);
 void ioband_domain_set_params(struct ioband_domain *dom,

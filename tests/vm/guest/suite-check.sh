@@ -812,6 +812,42 @@ if want tableset; then
 	result "concurrent messages to two members: both changes kept" $? "'$ta' and '$tb' (want token 100, carryover=40)"
 	dm_remove ib14b
 	dm_remove ib14a
+
+	# Two targets of one table (two segments) in one device group have
+	# one set of parameters: a table that gives them two is refused, and
+	# a message to the device changes both.
+	s1=$(sectors /dev/slow) s2=$(sectors /dev/mid)
+	seg() { echo "$1 $2 ioband $3 t14c 0 0 uid weight $4 :100"; }
+	dmesg -c > /dev/null
+	printf '%s\n%s\n' "$(seg 0 $s1 /dev/slow 0)" "$(seg $s1 $s2 /dev/mid 64)" |
+		dmsetup create ib14c --noudevsync 2>/dev/null
+	rd=$?
+	[ $rd = 0 ] || dmsetup remove --noudevsync ib14c 2>/dev/null
+	why=$(dmesg | grep -o "Targets of one table[^:]*" | head -1)
+	dm_create ib14c "$(printf '%s\n%s' "$(seg 0 $s1 /dev/slow 0)" "$(seg $s1 $s2 /dev/mid 0)")"
+	dmsetup message ib14c 0 token 300
+	dmsetup suspend ib14c && dmsetup resume --noudevsync ib14c
+	tok=$(dmsetup table ib14c | awk '{ printf "%s ", $10 }')
+	[ $rd != 0 ] && [ -n "$why" ] && [ "$tok" = "300 300 " ]
+	result "two targets of one table in a device group: one set of parameters" $? \
+		"create with tokens 0 and 64: exit $rd ($why); after token 300 to the device and a resume: tokens $tok"
+	# A reloaded table brings its parameters to the device group when it
+	# resumes, and every other member's line then says them: a message
+	# meanwhile changed the live tables, not the loaded one.
+	dm_create ib14d "$(seg 0 $(sectors /dev/nbdisc) /dev/nbdisc 300)"
+	dmsetup table ib14c | dmsetup reload ib14c
+	dmsetup message ib14c 0 token 500
+	dmsetup suspend ib14c && dmsetup resume --noudevsync ib14c
+	tok=$(dmsetup table ib14c | awk '{ printf "%s ", $10 }')
+	td=$(dmsetup table ib14d | awk '{ print $10 }')
+	dmsetup table ib14d | dmsetup reload ib14d
+	rr=$?
+	dmsetup resume --noudevsync ib14d
+	[ "$tok" = "300 300 " ] && [ "$td" = 300 ] && [ $rr = 0 ]
+	result "a resumed reload's parameters are every member's" $? \
+		"reloaded at token 300, then token 500 to the live table, then resumed: tokens $tok, the other member's $td (want 300); its own line reloads: exit $rr"
+	dm_remove ib14d
+	dm_remove ib14c
 fi
 
 # --- 21. a member's suspend and resume do not fake the device's rate ----------
