@@ -218,7 +218,7 @@ static void domain_reshare(struct ioband_domain *dom, bool busy_known,
 			g->floor.counts = true;
 		p = g->parent;
 		g->node.parent = p && p->active ? &p->node : NULL;
-		g->node.weight = g->weight;
+		g->node.weight = READ_ONCE(g->weight);	/* msg_weight */
 		g->node.busy = g->floor.counts;
 		*ntail = &g->node;
 		ntail = &g->node.next;

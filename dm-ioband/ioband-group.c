@@ -331,7 +331,7 @@ int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight)
 		css_put(&g->cgrp->self);
 		g->cgrp = NULL;
 		g->auto_child = false;
-		g->weight = weight;
+		WRITE_ONCE(g->weight, weight);
 		ioband_domain_reweight(ib->dom);
 	}
 	/* a group map() made may not be active yet: it is now */

@@ -372,7 +372,7 @@ static int msg_weight(struct ioband_target *ib, const char *arg)
 	g = ioband_group_find(ib, id);
 	if (!g)
 		return ioband_refuse(ib, "weight %s: group %lld is not attached", arg, id);
-	g->weight = weight;
+	WRITE_ONCE(g->weight, weight);	/* the dispatcher reads it under dom->lock */
 	ioband_domain_reweight(ib->dom);
 	return 0;
 }
@@ -557,14 +557,15 @@ static int msg_report_latency(struct ioband_target *ib, char *result,
 	unsigned long id;
 	u64 *hist;
 
+	/* before any output: a refused query writes nothing */
+	hist = kmalloc_array(IOB_LAT_BUCKETS, sizeof(*hist), GFP_KERNEL);
+	if (!hist)
+		return -ENOMEM;
 	spin_lock_irq(&dom->lock);
 	DMEMIT("window_ms=%llu peak_bps=%llu step=%u windows=%llu",
 	       div_u64(IOB_LAT_WINDOW_NS, NSEC_PER_MSEC), dom->lat.peak_bps,
 	       dom->lat.step, dom->lat.windows);
 	spin_unlock_irq(&dom->lock);
-	hist = kmalloc_array(IOB_LAT_BUCKETS, sizeof(*hist), GFP_KERNEL);
-	if (!hist)
-		return -ENOMEM;
 	report_latency(ib, ib->def, hist, result, maxlen, &sz);
 	xa_for_each(&ib->groups, id, g)
 		report_latency(ib, g, hist, result, maxlen, &sz);
