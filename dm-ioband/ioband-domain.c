@@ -1372,10 +1372,15 @@ static void ioband_dispatch(struct ioband_domain *dom)
 		 * and the completion that frees a slot kicks us
 		 * (ioband_complete); or what made it ready changed during
 		 * the round (the domain no longer quiet, a shared limit
-		 * spent by a sibling), and nothing may kick us: look again.
+		 * spent by a sibling), and nothing may kick us: look again
+		 * soon, whatever later wake-up the round asked for.
 		 */
-		if (v == IOB_DISPATCH && !sent && !wake_at)
-			wake_at = ktime_get_ns() + IOB_WAIT_LOOK_NS;
+		if (v == IOB_DISPATCH && !sent) {
+			u64 look = ktime_get_ns() + IOB_WAIT_LOOK_NS;
+
+			if (!wake_at || look < wake_at)
+				wake_at = look;
+		}
 		if (v == IOB_NOTHING || v == IOB_WAIT ||
 		    (v == IOB_DISPATCH && !sent)) {
 			if (wake_at)

@@ -822,7 +822,7 @@ if want tableset; then
 	printf '%s\n%s\n' "$(seg 0 $s1 /dev/slow 0)" "$(seg $s1 $s2 /dev/mid 64)" |
 		dmsetup create ib14c --noudevsync 2>/dev/null
 	rd=$?
-	[ $rd = 0 ] || dmsetup remove --noudevsync ib14c 2>/dev/null
+	[ $rd != 0 ] || dm_remove ib14c
 	why=$(dmesg | grep -o "Targets of one table[^:]*" | head -1)
 	dm_create ib14c "$(printf '%s\n%s' "$(seg 0 $s1 /dev/slow 0)" "$(seg $s1 $s2 /dev/mid 0)")"
 	dmsetup message ib14c 0 token 300
