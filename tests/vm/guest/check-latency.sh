@@ -210,8 +210,7 @@ if l_want buffered; then
 	# N writes back all the time: at the default ratios (10% of 2 GiB)
 	# its 128 MiB file never reached the background threshold, and N
 	# alone once wrote back nothing in its window
-	echo $((16 << 20)) > /proc/sys/vm/dirty_background_bytes
-	echo $((32 << 20)) > /proc/sys/vm/dirty_bytes
+	dirty_at 16 32 3000
 	v_start /tmp/lvb lv /mnt/l/v --ramp_time=1 --runtime=6
 	wait
 	pa=$(v_p99 /tmp/lvb)
@@ -245,8 +244,7 @@ if l_want buffered; then
 	q_result "2. a buffered writer as N (ext4 writeback): V's p99 halved or better, N >= 80% of alone" $? \
 		"alone: V p99 $pa us, N $na KiB/s written back; without a target: V p99 $p20 us, N $n20 KiB/s; target $t2 us (2x alone): V p99 $p2 us (within it: $w2), N $n2 KiB/s ($(pct $n2 $na)%); $(l_query $CG_V missed) windows missed"
 	umount /mnt/l
-	echo 10 > /proc/sys/vm/dirty_background_ratio
-	echo 20 > /proc/sys/vm/dirty_ratio
+	dirty_defaults
 	dm_remove ibl
 	# freeing its memory holds a vCPU for minutes under KASAN (a soft
 	# lockup in null_blk's teardown, seen on the debug kernel): kept there

@@ -31,9 +31,7 @@ ST_DT=$DT
 # B/A 3.27 (dm-crypt over ioband), a second pair right after it 2.99
 DT="--ramp_time=3 --runtime=10 --time_based"
 # as in the writeback tests: no background writeback until the sync
-echo $((512 << 20)) > /proc/sys/vm/dirty_background_bytes
-echo $((768 << 20)) > /proc/sys/vm/dirty_bytes
-echo 6000 > /proc/sys/vm/dirty_expire_centisecs
+dirty_at 512 768 6000
 dd if=/dev/urandom of=/tmp/luks.key bs=64 count=1 2>/dev/null
 # LUKS2 with pbkdf2 at its minimum and a small header: a format in a second
 LUKS="--batch-mode --disable-locks --key-file /tmp/luks.key"
@@ -294,6 +292,4 @@ fi
 dmesg_clean
 result "stacks: no WARN, BUG or oops" $? "$(dmesg | grep -E 'WARNING:|BUG:|Oops' | head -3)"
 DT=$ST_DT
-echo 10 > /proc/sys/vm/dirty_background_ratio
-echo 20 > /proc/sys/vm/dirty_ratio
-echo 3000 > /proc/sys/vm/dirty_expire_centisecs
+dirty_defaults

@@ -68,6 +68,20 @@ nullb_remove() {
 
 sectors() { blockdev --getsz "$1"; }
 
+# dirty_at BG MAX EXPIRE: the flushers start at BG MiB dirty, writers are
+# held at MAX MiB, pages are old after EXPIRE centiseconds.
+dirty_at() {
+	echo $(($1 << 20)) > /proc/sys/vm/dirty_background_bytes
+	echo $(($2 << 20)) > /proc/sys/vm/dirty_bytes
+	echo "$3" > /proc/sys/vm/dirty_expire_centisecs
+}
+# dirty_defaults: the kernel's own (10% and 20% of memory, 30 s)
+dirty_defaults() {
+	echo 10 > /proc/sys/vm/dirty_background_ratio
+	echo 20 > /proc/sys/vm/dirty_ratio
+	echo 3000 > /proc/sys/vm/dirty_expire_centisecs
+}
+
 # dm_create NAME TABLE: create a dm device without udev.
 dm_create() {
 	echo "$2" | dmsetup create "$1" --noudevsync || return 1

@@ -532,9 +532,7 @@ if want writeback; then
 	# than that (80 KB here): requests are capped at 64 KB.
 	nullb_create wbdev 1024 memory_backed=1 mbps=4 max_sectors=128
 	# no background writeback before the tests ask for it
-	echo $((512 << 20)) > /proc/sys/vm/dirty_background_bytes
-	echo $((768 << 20)) > /proc/sys/vm/dirty_bytes
-	echo 6000 > /proc/sys/vm/dirty_expire_centisecs
+	dirty_at 512 768 6000
 	dm_create ib11 "$(ioband_table /dev/wbdev t11 cgroup weight-iosize 0 :100 $CG_A:100 $CG_B:300)"
 	# busybox runs its own mke2fs for "mke2fs": name e2fsprogs' by path
 	/bin/mke2fs -q -F -t ext4 -E lazy_itable_init=0,lazy_journal_init=0 /dev/mapper/ib11
@@ -615,9 +613,7 @@ if want writeback; then
 	# flush the device's page cache first (invalidate=0): that would wait
 	# for all of b's writeback.
 	dmsetup message ib11 0 weight $CG_B:100
-	echo $((8 << 20)) > /proc/sys/vm/dirty_background_bytes
-	echo $((16 << 20)) > /proc/sys/vm/dirty_bytes
-	echo 3000 > /proc/sys/vm/dirty_expire_centisecs
+	dirty_at 8 16 3000
 	runas --cgroup /sys/fs/cgroup/b -- dd if=/dev/zero of=/mnt/wb/big bs=1M count=400 2>/dev/null &
 	wp=$!
 	fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ib11 \
@@ -655,9 +651,7 @@ if want writeback; then
 	at_least "$p" 99 && [ $ag -gt 100 ]
 	result "attribution agrees with the kernel's own on block-device writeback" $? "$p%: agree $ag, disagree $dg"
 	dm_remove ib12
-	echo 10 > /proc/sys/vm/dirty_background_ratio
-	echo 20 > /proc/sys/vm/dirty_ratio
-	echo 3000 > /proc/sys/vm/dirty_expire_centisecs
+	dirty_defaults
 	nullb_remove wbdev
 fi
 
