@@ -45,11 +45,11 @@ $(BUILD)/runas: tests/vm/runas.c
 	$(CC) $(CFLAGS_USER) -static -o $@ $<
 
 CORE_SRC := dm-ioband/ioband-policy.c dm-ioband/ioband-magazine.c dm-ioband/ioband-qos.c dm-ioband/ioband-tree.c dm-ioband/ioband-latency.c dm-ioband/ioband-args.c
-CORE_HDR := dm-ioband/ioband-policy.h dm-ioband/ioband-magazine.h dm-ioband/ioband-qos.h dm-ioband/ioband-tree.h dm-ioband/ioband-latency.h dm-ioband/ioband-args.h
+CORE_HDR := dm-ioband/ioband-policy.h dm-ioband/ioband-magazine.h dm-ioband/ioband-qos.h dm-ioband/ioband-tree.h dm-ioband/ioband-latency.h dm-ioband/ioband-args.h dm-ioband/ioband-slots.h tests/unit/user-atomic.h
 
 $(BUILD)/test-%: tests/unit/test-%.c $(CORE_SRC) $(CORE_HDR) tests/unit/check.h
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS_USER) -Idm-ioband -o $@ $< $(CORE_SRC)
+	$(CC) $(CFLAGS_USER) -pthread -Idm-ioband -Itests/unit -o $@ $< $(CORE_SRC)
 
 TOOL_CORE := tools/table.c tools/config.c tools/plan.c tools/stats.c tools/groupspec.c tools/qos.c tools/tree.c \
 	     tools/latency.c \
@@ -108,7 +108,7 @@ demo: deps
 # The admission path in userspace, many threads, no emulation.
 $(BUILD)/admit-bench: bench/admit-bench.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS_USER) -D_GNU_SOURCE -pthread -Idm-ioband -o $@ $< $(CORE_SRC)
+	$(CC) $(CFLAGS_USER) -D_GNU_SOURCE -pthread -Idm-ioband -Itests/unit -o $@ $< $(CORE_SRC)
 
 bench: deps $(BUILD)/admit-bench
 	@$(BUILD)/admit-bench 1 | tee $(BUILD)/admit.txt

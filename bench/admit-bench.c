@@ -3,9 +3,13 @@
  * The admission path without emulation noise: threads admit and complete
  * bios of one group through the policy core the module is built from,
  * once with the group's lock taken at admission and at completion (the
- * module today), once with per-CPU token magazines (ioband-magazine.h) and
- * per-thread completion counts.  Prints nanoseconds per bio (admission and
- * completion, all threads together) and lock acquisitions per bio.  A
+ * module before its magazines), then with per-CPU token magazines
+ * (ioband-magazine.h) and per-thread completion counts: the device
+ * group's bios in flight counted in one shared atomic (incremented at
+ * admission, decremented at completion: the module before its slots), and
+ * with per-CPU stocks of in-flight slots (ioband-slots.h, the module
+ * today).  Prints nanoseconds per bio (admission and completion, all
+ * threads together, in ns per bio) and lock acquisitions per bio.  A
  * group's share is the module's largest epoch (2048 tokens of one bio
  * each); a bio that finds no tokens starts a new epoch, as the dispatcher
  * would for a group alone on its device.
@@ -22,6 +26,9 @@
 
 #include "ioband-magazine.h"
 #include "ioband-policy.h"
+/* the kernel's atomic_fetch_add (ioband-slots.h), not C11's */
+#undef atomic_fetch_add
+#include "ioband-slots.h"
 
 #define MAXT 64
 #define CACHELINE 64
@@ -33,17 +40,38 @@ struct group {
 	u64 completed, ios, locks;
 } __attribute__((aligned(CACHELINE)));
 
-/* what one thread (CPU) keeps: its magazine and its completion counts */
+/*
+ * what one thread (CPU) keeps: its magazine, its completion counts and its
+ * stock of in-flight slots
+ */
 struct percpu {
 	struct iob_mag mag;
 	u64 completed, ios, sent, locks;
+	atomic_t stock;
 } __attribute__((aligned(CACHELINE)));
 
+/*
+ * the device group's in-flight count (or slots) and held count, and the
+ * group's own in-flight count (the module's g->inflight, in both rows)
+ */
+struct domain {
+	atomic_t ginflight __attribute__((aligned(CACHELINE)));
+	atomic_t inflight __attribute__((aligned(CACHELINE)));
+	struct iob_slots slots;
+	atomic_t held __attribute__((aligned(CACHELINE)));
+} __attribute__((aligned(CACHELINE)));
+
+enum mode { LOCKED, MAG_ATOMIC, MAG_SLOTS };
+
 static struct group grp;
+static struct domain dom;
 static struct percpu pc[MAXT];
 static _Atomic u64 epoch = 1;
 static atomic_bool stop;
-static int use_mag, nthreads;
+static int nthreads;
+static enum mode mode;
+
+#define IO_LIMIT 4096
 
 static u64 now_ns(void)
 {
@@ -81,13 +109,33 @@ static void complete_locked(void)
 	pthread_spin_unlock(&grp.lock);
 }
 
+/* The device group's room under io_limit and the bio's count in flight. */
+static int send_room(struct percpu *me)
+{
+	if (mode == MAG_SLOTS)
+		return iob_slot_room(&dom.slots, &me->stock);
+	return atomic_read(&dom.inflight) < IO_LIMIT;
+}
+
+static void send(struct percpu *me)
+{
+	atomic_inc_return(&dom.ginflight);
+	if (mode == MAG_SLOTS)
+		iob_slot_take(&dom.slots, &me->stock);
+	else
+		atomic_fetch_add(1, &dom.inflight);
+}
+
 static int admit_mag(struct percpu *me)
 {
 	u64 e = atomic_load_explicit(&epoch, memory_order_relaxed);
 	int go;
 
+	if (!send_room(me))
+		return 0;
 	if (iob_mag_spend(&me->mag, e, 1)) {
 		me->sent++;
+		send(me);
 		return 1;
 	}
 	pthread_spin_lock(&grp.lock);
@@ -100,6 +148,8 @@ static int admit_mag(struct percpu *me)
 		iob_charge(&grp.b, 1);
 	pthread_spin_unlock(&grp.lock);
 	me->sent += go;
+	if (go)
+		send(me);
 	return go;
 }
 
@@ -107,6 +157,11 @@ static void complete_mag(struct percpu *me)
 {
 	me->completed++;
 	me->ios++;
+	atomic_fetch_add(-1, &dom.ginflight);
+	if (mode == MAG_SLOTS)
+		iob_slot_put(&dom.slots, &me->stock, &dom.held);
+	else if (atomic_fetch_add(-1, &dom.inflight) >= IO_LIMIT)
+		atomic_read(&dom.held);
 }
 
 /* Out of tokens: the next epoch (once, whoever sees it first). */
@@ -125,7 +180,7 @@ static void *worker(void *arg)
 		for (i = 0; i < 256; i++) {
 			u64 e = atomic_load_explicit(&epoch, memory_order_relaxed);
 
-			if (use_mag) {
+			if (mode != LOCKED) {
 				if (admit_mag(me))
 					complete_mag(me);
 				else
@@ -141,7 +196,7 @@ static void *worker(void *arg)
 }
 
 /* One row: @n threads for @secs; ns per bio and locks per bio. */
-static void row(int n, int mag, double secs, double *ns, double *locks)
+static void row(int n, enum mode m, double secs, double *ns, double *locks)
 {
 	pthread_t t[MAXT];
 	u64 t0, t1, ios = 0, lk = 0;
@@ -149,13 +204,15 @@ static void row(int n, int mag, double secs, double *ns, double *locks)
 
 	memset(&grp, 0, sizeof(grp));
 	memset(pc, 0, sizeof(pc));
+	memset(&dom, 0, sizeof(dom));
+	iob_slots_resize(&dom.slots, 0, IO_LIMIT, n);
 	pthread_spin_init(&grp.lock, PTHREAD_PROCESS_PRIVATE);
 	grp.b.share = 2048;
 	grp.b.tokens = grp.b.share;
 	grp.b.epoch = 1;
 	atomic_store(&epoch, 1);
 	atomic_store(&stop, false);
-	use_mag = mag;
+	mode = m;
 	nthreads = n;
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
@@ -188,16 +245,17 @@ int main(int argc, char **argv)
 	}
 	printf("admit-bench: one group, admission + completion per bio, %.1f s per row, %ld CPUs\n",
 	       secs, cpus);
-	printf("admit-bench: %-8s %14s %14s %12s %14s %8s\n", "threads", "lock ns/bio",
-	       "magazine ns/bio", "lock locks/bio", "mag locks/bio", "speedup");
+	printf("admit-bench: %-8s %12s %12s %12s %12s %12s %9s\n", "threads", "lock ns",
+	       "mag+atomic", "mag+slots", "lock locks", "mag locks", "slots/atomic");
 	for (n = 1; n <= MAXT && n <= 2 * cpus; n *= 2) {
-		double ln, ll, mn, ml;
+		double ln, ll, an, al, sn, sl;
 
-		row(n, 0, secs, &ln, &ll);
-		row(n, 1, secs, &mn, &ml);
-		printf("admit-bench: %-8d %14.1f %14.1f %12.3f %14.4f %7.2fx\n", n, ln, mn, ll, ml,
-		       mn > 0 ? ln / mn : 0);
-		printf("data: admit %d %.1f %.1f %.3f %.4f\n", n, ln, mn, ll, ml);
+		row(n, LOCKED, secs, &ln, &ll);
+		row(n, MAG_ATOMIC, secs, &an, &al);
+		row(n, MAG_SLOTS, secs, &sn, &sl);
+		printf("admit-bench: %-8d %12.1f %12.1f %12.1f %12.3f %12.4f %8.2fx\n", n, ln, an,
+		       sn, ll, sl, sn > 0 ? an / sn : 0);
+		printf("data: admit %d %.1f %.1f %.1f %.3f %.4f\n", n, ln, an, sn, ll, sl);
 	}
 	return 0;
 }

@@ -84,12 +84,12 @@ struct ioband_domain *ioband_domain_get(const char *name,
 	dom = kzalloc(sizeof(*dom), GFP_KERNEL);
 	if (!dom)
 		goto nomem;
-	dom->completed = alloc_percpu(u64);
+	dom->pc = alloc_percpu(struct ioband_dom_pcpu);
 	dom->wq = alloc_ordered_workqueue("ioband-%s", WQ_MEM_RECLAIM, name);
-	if (!dom->wq || !dom->completed) {
+	if (!dom->wq || !dom->pc) {
 		if (dom->wq)
 			destroy_workqueue(dom->wq);
-		free_percpu(dom->completed);
+		free_percpu(dom->pc);
 		kfree(dom);
 		goto nomem;
 	}
@@ -130,7 +130,7 @@ void ioband_domain_put(struct ioband_domain *dom)
 	WARN_ON(!list_empty(&dom->groups));
 	WARN_ON(!list_empty(&dom->busy));
 	WARN_ON(!list_empty(&dom->left));
-	free_percpu(dom->completed);
+	free_percpu(dom->pc);
 	kfree(dom);
 }
 
@@ -318,8 +318,12 @@ void ioband_domain_set_params(struct ioband_domain *dom,
 			      const struct iob_params *p)
 {
 	u32 io_limit = domain_io_limit(dom, p);
+	int dir;
 
 	spin_lock_irq(&dom->lock);
+	for (dir = READ; dir <= WRITE; dir++)
+		iob_slots_resize(&dom->slots[dir], dom->io_limit, io_limit,
+				 num_possible_cpus());
 	WRITE_ONCE(dom->params.policy, p->policy);
 	WRITE_ONCE(dom->params.token, p->token);
 	WRITE_ONCE(dom->params.carryover, p->carryover);
@@ -520,18 +524,48 @@ void ioband_domain_kick(struct ioband_domain *dom)
 	queue_work(dom->wq, &dom->work);
 }
 
-static bool io_limit_reached(struct ioband_domain *dom, int dir)
+/*
+ * Is the device group at io_limit in @dir for this CPU?  A read of its
+ * stock and the pool; the dispatcher (@collect) takes back every CPU's
+ * stock before it says yes (ioband-slots.h).  The CPU may change under
+ * the caller: a stock is atomic, any CPU's is as good.
+ */
+static bool io_limit_reached(struct ioband_domain *dom, int dir, bool collect)
 {
-	return atomic_read(&dom->inflight[dir]) >= READ_ONCE(dom->io_limit);
+	struct iob_slots *s = &dom->slots[dir];
+	int cpu;
+
+	if (iob_slot_room(s, &raw_cpu_ptr(dom->pc)->stock[dir]))
+		return false;
+	if (!collect)
+		return true;
+	for_each_possible_cpu(cpu)
+		iob_slots_collect(s, &per_cpu_ptr(dom->pc, cpu)->stock[dir]);
+	return atomic_read(&s->pool) <= 0;
 }
 
+/*
+ * Fewer than io_throttle bios in flight?  io_limit less the pools bounds
+ * them from above; the exact count reads every CPU's stock.
+ */
 static bool domain_quiet(struct ioband_domain *dom)
 {
 	u32 throttle = READ_ONCE(dom->params.io_throttle);
+	int n = 2 * READ_ONCE(dom->io_limit), cpu;
 
-	return atomic_read(&dom->inflight[READ]) +
-	       atomic_read(&dom->inflight[WRITE]) <
-	       (throttle ? throttle : IOB_DEFAULT_IO_THROTTLE);
+	if (!throttle)
+		throttle = IOB_DEFAULT_IO_THROTTLE;
+	n -= atomic_read(&dom->slots[READ].pool) +
+	     atomic_read(&dom->slots[WRITE].pool);
+	if (n < (int)throttle)
+		return true;
+	for_each_possible_cpu(cpu) {
+		struct ioband_dom_pcpu *pc = per_cpu_ptr(dom->pc, cpu);
+
+		n -= iob_slots_stock(&pc->stock[READ]) +
+		     iob_slots_stock(&pc->stock[WRITE]);
+	}
+	return n < (int)throttle;
 }
 
 /*
@@ -594,9 +628,9 @@ static bool tree_limit_bound(struct ioband_group *g, u64 now)
  * held.
  */
 static bool may_send(struct ioband_domain *dom, struct ioband_group *g,
-		     int dir, u64 now)
+		     int dir, u64 now, bool dispatcher)
 {
-	if (io_limit_reached(dom, dir))
+	if (io_limit_reached(dom, dir, dispatcher))
 		return false;
 	if (g->bucket.tokens > 0 && !tree_limited(g))
 		return true;
@@ -693,9 +727,11 @@ static bool inflight_put(struct ioband_group *g)
  */
 static void send_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
 {
+	struct ioband_domain *dom = g->ib->dom;
+
 	stamp_active(g, now);
 	io->start_ns = now;
-	atomic_inc(&g->ib->dom->inflight[io->dir]);
+	iob_slot_take(&dom->slots[io->dir], &raw_cpu_ptr(dom->pc)->stock[io->dir]);
 }
 
 /* A bio leaves ioband for the device below.  Called with g->lock held. */
@@ -828,7 +864,7 @@ static bool admit_fast(struct ioband_group *g, struct ioband_io *io, u64 now)
 	int first;
 
 	if (READ_ONCE(g->held) || READ_ONCE(g->dead) || tree_limited(g) ||
-	    io_limit_reached(dom, io->dir))
+	    io_limit_reached(dom, io->dir, false))
 		return false;
 	local_irq_save(flags);
 	spent = iob_mag_spend(&this_cpu_ptr(g->pc)->mag,
@@ -932,7 +968,7 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 		       atomic_read(&dom->held);
 		start_bio(g, io, now);
 		go = true;
-	} else if (bio_list_empty(&g->queue) && may_send(dom, g, io->dir, now)) {
+	} else if (bio_list_empty(&g->queue) && may_send(dom, g, io->dir, now, false)) {
 		/* Out of tokens: others may be waiting for this group. */
 		kick = charge_mag(g, io, now) && atomic_read(&dom->held);
 		start_bio(g, io, now);
@@ -1004,7 +1040,7 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 	/* until it has a first sample, every completion gives one */
 	svc = !((s->ios[READ] + s->ios[WRITE]) % IOBAND_SVC_EVERY) ||
 	      !READ_ONCE(g->svc_ns);
-	__this_cpu_add(*dom->completed, io->cost);
+	__this_cpu_add(dom->pc->completed, io->cost);
 	local_irq_restore(flags);
 	if (svc) {
 		u64 v = READ_ONCE(g->svc_ns);
@@ -1026,13 +1062,11 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 				     ioband_since(now, READ_ONCE(g->busy_since_ns)));
 	}
 	/*
-	 * Whoever takes the count from io_limit to under it kicks, in one
-	 * step: a separate read and decrement let a bio sent between them
-	 * (at the limit for the dispatcher) go unseen here.  Fully ordered:
-	 * dom->held is read after it, against a map that holds a bio and
-	 * then kicks (a dispatcher that reads the old count).
+	 * Its slot to this CPU's stock, or, while bios are held, to the pool:
+	 * a completion that finds the pool empty kicks (ioband-slots.h).
 	 */
-	kick = atomic_fetch_dec(&dom->inflight[dir]) >= READ_ONCE(dom->io_limit);
+	kick = iob_slot_put(&dom->slots[dir], &raw_cpu_ptr(dom->pc)->stock[dir],
+			    &dom->held);
 	kick |= empty;
 	rcu_read_unlock();
 	if (kick && atomic_read(&dom->held))
@@ -1079,7 +1113,7 @@ static void take_ready(struct ioband_domain *dom, struct ioband_group *g,
 		struct bio *bio = bio_list_peek(&g->queue);
 		struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
 
-		if (!may_send(dom, g, io->dir, now))
+		if (!may_send(dom, g, io->dir, now, true))
 			break;
 		charge(g, io, false, now);
 		bio_list_add(out, pop_held(g, now));
@@ -1303,7 +1337,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 	}
 	/* what every group completed: no jump when groups come and go */
 	for_each_possible_cpu(cpu)
-		r.completed += READ_ONCE(*per_cpu_ptr(dom->completed, cpu));
+		r.completed += READ_ONCE(per_cpu_ptr(dom->pc, cpu)->completed);
 	v = iob_round_verdict(&r, &dom->params, now, &dom->clock, &retry);
 	if (v == IOB_ADVANCE) {
 		DMDEBUG("%s: epoch %llu ends after %llu us (waited %llu us, busy %d, rate %llu, reserve scale %u)",

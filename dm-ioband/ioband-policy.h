@@ -22,6 +22,7 @@ typedef uint64_t u64;
 typedef uint32_t u32;
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define WRITE_ONCE(x, v) ((x) = (v))
+#define READ_ONCE(x) (x)
 #define S64_MAX INT64_MAX
 #define U64_MAX UINT64_MAX
 #endif

@@ -12,8 +12,10 @@
  * safe) guards one group's bucket and queue; map() takes it only when its
  * CPU's magazine of the group's tokens is empty (ioband-magazine.h), or
  * when the group holds bios or has a limit or cap; end_io() never.  A
- * group's in-flight count is atomic, its completion counts are per CPU
- * (struct ioband_pcpu, summed by readers) and its histograms atomic.
+ * device group's bios in flight are counted by per-CPU stocks of slots
+ * (ioband-slots.h); a group's in-flight count is atomic, its completion
+ * counts are per CPU (struct ioband_pcpu, summed by readers) and its
+ * histograms atomic.
  * g->qos_lock guards a group's limit buckets, which its descendants'
  * bios charge too: taken inside any group's lock, one at a time.  The
  * xarray of groups has an irq-safe lock: map() inserts the groups a
@@ -46,6 +48,7 @@
 #include "ioband-args.h"
 #include "ioband-latency.h"
 #include "ioband-magazine.h"
+#include "ioband-slots.h"
 #include "ioband-tree.h"
 
 #define DM_MSG_PREFIX "ioband"
@@ -64,6 +67,12 @@ struct ioband_stats {
 	u64 bytes;		/* iob_qos_units(IOB_BPS) */
 	u64 lat_n;		/* completions timed against a target */
 	u64 lat_over;		/* of those, later than it */
+};
+
+/* What one CPU keeps of a device group. */
+struct ioband_dom_pcpu {
+	u64 completed;		/* tokens of completed bios (the dispatcher sums) */
+	atomic_t stock[2];	/* in-flight slots per direction (ioband-slots.h) */
 };
 
 /* What one CPU keeps of a group. */
@@ -219,10 +228,11 @@ struct ioband_domain {
 	 */
 	struct iob_params params;
 	u32 io_limit;			/* effective */
-	/* tokens of completed bios, per CPU (the dispatcher sums them) */
-	u64 __percpu *completed;
-	atomic_t inflight[2] ____cacheline_aligned_in_smp;
-	atomic_t held;
+	struct ioband_dom_pcpu __percpu *pc;
+	/* bios in flight per direction: at most io_limit (ioband-slots.h) */
+	struct iob_slots slots[2] ____cacheline_aligned_in_smp;
+	/* bios held by its groups: read by every completion */
+	atomic_t held ____cacheline_aligned_in_smp;
 
 	/*
 	 * Reservations get res_scale / IOB_SCALE_ONE of what they ask, less

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the ioband policy core: parsing and token arithmetic. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "ioband-args.h"
 #include "ioband-latency.h"
+#include "ioband-slots.h"
 #include "ioband-tree.h"
 #include "check.h"
 
@@ -1156,6 +1160,173 @@ static void test_latency_arg(void)
 	CHECK(iob_parse_table(8, argv, &t, &e) && strstr(e, "does not attach"), "%s", e);
 }
 
+/* Slots in flight by the stocks' and the pool's count. */
+static int slots_out(struct iob_slots *s, atomic_t *st, int n, int limit)
+{
+	int i, v = limit - atomic_read(&s->pool);
+
+	for (i = 0; i < n; i++)
+		v -= atomic_read(&st[i]);
+	return v;
+}
+
+/* In-flight slots: stocks, the pool, give-back and the dispatcher's kick. */
+static void test_slots(void)
+{
+	struct iob_slots s = { .pool = { 0 } };
+	atomic_t st[2] = { { 0 }, { 0 } }, held = { 0 };
+	int i, out = 0;
+
+	CHECK(iob_slots_batch(8, 2) == 1 && iob_slots_batch(32, 2) == 4 &&
+	      iob_slots_batch(1000, 1) == 16 && iob_slots_batch(4, 64) == 1,
+	      "batch %d %d %d %d", iob_slots_batch(8, 2), iob_slots_batch(32, 2),
+	      iob_slots_batch(1000, 1), iob_slots_batch(4, 64));
+	iob_slots_resize(&s, 0, 32, 2);
+	CHECK(atomic_read(&s.pool) == 32 && s.batch == 4, "pool %d batch %d",
+	      atomic_read(&s.pool), s.batch);
+	/* CPU 0 sends: a batch from the pool, then from its stock */
+	iob_slot_take(&s, &st[0]);
+	out++;
+	CHECK(atomic_read(&st[0]) == 3 && atomic_read(&s.pool) == 28,
+	      "stock %d pool %d", atomic_read(&st[0]), atomic_read(&s.pool));
+	for (i = 0; i < 3; i++, out++)
+		iob_slot_take(&s, &st[0]);
+	CHECK(atomic_read(&st[0]) == 0 && atomic_read(&s.pool) == 28,
+	      "stock %d pool %d", atomic_read(&st[0]), atomic_read(&s.pool));
+	/* completions on CPU 1: its stock gives a batch back at two */
+	for (i = 0; i < 4; i++, out--)
+		CHECK(!iob_slot_put(&s, &st[1], &held), "no kick without held");
+	CHECK(atomic_read(&st[1]) == 4 && atomic_read(&s.pool) == 28,
+	      "stock %d pool %d", atomic_read(&st[1]), atomic_read(&s.pool));
+	/* at the limit: CPU 0 without a stock has no room, CPU 1 has */
+	while (atomic_read(&s.pool) > 0) {
+		iob_slot_take(&s, &st[0]);
+		out++;
+	}
+	while (atomic_read(&st[0]) > 0) {
+		iob_slot_take(&s, &st[0]);
+		out++;
+	}
+	CHECK(out == 28 && slots_out(&s, st, 2, 32) == out,
+	      "out %d counted %d", out, slots_out(&s, st, 2, 32));
+	CHECK(!iob_slot_room(&s, &st[0]) && iob_slot_room(&s, &st[1]),
+	      "room %d %d", iob_slot_room(&s, &st[0]), iob_slot_room(&s, &st[1]));
+	/* the dispatcher collects CPU 1's stock: room for everyone */
+	iob_slots_collect(&s, &st[1]);
+	CHECK(atomic_read(&s.pool) == 4 && iob_slot_room(&s, &st[0]),
+	      "pool %d", atomic_read(&s.pool));
+	while (atomic_read(&s.pool) > 0 || atomic_read(&st[0]) > 0) {
+		iob_slot_take(&s, &st[0]);
+		out++;
+	}
+	/* a sender that found room just before: one over */
+	iob_slot_take(&s, &st[0]);
+	out++;
+	CHECK(out == 33 && atomic_read(&s.pool) == -1 &&
+	      slots_out(&s, st, 2, 32) == out, "out %d pool %d", out,
+	      atomic_read(&s.pool));
+	/* bios held: completions go to the pool; the one that fills it kicks */
+	atomic_set(&held, 1);
+	CHECK(iob_slot_put(&s, &st[1], &held) && atomic_read(&st[1]) == 0,
+	      "kick at pool -1, stock %d", atomic_read(&st[1]));
+	CHECK(iob_slot_put(&s, &st[1], &held), "kick at pool 0");
+	CHECK(!iob_slot_put(&s, &st[1], &held), "no kick at pool 1");
+	out -= 3;
+	CHECK(atomic_read(&s.pool) == 2 && slots_out(&s, st, 2, 32) == out,
+	      "pool %d out %d", atomic_read(&s.pool), out);
+	/* io_limit down to 8: the pool owes what is out */
+	iob_slots_resize(&s, 32, 8, 2);
+	CHECK(s.batch == 1 && !iob_slot_room(&s, &st[0]) &&
+	      slots_out(&s, st, 2, 8) == out, "batch %d pool %d", s.batch,
+	      atomic_read(&s.pool));
+	atomic_set(&held, 0);
+	while (out > 0) {
+		iob_slot_put(&s, &st[out & 1], &held);
+		out--;
+	}
+	iob_slots_collect(&s, &st[0]);
+	iob_slots_collect(&s, &st[1]);
+	CHECK(atomic_read(&s.pool) == 8, "pool %d after all completed",
+	      atomic_read(&s.pool));
+}
+
+/*
+ * Threads as CPUs: each sends while it finds room and completes on the
+ * next CPU's stock, a dispatcher thread collects.  In flight never beyond
+ * io_limit and one per sender; every slot back in the pool at the end.
+ */
+#define SLOT_CPUS 4
+#define SLOT_LIMIT 16
+static struct iob_slots sl;
+static atomic_t sl_stock[SLOT_CPUS], sl_held, sl_out, sl_max, sl_stop;
+
+static void *slot_cpu(void *arg)
+{
+	long me = (long)arg, sent = 0;
+	atomic_t *mine = &sl_stock[me], *next = &sl_stock[(me + 1) % SLOT_CPUS];
+	int held = 0;	/* its own in flight: up to 8 */
+
+	while (!atomic_read(&sl_stop) || held) {
+		int v, m;
+
+		if (held < 8 && !atomic_read(&sl_stop) &&
+		    iob_slot_room(&sl, mine)) {
+			iob_slot_take(&sl, mine);
+			v = atomic_inc_return(&sl_out);
+			m = atomic_read(&sl_max);
+			while (v > m && !atomic_try_cmpxchg(&sl_max, &m, v))
+				;
+			held++;
+			sent++;
+		} else if (held) {
+			atomic_fetch_add(-1, &sl_out);
+			iob_slot_put(&sl, next, &sl_held);
+			held--;
+		}
+	}
+	return (void *)sent;
+}
+
+static void *slot_dispatcher(void *arg)
+{
+	int cpu;
+
+	(void)arg;
+	while (!atomic_read(&sl_stop)) {
+		atomic_set(&sl_held, !atomic_read(&sl_held));
+		for (cpu = 0; cpu < SLOT_CPUS; cpu++)
+			iob_slots_collect(&sl, &sl_stock[cpu]);
+	}
+	return NULL;
+}
+
+static void test_slots_threads(void)
+{
+	pthread_t t[SLOT_CPUS + 1];
+	long sent = 0;
+	void *r;
+	int i;
+
+	iob_slots_resize(&sl, 0, SLOT_LIMIT, SLOT_CPUS);
+	for (i = 0; i < SLOT_CPUS; i++)
+		pthread_create(&t[i], NULL, slot_cpu, (void *)(long)i);
+	pthread_create(&t[SLOT_CPUS], NULL, slot_dispatcher, NULL);
+	nanosleep(&(struct timespec){ .tv_nsec = 300000000 }, NULL);
+	atomic_set(&sl_stop, 1);
+	for (i = 0; i <= SLOT_CPUS; i++) {
+		pthread_join(t[i], &r);
+		sent += (long)r;
+	}
+	for (i = 0; i < SLOT_CPUS; i++)
+		iob_slots_collect(&sl, &sl_stock[i]);
+	CHECK(sent > 1000 && atomic_read(&sl_max) >= SLOT_LIMIT - 2 &&
+	      atomic_read(&sl_max) <= SLOT_LIMIT + SLOT_CPUS &&
+	      atomic_read(&sl.pool) == SLOT_LIMIT,
+	      "%ld sent, at most %d out (limit %d + %d senders), pool %d of %d",
+	      sent, atomic_read(&sl_max), SLOT_LIMIT, SLOT_CPUS,
+	      atomic_read(&sl.pool), SLOT_LIMIT);
+}
+
 int main(void)
 {
 	RUN(test_parse_u32);
@@ -1176,5 +1347,7 @@ int main(void)
 	RUN(test_lat_control);
 	RUN(test_lat_charge);
 	RUN(test_latency_arg);
+	RUN(test_slots);
+	RUN(test_slots_threads);
 	return check_summary("test-policy");
 }

@@ -168,6 +168,41 @@ if want threads; then
 	pair "--cgroup /sys/fs/cgroup/a" "$R4 --numjobs=1" "--cgroup /sys/fs/cgroup/b" "$R4 --numjobs=8"
 	check_ratio "1 job vs 8 jobs equal weights" 1.0 10
 	dm_remove ib4
+
+	# io_limit with submitters on both CPUs: each CPU keeps a stock of
+	# the device group's in-flight slots (ioband-slots.h).  Bios stay
+	# 50 ms in this null_blk, so two jobs at QD32 keep 64 in flight;
+	# io_limit 8 lets 8 (+1 per concurrent sender) through, and all 8
+	# are used (no slot left in an idle stock): 160 IOPS, less the
+	# dispatcher's turn for each held bio.
+	nullb_create deep 1024 irqmode=2 completion_nsec=50000000 hw_queue_depth=64
+	inflight_max() {	# DEV SECONDS: most requests in flight, sampled
+		awk -v f=/sys/block/$1/inflight -v n=$(($2 * 20)) 'BEGIN {
+			for (i = 0; i < n; i++) {
+				getline l < f; close(f); split(l, v, " ")
+				if (v[1] + v[2] > m) m = v[1] + v[2]
+				system("sleep 0.02")
+			}
+			print m + 0 }'
+	}
+	deep_run() {	# IO_LIMIT: sets DEEP_MAX and DEEP_IOPS
+		dm_create ib4d "0 $(sectors /dev/deep) ioband /dev/deep t4d 0 $1 none weight 0 :100"
+		fio_start /tmp/fd "" --name=deep --filename=/dev/mapper/ib4d --rw=randread \
+			--bs=4k --iodepth=32 --numjobs=2 --ramp_time=1 --runtime=5 --time_based
+		sleep 2
+		DEEP_MAX=$(inflight_max deep 3)
+		wait
+		DEEP_IOPS=$(fio_field /tmp/fd 8)
+		dm_remove ib4d
+	}
+	deep_run 0
+	ref_max=$DEEP_MAX ref_iops=$DEEP_IOPS
+	deep_run 8
+	[ "$ref_max" -ge 32 ] && [ "$DEEP_MAX" -ge 6 ] && [ "$DEEP_MAX" -le 10 ] &&
+		at_least "$DEEP_IOPS" 136
+	result "io_limit 8 caps bios in flight from two CPUs, and uses all 8" $? \
+		"at most $DEEP_MAX in flight (want 6 to 10), $DEEP_IOPS IOPS (want >= 136, 85% of 160); default io_limit: $ref_max in flight, $ref_iops IOPS"
+	nullb_remove deep
 fi
 
 # --- 5. device group ------------------------------------------------------------

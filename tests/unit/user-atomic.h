@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel's atomic_t operations that ioband-slots.h uses, for the unit
+ * tests and the microbenchmark: GCC's __atomic builtins, fully ordered
+ * where the kernel's are (value-returning operations), relaxed where the
+ * kernel's are relaxed (atomic_read, atomic_set, atomic_add).
+ */
+#ifndef IOBAND_USER_ATOMIC_H
+#define IOBAND_USER_ATOMIC_H
+
+#include <stdbool.h>
+
+typedef struct {
+	int counter;
+} atomic_t;
+
+static inline int atomic_read(const atomic_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
+}
+
+static inline void atomic_set(atomic_t *v, int i)
+{
+	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+static inline void atomic_add(int i, atomic_t *v)
+{
+	__atomic_fetch_add(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+static inline int atomic_fetch_add(int i, atomic_t *v)
+{
+	return __atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
+static inline int atomic_inc_return(atomic_t *v)
+{
+	return __atomic_add_fetch(&v->counter, 1, __ATOMIC_SEQ_CST);
+}
+
+static inline int atomic_xchg(atomic_t *v, int i)
+{
+	return __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
+static inline bool atomic_try_cmpxchg(atomic_t *v, int *old, int new)
+{
+	return __atomic_compare_exchange_n(&v->counter, old, new, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+}
+
+static inline int atomic_dec_if_positive(atomic_t *v)
+{
+	int c = atomic_read(v);
+
+	do {
+		if (c <= 0)
+			return c - 1;
+	} while (!atomic_try_cmpxchg(v, &c, c - 1));
+	return c - 1;
+}
+
+#endif /* IOBAND_USER_ATOMIC_H */
