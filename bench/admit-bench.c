@@ -8,11 +8,12 @@
  * group's bios in flight counted in one shared atomic (incremented at
  * admission, decremented at completion: the module before its slots), and
  * with per-CPU stocks of in-flight slots (ioband-slots.h, the module
- * today).  Prints nanoseconds per bio (admission and completion, all
- * threads together, in ns per bio) and lock acquisitions per bio.  A
- * group's share is the module's largest epoch (2048 tokens of one bio
- * each); a bio that finds no tokens starts a new epoch, as the dispatcher
- * would for a group alone on its device.
+ * today); both once for one group and once with a group per thread (one
+ * tenant per CPU, so that only the device group is shared).  Prints nanoseconds per
+ * bio (admission and completion, all threads together) and lock
+ * acquisitions per bio.  A group's share is the module's largest epoch
+ * (2048 tokens of one bio each); a bio that finds no tokens starts a new
+ * epoch, as the dispatcher would for a group alone on its device.
  *
  *   admit-bench [SECONDS_PER_ROW]
  */
@@ -48,6 +49,7 @@ struct percpu {
 	struct iob_mag mag;
 	u64 completed, ios, sent, locks;
 	atomic_t stock;
+	atomic_t ginflight;	/* its own group's, in the SPLIT_* rows */
 } __attribute__((aligned(CACHELINE)));
 
 /*
@@ -61,7 +63,11 @@ struct domain {
 	atomic_t held __attribute__((aligned(CACHELINE)));
 } __attribute__((aligned(CACHELINE)));
 
-enum mode { LOCKED, MAG_ATOMIC, MAG_SLOTS };
+/*
+ * SPLIT_*: as MAG_*, but each thread's bios are counted in flight for a
+ * group of its own (one tenant per CPU, their tokens still one bucket)
+ */
+enum mode { LOCKED, MAG_ATOMIC, MAG_SLOTS, SPLIT_ATOMIC, SPLIT_SLOTS };
 
 static struct group grp;
 static struct domain dom;
@@ -72,6 +78,16 @@ static int nthreads;
 static enum mode mode;
 
 #define IO_LIMIT 4096
+
+static bool slots(void)
+{
+	return mode == MAG_SLOTS || mode == SPLIT_SLOTS;
+}
+
+static bool split(void)
+{
+	return mode == SPLIT_ATOMIC || mode == SPLIT_SLOTS;
+}
 
 static u64 now_ns(void)
 {
@@ -112,15 +128,15 @@ static void complete_locked(void)
 /* The device group's room under io_limit and the bio's count in flight. */
 static int send_room(struct percpu *me)
 {
-	if (mode == MAG_SLOTS)
+	if (slots())
 		return iob_slot_room(&dom.slots, &me->stock);
 	return atomic_read(&dom.inflight) < IO_LIMIT;
 }
 
 static void send(struct percpu *me)
 {
-	atomic_inc_return(&dom.ginflight);
-	if (mode == MAG_SLOTS)
+	atomic_inc_return(split() ? &me->ginflight : &dom.ginflight);
+	if (slots())
 		iob_slot_take(&dom.slots, &me->stock);
 	else
 		atomic_fetch_add(1, &dom.inflight);
@@ -157,8 +173,8 @@ static void complete_mag(struct percpu *me)
 {
 	me->completed++;
 	me->ios++;
-	atomic_fetch_add(-1, &dom.ginflight);
-	if (mode == MAG_SLOTS)
+	atomic_fetch_add(-1, split() ? &me->ginflight : &dom.ginflight);
+	if (slots())
 		iob_slot_put(&dom.slots, &me->stock, &dom.held);
 	else if (atomic_fetch_add(-1, &dom.inflight) >= IO_LIMIT)
 		atomic_read(&dom.held);
@@ -243,19 +259,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: admit-bench [SECONDS_PER_ROW (0-60]]\n");
 		return 2;
 	}
-	printf("admit-bench: one group, admission + completion per bio, %.1f s per row, %ld CPUs\n",
+	printf("admit-bench: admission + completion per bio, %.1f s per row, %ld CPUs\n",
 	       secs, cpus);
-	printf("admit-bench: %-8s %12s %12s %12s %12s %12s %9s\n", "threads", "lock ns",
-	       "mag+atomic", "mag+slots", "lock locks", "mag locks", "slots/atomic");
+	printf("admit-bench: %-7s %8s | %-22s %6s | %-22s %6s | %10s %9s\n", "", "",
+	       "one group, ns/bio", "", "a group per thread", "", "locks/bio", "");
+	printf("admit-bench: %-7s %8s | %10s %11s %6s | %10s %11s %6s | %10s %9s\n", "threads",
+	       "lock ns", "shared ctr", "slots", "gain", "shared ctr", "slots", "gain", "lock",
+	       "magazine");
 	for (n = 1; n <= MAXT && n <= 2 * cpus; n *= 2) {
-		double ln, ll, an, al, sn, sl;
+		double ln, ll, an, al, sn, sl, pa, pal, ps, psl;
 
 		row(n, LOCKED, secs, &ln, &ll);
 		row(n, MAG_ATOMIC, secs, &an, &al);
 		row(n, MAG_SLOTS, secs, &sn, &sl);
-		printf("admit-bench: %-8d %12.1f %12.1f %12.1f %12.3f %12.4f %8.2fx\n", n, ln, an,
-		       sn, ll, sl, sn > 0 ? an / sn : 0);
-		printf("data: admit %d %.1f %.1f %.1f %.3f %.4f\n", n, ln, an, sn, ll, sl);
+		row(n, SPLIT_ATOMIC, secs, &pa, &pal);
+		row(n, SPLIT_SLOTS, secs, &ps, &psl);
+		printf("admit-bench: %-7d %8.1f | %10.1f %11.1f %5.2fx | %10.1f %11.1f %5.2fx | %10.3f %9.4f\n",
+		       n, ln, an, sn, sn > 0 ? an / sn : 0, pa, ps, ps > 0 ? pa / ps : 0, ll, sl);
+		printf("data: admit %d %.1f %.1f %.1f %.1f %.1f %.3f %.4f\n", n, ln, an, sn, pa, ps,
+		       ll, sl);
 	}
 	return 0;
 }

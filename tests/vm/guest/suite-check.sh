@@ -198,11 +198,18 @@ if want threads; then
 	deep_run 0
 	ref_max=$DEEP_MAX ref_iops=$DEEP_IOPS
 	deep_run 8
-	[ "$ref_max" -ge 32 ] && [ "$DEEP_MAX" -ge 6 ] && [ "$DEEP_MAX" -le 10 ] &&
-		at_least "$DEEP_IOPS" 136
-	result "io_limit 8 caps bios in flight from two CPUs, and uses all 8" $? \
-		"at most $DEEP_MAX in flight (want 6 to 10), $DEEP_IOPS IOPS (want >= 136, 85% of 160); default io_limit: $ref_max in flight, $ref_iops IOPS"
-	nullb_remove deep
+	if [ -n "$DEBUGKERNEL" ]; then
+		# bound by the CPU there: the cap, not the rate
+		[ "$ref_max" -gt 10 ] && [ "$DEEP_MAX" -ge 6 ] && [ "$DEEP_MAX" -le 10 ]
+		result "io_limit 8 caps bios in flight from two CPUs" $? \
+			"at most $DEEP_MAX in flight (want 6 to 10), $DEEP_IOPS IOPS (not measured on the debug kernel); default io_limit: $ref_max in flight, $ref_iops IOPS"
+	else
+		[ "$ref_max" -ge 32 ] && [ "$DEEP_MAX" -ge 6 ] && [ "$DEEP_MAX" -le 10 ] &&
+			at_least "$DEEP_IOPS" 136
+		result "io_limit 8 caps bios in flight from two CPUs, and uses all 8" $? \
+			"at most $DEEP_MAX in flight (want 6 to 10), $DEEP_IOPS IOPS (want >= 136, 85% of 160); default io_limit: $ref_max in flight, $ref_iops IOPS"
+		nullb_remove deep	# null_blk teardown soft-locks the debug kernel
+	fi
 fi
 
 # --- 5. device group ------------------------------------------------------------
