@@ -175,7 +175,7 @@ static void complete_mag(struct percpu *me)
 	me->ios++;
 	atomic_fetch_add(-1, split() ? &me->ginflight : &dom.ginflight);
 	if (slots())
-		iob_slot_put(&dom.slots, &me->stock, &dom.held);
+		iob_slot_put(&dom.slots, &me->stock);
 	else if (atomic_fetch_add(-1, &dom.inflight) >= IO_LIMIT)
 		atomic_read(&dom.held);
 }

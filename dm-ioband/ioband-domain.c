@@ -113,6 +113,17 @@ nomem:
 	return ERR_PTR(-ENOMEM);
 }
 
+/* Every CPU's stock of slots in @dir back to the pool; returns the pool. */
+static int slots_collect(struct ioband_domain *dom, int dir)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		iob_slots_collect(&dom->slots[dir],
+				  &per_cpu_ptr(dom->pc, cpu)->stock[dir]);
+	return atomic_read(&dom->slots[dir].pool);
+}
+
 void ioband_domain_put(struct ioband_domain *dom)
 {
 	lockdep_assert_held(&ioband_domains_lock);
@@ -130,6 +141,9 @@ void ioband_domain_put(struct ioband_domain *dom)
 	WARN_ON(!list_empty(&dom->groups));
 	WARN_ON(!list_empty(&dom->busy));
 	WARN_ON(!list_empty(&dom->left));
+	/* nothing in flight: every slot is back */
+	WARN_ON(slots_collect(dom, READ) != (int)dom->io_limit);
+	WARN_ON(slots_collect(dom, WRITE) != (int)dom->io_limit);
 	free_percpu(dom->pc);
 	kfree(dom);
 }
@@ -321,9 +335,11 @@ void ioband_domain_set_params(struct ioband_domain *dom,
 	int dir;
 
 	spin_lock_irq(&dom->lock);
-	for (dir = READ; dir <= WRITE; dir++)
+	for (dir = READ; dir <= WRITE; dir++) {
+		slots_collect(dom, dir);
 		iob_slots_resize(&dom->slots[dir], dom->io_limit, io_limit,
-				 num_possible_cpus());
+				 num_online_cpus());
+	}
 	WRITE_ONCE(dom->params.policy, p->policy);
 	WRITE_ONCE(dom->params.token, p->token);
 	WRITE_ONCE(dom->params.carryover, p->carryover);
@@ -526,22 +542,22 @@ void ioband_domain_kick(struct ioband_domain *dom)
 
 /*
  * Is the device group at io_limit in @dir for this CPU?  A read of its
- * stock and the pool; the dispatcher (@collect) takes back every CPU's
- * stock before it says yes (ioband-slots.h).  The CPU may change under
- * the caller: a stock is atomic, any CPU's is as good.
+ * stock and the pool; the dispatcher (@collect) first has the CPUs give
+ * their slots back and takes back every stock, once until its next round
+ * (ioband-slots.h).  The CPU may change under the caller: a stock is
+ * atomic, any CPU's is as good.
  */
 static bool io_limit_reached(struct ioband_domain *dom, int dir, bool collect)
 {
 	struct iob_slots *s = &dom->slots[dir];
-	int cpu;
 
 	if (iob_slot_room(s, &raw_cpu_ptr(dom->pc)->stock[dir]))
 		return false;
 	if (!collect)
 		return true;
-	for_each_possible_cpu(cpu)
-		iob_slots_collect(s, &per_cpu_ptr(dom->pc, cpu)->stock[dir]);
-	return atomic_read(&s->pool) <= 0;
+	if (iob_slots_wait(s))
+		slots_collect(dom, dir);
+	return !iob_slot_room(s, &raw_cpu_ptr(dom->pc)->stock[dir]);
 }
 
 /*
@@ -731,7 +747,9 @@ static void send_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
 
 	stamp_active(g, now);
 	io->start_ns = now;
-	iob_slot_take(&dom->slots[io->dir], &raw_cpu_ptr(dom->pc)->stock[io->dir]);
+	if (iob_slot_take(&dom->slots[io->dir],
+			  &raw_cpu_ptr(dom->pc)->stock[io->dir]))
+		ioband_domain_kick(dom);	/* it waits for slots */
 }
 
 /* A bio leaves ioband for the device below.  Called with g->lock held. */
@@ -1062,11 +1080,10 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 				     ioband_since(now, READ_ONCE(g->busy_since_ns)));
 	}
 	/*
-	 * Its slot to this CPU's stock, or, while bios are held, to the pool:
-	 * a completion that finds the pool empty kicks (ioband-slots.h).
+	 * Its slot to this CPU's stock, or, while the dispatcher waits for
+	 * slots, to the pool: one that refills it kicks (ioband-slots.h).
 	 */
-	kick = iob_slot_put(&dom->slots[dir], &raw_cpu_ptr(dom->pc)->stock[dir],
-			    &dom->held);
+	kick = iob_slot_put(&dom->slots[dir], &raw_cpu_ptr(dom->pc)->stock[dir]);
 	kick |= empty;
 	rcu_read_unlock();
 	if (kick && atomic_read(&dom->held))
@@ -1311,6 +1328,9 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 
 	spin_lock_irq(&dom->lock);
 	domain_settle(dom);
+	/* a round that finds no room takes the stocks back again */
+	iob_slots_unwait(&dom->slots[READ]);
+	iob_slots_unwait(&dom->slots[WRITE]);
 	now = ktime_get_ns();
 	if (dom->lat_on && now >= dom->lat_next_ns)
 		latency_window(dom, now);

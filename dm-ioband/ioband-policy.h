@@ -21,8 +21,8 @@ typedef int64_t s64;
 typedef uint64_t u64;
 typedef uint32_t u32;
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define WRITE_ONCE(x, v) ((x) = (v))
-#define READ_ONCE(x) (x)
+#define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define S64_MAX INT64_MAX
 #define U64_MAX UINT64_MAX
 #endif

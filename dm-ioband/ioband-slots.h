@@ -7,25 +7,27 @@
  * keep tokens, ioband-magazine.h).  A CPU takes a batch from the pool when
  * its stock is empty and sends bios from its stock; a completion puts its
  * slot in its own CPU's stock, and gives a batch back to the pool when
- * the stock holds two.  The pool's line is touched once a batch.
+ * the stock holds two.  The pool's line is written once a batch.
  *
- * Bios in flight = io_limit - pool - sum of the stocks.  Bounds, with N
- * CPUs and a batch of B:
- *   - slots in stocks, unseen by a CPU with an empty stock: at most
- *     N * 2B.  While bios are held (the device group is at its limit and
- *     a bio waits), a completion puts its stock back in the pool, and the
- *     dispatcher collects every stock before it decides there is no room;
- *   - over io_limit: a CPU takes a slot when it found room just before
- *     (the pool may go below 0), so concurrent senders can overshoot by
- *     one bio each, as a read-then-increment of one counter could.
+ * Bios in flight = io_limit - pool - sum of the stocks.  With N CPUs and
+ * a batch of B:
+ *   - about N * 2B slots sit in stocks, where a CPU with an empty stock
+ *     does not see them.  Once the dispatcher finds no room it sets the
+ *     pool's wait flag and takes back every stock; while the flag is set,
+ *     a CPU gives back whatever reaches its stock at once, and the first
+ *     completion that refills an empty pool kicks the dispatcher.  Its
+ *     next round clears the flag;
+ *   - a CPU sends from its stock only while the pool is not owed (not
+ *     below 0): a lower io_limit holds at once;
+ *   - a CPU takes a slot when it found room just before (the pool may go
+ *     below 0), so concurrent senders can pass io_limit by one bio each,
+ *     as a read-then-increment of one counter could.
  *
- * Wake-ups: whoever holds a bio raises the held count, then kicks the
- * dispatcher (queue_work: a full barrier), whose run reads the stocks
- * after a full barrier of its own (the work item's start).  A completion
- * puts its slot in its stock (fully ordered), then reads the held count:
- * either it sees the held bio and moves its stock to the pool itself,
- * kicking if the pool had none (the dispatcher may have found no room),
- * or the dispatcher's collection sees its slot.
+ * Wake-ups: the dispatcher sets the flag, then (after a full barrier)
+ * reads the stocks and the pool.  A CPU writes its stock or the pool with
+ * a fully ordered atomic, then reads the flag.  Either the dispatcher sees
+ * the slot, or the CPU sees the flag and gives the slot to the pool,
+ * kicking if the pool had none.
  *
  * Plain C, shared by dm-ioband.ko and the unit tests and microbenchmark
  * (which build it with tests/unit/user-atomic.h).
@@ -43,11 +45,12 @@
 
 /* One direction's pool of a device group. */
 struct iob_slots {
-	atomic_t pool;		/* slots no CPU holds; below 0: overshoot */
+	atomic_t pool;		/* slots no CPU holds; below 0: owed */
 	int batch;		/* taken from the pool at once (>= 1) */
+	int wait;		/* the dispatcher found no room (see above) */
 };
 
-/* The batch for @limit slots shared by @cpus CPUs: N * 2B <= limit / 2. */
+/* The batch for @limit slots on @cpus CPUs: N * 2B about limit / 2. */
 static inline int iob_slots_batch(u32 limit, u32 cpus)
 {
 	u32 b = limit / (4 * (cpus ? cpus : 1));
@@ -55,7 +58,10 @@ static inline int iob_slots_batch(u32 limit, u32 cpus)
 	return b < 1 ? 1 : b > 16 ? 16 : b;
 }
 
-/* The limit moved from @old to @limit: the pool gains (or owes) the change. */
+/*
+ * The limit moved from @old to @limit: the pool gains (or owes) the
+ * change.  The caller takes the stocks back first (iob_slots_collect).
+ */
 static inline void iob_slots_resize(struct iob_slots *s, u32 old, u32 limit,
 				    u32 cpus)
 {
@@ -63,48 +69,79 @@ static inline void iob_slots_resize(struct iob_slots *s, u32 old, u32 limit,
 	WRITE_ONCE(s->batch, iob_slots_batch(limit, cpus));
 }
 
-/* Is there a slot for this CPU (@stock its own)?  A read, no write. */
+/* Is there a slot for this CPU (@stock its own)?  Reads, no write. */
 static inline bool iob_slot_room(struct iob_slots *s, atomic_t *stock)
 {
-	return atomic_read(stock) > 0 || atomic_read(&s->pool) > 0;
+	int pool = atomic_read(&s->pool);
+
+	return pool > 0 || (!pool && atomic_read(stock) > 0);
+}
+
+/* All of @stock to the pool: true if the pool had none (kick). */
+static inline bool iob_slots_give(struct iob_slots *s, atomic_t *stock)
+{
+	int v = atomic_xchg(stock, 0);
+
+	return v > 0 && atomic_fetch_add(v, &s->pool) <= 0;
 }
 
 /*
  * A bio goes down on this CPU: its slot from @stock, else a batch from
- * the pool (one slot if the pool has none: the caller found room).
+ * the pool (one slot if the pool has none: the caller found room).  True
+ * if the caller must kick the dispatcher (it waits for the rest).
  */
-static inline void iob_slot_take(struct iob_slots *s, atomic_t *stock)
+static inline bool iob_slot_take(struct iob_slots *s, atomic_t *stock)
 {
 	int b = READ_ONCE(s->batch), v, n;
 
 	if (atomic_dec_if_positive(stock) >= 0)
-		return;
+		return false;
 	v = atomic_read(&s->pool);
 	do {
 		n = v < 1 ? 1 : v < b ? v : b;
 	} while (!atomic_try_cmpxchg(&s->pool, &v, v - n));
-	if (n > 1)
-		atomic_add(n - 1, stock);
+	if (n == 1)
+		return false;
+	(void)atomic_add_return(n - 1, stock);	/* fully ordered: see above */
+	return READ_ONCE(s->wait) && iob_slots_give(s, stock);
 }
 
 /*
- * A bio completed on this CPU: its slot to @stock.  While @held bios wait,
- * the stock goes back to the pool; true if the pool had none (the
- * dispatcher may have found no room: the caller kicks it).
+ * A bio completed on this CPU: its slot to @stock, or while the
+ * dispatcher waits, the stock to the pool.  True if the pool had none:
+ * the caller kicks the dispatcher.
  */
-static inline bool iob_slot_put(struct iob_slots *s, atomic_t *stock,
-				atomic_t *held)
+static inline bool iob_slot_put(struct iob_slots *s, atomic_t *stock)
 {
-	int v = atomic_inc_return(stock);	/* fully ordered: see above */
 	int b = READ_ONCE(s->batch);
+	int v = atomic_inc_return(stock);	/* fully ordered: see above */
 
-	if (atomic_read(held)) {
-		v = atomic_xchg(stock, 0);
-		return v > 0 && atomic_fetch_add(v, &s->pool) <= 0;
-	}
+	if (READ_ONCE(s->wait))
+		return iob_slots_give(s, stock);
 	if (v >= 2 * b && atomic_try_cmpxchg(stock, &v, v - b))
-		atomic_add(b, &s->pool);
+		return atomic_fetch_add(b, &s->pool) <= 0 && READ_ONCE(s->wait);
 	return false;
+}
+
+/*
+ * The dispatcher found no room: from now on the CPUs give their slots
+ * back at once.  True if it was not waiting yet: the caller then takes
+ * back every stock (after the barrier here).
+ */
+static inline bool iob_slots_wait(struct iob_slots *s)
+{
+	if (READ_ONCE(s->wait))
+		return false;	/* taken back already */
+	WRITE_ONCE(s->wait, 1);
+	smp_mb();	/* the flag before the stocks: see above */
+	return true;
+}
+
+/* The dispatcher's next round: stocks are kept again. */
+static inline void iob_slots_unwait(struct iob_slots *s)
+{
+	if (READ_ONCE(s->wait))
+		WRITE_ONCE(s->wait, 0);
 }
 
 /* The dispatcher takes back one CPU's @stock (a read if it is empty). */

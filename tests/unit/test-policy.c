@@ -1170,11 +1170,11 @@ static int slots_out(struct iob_slots *s, atomic_t *st, int n, int limit)
 	return v;
 }
 
-/* In-flight slots: stocks, the pool, give-back and the dispatcher's kick. */
+/* In-flight slots: stocks, the pool, the wait flag and the kick. */
 static void test_slots(void)
 {
 	struct iob_slots s = { .pool = { 0 } };
-	atomic_t st[2] = { { 0 }, { 0 } }, held = { 0 };
+	atomic_t st[2] = { { 0 }, { 0 } };
 	int i, out = 0;
 
 	CHECK(iob_slots_batch(8, 2) == 1 && iob_slots_batch(32, 2) == 4 &&
@@ -1185,7 +1185,7 @@ static void test_slots(void)
 	CHECK(atomic_read(&s.pool) == 32 && s.batch == 4, "pool %d batch %d",
 	      atomic_read(&s.pool), s.batch);
 	/* CPU 0 sends: a batch from the pool, then from its stock */
-	iob_slot_take(&s, &st[0]);
+	CHECK(!iob_slot_take(&s, &st[0]), "no kick");
 	out++;
 	CHECK(atomic_read(&st[0]) == 3 && atomic_read(&s.pool) == 28,
 	      "stock %d pool %d", atomic_read(&st[0]), atomic_read(&s.pool));
@@ -1193,17 +1193,13 @@ static void test_slots(void)
 		iob_slot_take(&s, &st[0]);
 	CHECK(atomic_read(&st[0]) == 0 && atomic_read(&s.pool) == 28,
 	      "stock %d pool %d", atomic_read(&st[0]), atomic_read(&s.pool));
-	/* completions on CPU 1: its stock gives a batch back at two */
+	/* completions on CPU 1 stay in its stock: no shared write */
 	for (i = 0; i < 4; i++, out--)
-		CHECK(!iob_slot_put(&s, &st[1], &held), "no kick without held");
+		CHECK(!iob_slot_put(&s, &st[1]), "no kick without a wait");
 	CHECK(atomic_read(&st[1]) == 4 && atomic_read(&s.pool) == 28,
 	      "stock %d pool %d", atomic_read(&st[1]), atomic_read(&s.pool));
-	/* at the limit: CPU 0 without a stock has no room, CPU 1 has */
-	while (atomic_read(&s.pool) > 0) {
-		iob_slot_take(&s, &st[0]);
-		out++;
-	}
-	while (atomic_read(&st[0]) > 0) {
+	/* CPU 0 empties the pool: it has no room, CPU 1 (a stock) has */
+	while (atomic_read(&s.pool) > 0 || atomic_read(&st[0]) > 0) {
 		iob_slot_take(&s, &st[0]);
 		out++;
 	}
@@ -1211,39 +1207,60 @@ static void test_slots(void)
 	      "out %d counted %d", out, slots_out(&s, st, 2, 32));
 	CHECK(!iob_slot_room(&s, &st[0]) && iob_slot_room(&s, &st[1]),
 	      "room %d %d", iob_slot_room(&s, &st[0]), iob_slot_room(&s, &st[1]));
-	/* the dispatcher collects CPU 1's stock: room for everyone */
+	/* the dispatcher finds no room: it waits, once, and collects */
+	CHECK(iob_slots_wait(&s) && !iob_slots_wait(&s), "wait once");
+	iob_slots_collect(&s, &st[0]);
 	iob_slots_collect(&s, &st[1]);
 	CHECK(atomic_read(&s.pool) == 4 && iob_slot_room(&s, &st[0]),
 	      "pool %d", atomic_read(&s.pool));
-	while (atomic_read(&s.pool) > 0 || atomic_read(&st[0]) > 0) {
+	/* while it waits, a batch taken goes back at once, with a kick */
+	CHECK(iob_slot_take(&s, &st[0]) && atomic_read(&st[0]) == 0 &&
+	      atomic_read(&s.pool) == 3, "stock %d pool %d",
+	      atomic_read(&st[0]), atomic_read(&s.pool));
+	out++;
+	while (atomic_read(&s.pool) > 0) {
 		iob_slot_take(&s, &st[0]);
 		out++;
 	}
 	/* a sender that found room just before: one over */
-	iob_slot_take(&s, &st[0]);
+	CHECK(!iob_slot_take(&s, &st[0]), "one slot, no kick");
 	out++;
 	CHECK(out == 33 && atomic_read(&s.pool) == -1 &&
+	      !iob_slot_room(&s, &st[0]) && !iob_slot_room(&s, &st[1]) &&
 	      slots_out(&s, st, 2, 32) == out, "out %d pool %d", out,
 	      atomic_read(&s.pool));
-	/* bios held: completions go to the pool; the one that fills it kicks */
-	atomic_set(&held, 1);
-	CHECK(iob_slot_put(&s, &st[1], &held) && atomic_read(&st[1]) == 0,
+	/* completions go to the pool; those that refill it kick */
+	CHECK(iob_slot_put(&s, &st[1]) && atomic_read(&st[1]) == 0,
 	      "kick at pool -1, stock %d", atomic_read(&st[1]));
-	CHECK(iob_slot_put(&s, &st[1], &held), "kick at pool 0");
-	CHECK(!iob_slot_put(&s, &st[1], &held), "no kick at pool 1");
+	CHECK(iob_slot_put(&s, &st[1]), "kick at pool 0");
+	CHECK(!iob_slot_put(&s, &st[1]), "no kick at pool 1");
 	out -= 3;
 	CHECK(atomic_read(&s.pool) == 2 && slots_out(&s, st, 2, 32) == out,
 	      "pool %d out %d", atomic_read(&s.pool), out);
-	/* io_limit down to 8: the pool owes what is out */
+	/* the next round: stocks are kept again */
+	iob_slots_unwait(&s);
+	CHECK(!iob_slot_put(&s, &st[1]) && atomic_read(&st[1]) == 1,
+	      "stock %d", atomic_read(&st[1]));
+	out--;
+	/* io_limit down to 8: stocks back, the pool owes what is out */
+	iob_slots_collect(&s, &st[0]);
+	iob_slots_collect(&s, &st[1]);
 	iob_slots_resize(&s, 32, 8, 2);
-	CHECK(s.batch == 1 && !iob_slot_room(&s, &st[0]) &&
-	      slots_out(&s, st, 2, 8) == out, "batch %d pool %d", s.batch,
-	      atomic_read(&s.pool));
-	atomic_set(&held, 0);
+	CHECK(s.batch == 1 && atomic_read(&s.pool) == 8 - out &&
+	      slots_out(&s, st, 2, 8) == out, "batch %d pool %d out %d",
+	      s.batch, atomic_read(&s.pool), out);
+	/* a stock is not spent while the pool is owed */
+	iob_slot_put(&s, &st[0]);
+	out--;
+	CHECK(atomic_read(&st[0]) == 1 && !iob_slot_room(&s, &st[0]),
+	      "stock %d pool %d", atomic_read(&st[0]), atomic_read(&s.pool));
 	while (out > 0) {
-		iob_slot_put(&s, &st[out & 1], &held);
+		iob_slot_put(&s, &st[out & 1]);
 		out--;
 	}
+	CHECK(atomic_read(&st[0]) <= 1 && atomic_read(&st[1]) <= 1,
+	      "stocks %d %d (batch 1: given back at 2)", atomic_read(&st[0]),
+	      atomic_read(&st[1]));
 	iob_slots_collect(&s, &st[0]);
 	iob_slots_collect(&s, &st[1]);
 	CHECK(atomic_read(&s.pool) == 8, "pool %d after all completed",
@@ -1251,79 +1268,135 @@ static void test_slots(void)
 }
 
 /*
- * Threads as CPUs: each sends while it finds room and completes on the
- * next CPU's stock, a dispatcher thread collects.  In flight never beyond
- * io_limit and one per sender; every slot back in the pool at the end.
+ * Threads as CPUs, the kernel's protocol: a sender without room holds its
+ * bio and kicks the dispatcher thread, which runs only when kicked (no
+ * timer); completions kick it as iob_slot_put() says.  In flight never
+ * beyond io_limit and one per sender; no held bio left once the senders
+ * stop (a lost kick would strand it); every slot back at the end.
  */
-#define SLOT_CPUS 4
+#define SLOT_CPUS 3
 #define SLOT_LIMIT 16
 static struct iob_slots sl;
-static atomic_t sl_stock[SLOT_CPUS], sl_held, sl_out, sl_max, sl_stop;
+static atomic_t sl_stock[SLOT_CPUS + 1];	/* the last: the dispatcher's */
+static atomic_t sl_out, sl_max, sl_held, sl_sent_d, sl_kick, sl_stop, sl_done;
+
+static void sl_count_out(void)
+{
+	int v = atomic_inc_return(&sl_out), m = atomic_read(&sl_max);
+
+	while (v > m && !atomic_try_cmpxchg(&sl_max, &m, v))
+		;
+}
+
+static void sl_complete(atomic_t *stock)
+{
+	atomic_fetch_add(-1, &sl_out);
+	if (iob_slot_put(&sl, stock))
+		atomic_xchg(&sl_kick, 1);
+}
 
 static void *slot_cpu(void *arg)
 {
 	long me = (long)arg, sent = 0;
-	atomic_t *mine = &sl_stock[me], *next = &sl_stock[(me + 1) % SLOT_CPUS];
-	int held = 0;	/* its own in flight: up to 8 */
+	atomic_t *mine = &sl_stock[me];
+	unsigned int r = (unsigned int)me * 2654435761u + 1;
+	int own = 0;	/* its own in flight: up to 8 */
 
-	while (!atomic_read(&sl_stop) || held) {
-		int v, m;
+	while (!atomic_read(&sl_done)) {
+		bool stop = atomic_read(&sl_stop);
 
-		if (held < 8 && !atomic_read(&sl_stop) &&
-		    iob_slot_room(&sl, mine)) {
-			iob_slot_take(&sl, mine);
-			v = atomic_inc_return(&sl_out);
-			m = atomic_read(&sl_max);
-			while (v > m && !atomic_try_cmpxchg(&sl_max, &m, v))
-				;
-			held++;
-			sent++;
-		} else if (held) {
-			atomic_fetch_add(-1, &sl_out);
-			iob_slot_put(&sl, next, &sl_held);
-			held--;
+		r = r * 1103515245u + 12345u;
+		if (!stop && own < 8 && (r >> 16) % 3 &&
+		    atomic_read(&sl_held) < 64) {
+			if (iob_slot_room(&sl, mine)) {
+				if (iob_slot_take(&sl, mine))
+					atomic_xchg(&sl_kick, 1);
+				sl_count_out();
+				own++;
+				sent++;
+			} else {
+				atomic_inc_return(&sl_held);
+				atomic_xchg(&sl_kick, 1);
+			}
+		} else if (own) {
+			own--;
+			sl_complete(mine);
+		} else if (atomic_dec_if_positive(&sl_sent_d) >= 0) {
+			sl_complete(mine);	/* one the dispatcher sent */
 		}
 	}
+	while (own--)
+		sl_complete(mine);
 	return (void *)sent;
+}
+
+/* The dispatcher's io_limit_reached(): collect once per round. */
+static bool sl_no_room(void)
+{
+	atomic_t *mine = &sl_stock[SLOT_CPUS];
+	int cpu;
+
+	if (iob_slot_room(&sl, mine))
+		return false;
+	if (iob_slots_wait(&sl))
+		for (cpu = 0; cpu <= SLOT_CPUS; cpu++)
+			iob_slots_collect(&sl, &sl_stock[cpu]);
+	return !iob_slot_room(&sl, mine);
 }
 
 static void *slot_dispatcher(void *arg)
 {
-	int cpu;
+	long rounds = 0;
 
 	(void)arg;
-	while (!atomic_read(&sl_stop)) {
-		atomic_set(&sl_held, !atomic_read(&sl_held));
-		for (cpu = 0; cpu < SLOT_CPUS; cpu++)
-			iob_slots_collect(&sl, &sl_stock[cpu]);
+	while (!atomic_read(&sl_done)) {
+		if (!atomic_xchg(&sl_kick, 0))
+			continue;
+		rounds++;
+		iob_slots_unwait(&sl);
+		while (atomic_read(&sl_held) > 0 && !sl_no_room()) {
+			if (iob_slot_take(&sl, &sl_stock[SLOT_CPUS]))
+				atomic_xchg(&sl_kick, 1);
+			sl_count_out();
+			atomic_fetch_add(-1, &sl_held);
+			atomic_inc_return(&sl_sent_d);
+		}
 	}
-	return NULL;
+	return (void *)rounds;
 }
 
 static void test_slots_threads(void)
 {
 	pthread_t t[SLOT_CPUS + 1];
-	long sent = 0;
+	long sent = 0, rounds, held;
 	void *r;
 	int i;
 
-	iob_slots_resize(&sl, 0, SLOT_LIMIT, SLOT_CPUS);
+	iob_slots_resize(&sl, 0, SLOT_LIMIT, SLOT_CPUS + 1);
 	for (i = 0; i < SLOT_CPUS; i++)
 		pthread_create(&t[i], NULL, slot_cpu, (void *)(long)i);
 	pthread_create(&t[SLOT_CPUS], NULL, slot_dispatcher, NULL);
 	nanosleep(&(struct timespec){ .tv_nsec = 300000000 }, NULL);
-	atomic_set(&sl_stop, 1);
-	for (i = 0; i <= SLOT_CPUS; i++) {
+	atomic_xchg(&sl_stop, 1);
+	/* what is held drains, on kicks alone, within half a second */
+	for (i = 0; i < 50 && (atomic_read(&sl_held) || atomic_read(&sl_sent_d)); i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	held = atomic_read(&sl_held) + atomic_read(&sl_sent_d);
+	atomic_xchg(&sl_done, 1);
+	for (i = 0; i < SLOT_CPUS; i++) {
 		pthread_join(t[i], &r);
 		sent += (long)r;
 	}
-	for (i = 0; i < SLOT_CPUS; i++)
+	pthread_join(t[SLOT_CPUS], &r);
+	rounds = (long)r;
+	for (i = 0; i <= SLOT_CPUS; i++)
 		iob_slots_collect(&sl, &sl_stock[i]);
-	CHECK(sent > 1000 && atomic_read(&sl_max) >= SLOT_LIMIT - 2 &&
-	      atomic_read(&sl_max) <= SLOT_LIMIT + SLOT_CPUS &&
+	CHECK(sent > 1000 && rounds > 100 && !held &&
+	      atomic_read(&sl_max) >= SLOT_LIMIT - 2 &&
+	      atomic_read(&sl_max) <= SLOT_LIMIT + SLOT_CPUS + 1 &&
 	      atomic_read(&sl.pool) == SLOT_LIMIT,
-	      "%ld sent, at most %d out (limit %d + %d senders), pool %d of %d",
-	      sent, atomic_read(&sl_max), SLOT_LIMIT, SLOT_CPUS,
+	      "%ld sent by senders, %ld dispatcher rounds, %ld left held; at most %d out (limit %d + %d senders); pool %d of %d",
+	      sent, rounds, held, atomic_read(&sl_max), SLOT_LIMIT, SLOT_CPUS + 1,
 	      atomic_read(&sl.pool), SLOT_LIMIT);
 }
 
