@@ -103,6 +103,9 @@ struct ioband_domain *ioband_domain_get(const char *name,
 	hrtimer_init(&dom->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	dom->timer.function = ioband_timer_fn;
 	dom->res_scale = IOB_SCALE_ONE;
+	/* no slots until the first resume's parameters (io_limit 0) */
+	dom->slots[READ].batch = 1;
+	dom->slots[WRITE].batch = 1;
 	iob_lat_dom_init(&dom->lat);
 	dom->params = *p;
 	dom->members = 1;

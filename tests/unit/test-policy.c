@@ -1279,6 +1279,7 @@ static void test_slots(void)
 static struct iob_slots sl;
 static atomic_t sl_stock[SLOT_CPUS + 1];	/* the last: the dispatcher's */
 static atomic_t sl_out, sl_max, sl_held, sl_sent_d, sl_kick, sl_stop, sl_done;
+static atomic_t sl_stopped;	/* senders that saw sl_stop: they hold no more */
 
 static void sl_count_out(void)
 {
@@ -1301,9 +1302,15 @@ static void *slot_cpu(void *arg)
 	atomic_t *mine = &sl_stock[me];
 	unsigned int r = (unsigned int)me * 2654435761u + 1;
 	int own = 0;	/* its own in flight: up to 8 */
+	bool stopped = false;
 
 	while (!atomic_read(&sl_done)) {
 		bool stop = atomic_read(&sl_stop);
+
+		if (stop && !stopped) {
+			stopped = true;
+			atomic_inc_return(&sl_stopped);
+		}
 
 		r = r * 1103515245u + 12345u;
 		if (!stop && own < 8 && (r >> 16) % 3 &&
@@ -1372,12 +1379,15 @@ static void test_slots_threads(void)
 	void *r;
 	int i;
 
-	iob_slots_resize(&sl, 0, SLOT_LIMIT, SLOT_CPUS + 1);
+	/* sized as for one CPU: a batch of 4, so takes give back in transit */
+	iob_slots_resize(&sl, 0, SLOT_LIMIT, 1);
 	for (i = 0; i < SLOT_CPUS; i++)
 		pthread_create(&t[i], NULL, slot_cpu, (void *)(long)i);
 	pthread_create(&t[SLOT_CPUS], NULL, slot_dispatcher, NULL);
 	nanosleep(&(struct timespec){ .tv_nsec = 300000000 }, NULL);
 	atomic_xchg(&sl_stop, 1);
+	while (atomic_read(&sl_stopped) < SLOT_CPUS)
+		;
 	/* what is held drains, on kicks alone, within half a second */
 	for (i = 0; i < 50 && (atomic_read(&sl_held) || atomic_read(&sl_sent_d)); i++)
 		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
