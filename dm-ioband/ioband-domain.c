@@ -581,8 +581,8 @@ static bool domain_quiet(struct ioband_domain *dom)
 	for_each_possible_cpu(cpu) {
 		struct ioband_dom_pcpu *pc = per_cpu_ptr(dom->pc, cpu);
 
-		n -= iob_slots_stock(&pc->stock[READ]) +
-		     iob_slots_stock(&pc->stock[WRITE]);
+		n -= atomic_read(&pc->stock[READ]) +
+		     atomic_read(&pc->stock[WRITE]);
 	}
 	return n < (int)throttle;
 }

@@ -153,10 +153,4 @@ static inline void iob_slots_collect(struct iob_slots *s, atomic_t *stock)
 		atomic_add(v, &s->pool);
 }
 
-/* Slots in @stock, for the count of bios in flight (a reader's sum). */
-static inline int iob_slots_stock(atomic_t *stock)
-{
-	return atomic_read(stock);
-}
-
 #endif /* IOBAND_SLOTS_H */
