@@ -9,7 +9,10 @@
  * admission, decremented at completion: the module before its slots), and
  * with per-CPU stocks of in-flight slots (ioband-slots.h, the module
  * today); both once for one group and once with a group per thread (one
- * tenant per CPU, so that only the device group is shared).  Prints nanoseconds per
+ * tenant per CPU, so that only the device group is shared).  Completions
+ * go into their group's latency histogram a batch per thread at a time,
+ * as in the module; a second table compares that with one atomic add per
+ * bio.  Prints nanoseconds per
  * bio (admission and completion, all threads together) and lock
  * acquisitions per bio.  A group's share is the module's largest epoch
  * (2048 tokens of one bio each); a bio that finds no tokens starts a new
@@ -25,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ioband-latency.h"
 #include "ioband-magazine.h"
 #include "ioband-policy.h"
 /* the kernel's atomic_fetch_add (ioband-slots.h), not C11's */
@@ -39,6 +43,8 @@ struct group {
 	struct iob_bucket b;
 	u32 inflight;
 	u64 completed, ios, locks;
+	/* its histogram of completion latencies, as the module's g->hist */
+	_Atomic u64 hist[IOB_LAT_BUCKETS] __attribute__((aligned(CACHELINE)));
 } __attribute__((aligned(CACHELINE)));
 
 /*
@@ -50,6 +56,10 @@ struct percpu {
 	u64 completed, ios, sent, locks;
 	atomic_t stock;
 	atomic_t ginflight;	/* its own group's, in the SPLIT_* rows */
+	struct iob_lat_batch lat;	/* completions not yet in the histogram */
+	u64 rnd;			/* draws their buckets */
+	/* its own group's histogram, in the SPLIT_* rows */
+	_Atomic u64 hist[IOB_LAT_BUCKETS] __attribute__((aligned(CACHELINE)));
 } __attribute__((aligned(CACHELINE)));
 
 /*
@@ -76,6 +86,8 @@ static _Atomic u64 epoch = 1;
 static atomic_bool stop;
 static int nthreads;
 static enum mode mode;
+/* completions into the histogram a batch at a time (the module), or each */
+static bool hist_batch = true;
 
 #define IO_LIMIT 4096
 
@@ -115,8 +127,32 @@ static int admit_locked(struct percpu *me)
 	return go;
 }
 
-static void complete_locked(void)
+/*
+ * A completion's latency into its group's histogram: one of sixteen
+ * buckets side by side (two powers of two, two cache lines), drawn at
+ * random as a steady tenant's latencies spread.  LOCKED, the module
+ * before its magazines, adds each.
+ */
+static void hist_add(struct percpu *me)
 {
+	_Atomic u64 *h = split() ? me->hist : grp.hist;
+	u32 b, idx, n;
+	int dir;
+
+	me->rnd = me->rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+	b = 96 + (u32)(me->rnd >> 60);
+	if (!hist_batch || mode == LOCKED) {
+		atomic_fetch_add_explicit(&h[b], 1, memory_order_relaxed);
+		return;
+	}
+	if (iob_lat_batch_add(&me->lat, 0, b))
+		while ((n = iob_lat_batch_take(&me->lat, &dir, &idx)))
+			atomic_fetch_add_explicit(&h[idx], n, memory_order_relaxed);
+}
+
+static void complete_locked(struct percpu *me)
+{
+	hist_add(me);
 	pthread_spin_lock(&grp.lock);
 	grp.locks++;
 	grp.inflight--;
@@ -171,6 +207,7 @@ static int admit_mag(struct percpu *me)
 
 static void complete_mag(struct percpu *me)
 {
+	hist_add(me);
 	me->completed++;
 	me->ios++;
 	atomic_fetch_add(-1, split() ? &me->ginflight : &dom.ginflight);
@@ -202,7 +239,7 @@ static void *worker(void *arg)
 				else
 					new_epoch(e);
 			} else if (admit_locked(me)) {
-				complete_locked();
+				complete_locked(me);
 			} else {
 				new_epoch(e);
 			}
@@ -278,6 +315,24 @@ int main(int argc, char **argv)
 		       n, ln, an, sn, sn > 0 ? an / sn : 0, pa, ps, ps > 0 ? pa / ps : 0, ll, sl);
 		printf("data: admit %d %.1f %.1f %.1f %.1f %.1f %.3f %.4f\n", n, ln, an, sn, pa, ps,
 		       ll, sl);
+	}
+	/* the rows above batch the histogram, as the module does */
+	printf("admit-bench: the histogram of completion latencies, with slots, ns/bio\n");
+	printf("admit-bench: %-7s | %-29s | %-29s\n", "", "one group", "a group per thread");
+	printf("admit-bench: %-7s | %10s %11s %6s | %10s %11s %6s\n", "threads",
+	       "each bio", "batch of 8", "gain", "each bio", "batch of 8", "gain");
+	for (n = 1; n <= MAXT && n <= 2 * cpus; n *= 2) {
+		double on, ob, pn, pb, l;
+
+		hist_batch = false;
+		row(n, MAG_SLOTS, secs, &on, &l);
+		row(n, SPLIT_SLOTS, secs, &pn, &l);
+		hist_batch = true;
+		row(n, MAG_SLOTS, secs, &ob, &l);
+		row(n, SPLIT_SLOTS, secs, &pb, &l);
+		printf("admit-bench: %-7d | %10.1f %11.1f %5.2fx | %10.1f %11.1f %5.2fx\n",
+		       n, on, ob, ob > 0 ? on / ob : 0, pn, pb, pb > 0 ? pn / pb : 0);
+		printf("data: hist %d %.1f %.1f %.1f %.1f\n", n, on, ob, pn, pb);
 	}
 	return 0;
 }

@@ -1028,9 +1028,34 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 /* A per-CPU count grows (WRITE_ONCE: others read it without a lock). */
 #define pc_add(x, v) WRITE_ONCE(x, (x) + (v))
 
+/* @b's completions into @g's histogram, each bucket once. */
+static void lat_flush(struct ioband_group *g, struct iob_lat_batch *b)
+{
+	u32 idx, n;
+	int dir;
+
+	while ((n = iob_lat_batch_take(b, &dir, &idx)))
+		atomic64_add(n, &g->hist[dir][idx]);
+}
+
+/*
+ * @cpu's batch of @g's completions into its histogram, before it is read
+ * or zeroed: called on @cpu, or for a CPU that is offline (and so runs
+ * nothing) with CPU hotplug held off.
+ */
+void ioband_group_lat_flush(struct ioband_group *g, int cpu)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	lat_flush(g, &per_cpu_ptr(g->pc, cpu)->lat);
+	local_irq_restore(flags);
+}
+
 /*
  * A bio of @g completed.  Takes no lock: its counts are this CPU's, its
- * histogram atomic.  The last completion of a detached group frees it.
+ * histogram atomic and written a batch at a time.  The last completion of
+ * a detached group frees it.
  */
 void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 {
@@ -1039,17 +1064,27 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 	u64 lat = ioband_since(now, io->arrive_ns);
 	u64 bytes = iob_qos_units(IOB_BPS, io->bytes);
 	u32 target_us = READ_ONCE(g->qos.conf.latency_us);
+	struct iob_lat_batch full;
+	struct ioband_pcpu *pc;
 	struct ioband_stats *s;
 	unsigned long flags;
-	bool kick, svc, empty;
+	bool kick, svc, empty, flush = false;
 	int dir = io->dir;
 
 	trace_ioband_complete(g->ib->devt, g->id, io->sectors, dir,
 			      ioband_since(io->start_ns, io->arrive_ns), lat,
 			      error);
-	atomic64_inc(&g->hist[dir][iob_lat_bucket(lat)]);
 	local_irq_save(flags);
-	s = &this_cpu_ptr(g->pc)->s;
+	pc = this_cpu_ptr(g->pc);
+	if (iob_lat_batch_add(&pc->lat, dir, iob_lat_bucket(lat))) {
+		/* added to the histogram's shared lines with irqs on */
+		full = pc->lat;
+		pc->lat.n = 0;
+		flush = true;
+	} else if (pc->lat.n == 1) {
+		WRITE_ONCE(this_cpu_ptr(g->ib->pc)->lat_dirty, true);
+	}
+	s = &pc->s;
 	pc_add(s->ios[dir], 1);
 	pc_add(s->sectors[dir], io->sectors);
 	pc_add(s->ticks_ns[dir], lat);
@@ -1063,6 +1098,8 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 	      !READ_ONCE(g->svc_ns);
 	__this_cpu_add(dom->pc->completed, io->cost);
 	local_irq_restore(flags);
+	if (flush)
+		lat_flush(g, &full);
 	if (svc) {
 		u64 v = READ_ONCE(g->svc_ns);
 

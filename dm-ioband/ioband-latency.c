@@ -93,6 +93,35 @@ u64 iob_lat_percentile_us(const u64 *hist, u32 pct)
 	return iob_lat_bucket_us(i < IOB_LAT_BUCKETS ? i : IOB_LAT_BUCKETS - 1);
 }
 
+/*
+ * Take the entries of one bucket out of @b: its direction and bucket in
+ * @dir and @idx, how many as the result; 0 when @b is empty.
+ */
+u32 iob_lat_batch_take(struct iob_lat_batch *b, int *dir, u32 *idx)
+{
+	u32 i, k = 0, count = 0;
+	u8 dirs = 0;
+
+	if (!b->n)
+		return 0;
+	*idx = b->idx[0];
+	*dir = b->dirs & 1;
+	for (i = 0; i < b->n; i++) {
+		int d = (b->dirs >> i) & 1;
+
+		if (b->idx[i] == *idx && d == *dir) {
+			count++;
+			continue;
+		}
+		b->idx[k] = b->idx[i];
+		dirs |= d << k;
+		k++;
+	}
+	b->n = k;
+	b->dirs = dirs;
+	return count;
+}
+
 void iob_lat_dom_init(struct iob_lat_dom *d)
 {
 	d->peak_bps = 0;

@@ -78,6 +78,42 @@ u64 iob_lat_bucket_us(u32 idx);
 u64 iob_lat_percentile_us(const u64 *hist, u32 pct);
 
 /*
+ * A CPU's completions of a group that are not yet in the group's
+ * histogram: their buckets, and in @dirs a bit per entry that is a write.
+ * Every CPU the group's bios complete on writes the histogram's lines, so
+ * a CPU adds its completions IOB_LAT_BATCH at a time, each bucket once: a
+ * line moves once a batch, not once a bio.
+ */
+#define IOB_LAT_BATCH		8
+
+struct iob_lat_batch {
+	u8 n;
+	u8 dirs;
+	u8 idx[IOB_LAT_BATCH];
+};
+
+/* a bucket fits a u8, and a batch's directions the bits of one */
+_Static_assert(IOB_LAT_BUCKETS <= 256 && IOB_LAT_BATCH <= 8, "iob_lat_batch");
+
+/*
+ * A completion in bucket @idx of direction @dir; true when @b is full (the
+ * caller empties it before the next).
+ */
+static inline bool iob_lat_batch_add(struct iob_lat_batch *b, int dir, u32 idx)
+{
+	u8 bit;
+
+	if (b->n >= IOB_LAT_BATCH)
+		return true;
+	bit = 1U << b->n;
+	b->idx[b->n] = idx;
+	b->dirs = dir ? b->dirs | bit : b->dirs & ~bit;
+	return ++b->n == IOB_LAT_BATCH;
+}
+
+u32 iob_lat_batch_take(struct iob_lat_batch *b, int *dir, u32 *idx);
+
+/*
  * One group as the controller sees it, on a list.  In: its target (0:
  * none), its completions in the window and how many of them took longer
  * than the target, the bytes it completed, its part of the device by

@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/cpu.h>
 
 #include "ioband.h"
 
@@ -62,13 +63,62 @@ static int attach_groups(struct ioband_target *ib, const struct iob_table *t,
 	return 0;
 }
 
+/* @cpu's batches of @ib's groups into their histograms (cfg_lock held). */
+static void lat_flush_groups(struct ioband_target *ib, int cpu)
+{
+	struct ioband_group *g;
+	unsigned long id;
+
+	ioband_group_lat_flush(ib->def, cpu);
+	xa_for_each(&ib->groups, id, g) {
+		ioband_group_lat_flush(g, cpu);
+		cond_resched();
+	}
+}
+
+/* The work on one CPU: its batches, if it has any since the last. */
+static void lat_flush_fn(struct work_struct *work)
+{
+	struct ioband_target_pcpu *p =
+		container_of(work, struct ioband_target_pcpu, lat_work);
+
+	/* before the walk: a completion after it sets the flag again */
+	WRITE_ONCE(p->lat_dirty, false);
+	lat_flush_groups(p->ib, p->cpu);
+}
+
+/*
+ * Every CPU's batches of completions of @ib's groups into the histograms,
+ * before they are read or zeroed: on each CPU that completed one of their
+ * bios since, by a work bound to it (a walk of every group: not in an
+ * interrupt); an offline CPU's here, with hotplug held off.  Called with
+ * cfg_lock held: groups leave ib->groups only under it, so none goes
+ * while the works walk them.
+ */
+static void lat_flush_all(struct ioband_target *ib)
+{
+	int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		if (READ_ONCE(per_cpu_ptr(ib->pc, cpu)->lat_dirty))
+			queue_work_on(cpu, system_wq,
+				      &per_cpu_ptr(ib->pc, cpu)->lat_work);
+	for_each_online_cpu(cpu)
+		flush_work(&per_cpu_ptr(ib->pc, cpu)->lat_work);
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			lat_flush_groups(ib, cpu);
+	cpus_read_unlock();
+}
+
 static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct ioband_domain *dom;
 	struct ioband_target *ib;
 	struct iob_table t = {};
 	const char *err;
-	int r;
+	int r, cpu;
 
 	if (argc < 1) {
 		ti->error = "Not enough arguments: <dev> <device-group-id> <io_throttle> <io_limit> <group-type> <policy> <token-base> [carryover=<n>] [:<weight>] [<id>:<weight>...]";
@@ -94,6 +144,19 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (r) {
 		ti->error = "Cannot allocate attribution counters";
 		goto bad;
+	}
+	ib->pc = alloc_percpu(struct ioband_target_pcpu);
+	if (!ib->pc) {
+		ti->error = "Cannot allocate per-CPU counters";
+		r = -ENOMEM;
+		goto bad;
+	}
+	for_each_possible_cpu(cpu) {
+		struct ioband_target_pcpu *p = per_cpu_ptr(ib->pc, cpu);
+
+		INIT_WORK(&p->lat_work, lat_flush_fn);
+		p->ib = ib;
+		p->cpu = cpu;
 	}
 
 	/* <dev> is opened last, after validation */
@@ -158,6 +221,7 @@ bad:
 	if (ib->def)
 		ioband_group_destroy_all(ib);
 	ioband_attr_exit(ib);
+	free_percpu(ib->pc);
 	kfree(ib);
 	return r;
 }
@@ -174,6 +238,7 @@ static void ioband_dtr(struct dm_target *ti)
 	mutex_unlock(&ioband_domains_lock);
 	dm_put_device(ti, ib->dev);
 	ioband_attr_exit(ib);
+	free_percpu(ib->pc);	/* its works run only within a message */
 	kfree(ib);
 }
 
@@ -561,6 +626,7 @@ static int msg_report_latency(struct ioband_target *ib, char *result,
 	hist = kmalloc_array(IOB_LAT_BUCKETS, sizeof(*hist), GFP_KERNEL);
 	if (!hist)
 		return -ENOMEM;
+	lat_flush_all(ib);
 	spin_lock_irq(&dom->lock);
 	DMEMIT("window_ms=%llu peak_bps=%llu step=%u windows=%llu",
 	       div_u64(IOB_LAT_WINDOW_NS, NSEC_PER_MSEC), dom->lat.peak_bps,
@@ -752,6 +818,11 @@ static int ioband_message(struct dm_target *ti, unsigned int argc, char **argv,
 
 	mutex_lock(&ib->cfg_lock);
 	if (!strcmp(cmd, "reset")) {
+		/*
+		 * what CPUs keep of completions before the reset is not
+		 * counted after it (but for those that race with it)
+		 */
+		lat_flush_all(ib);
 		apply_to_groups(ib, reset_stats);
 		r = 0;
 	} else if (!strcmp(cmd, "type")) {

@@ -15,7 +15,8 @@
  * device group's bios in flight are counted by per-CPU stocks of slots
  * (ioband-slots.h); a group's in-flight count is atomic, its completion
  * counts are per CPU (struct ioband_pcpu, summed by readers) and its
- * histograms atomic.
+ * histograms atomic, added to a batch of completions per CPU at a time
+ * (readers first have every CPU add its batches: lat_flush_all).
  * g->qos_lock guards a group's limit buckets, which its descendants'
  * bios charge too: taken inside any group's lock, one at a time.  The
  * xarray of groups has an irq-safe lock: map() inserts the groups a
@@ -79,6 +80,7 @@ struct ioband_dom_pcpu {
 struct ioband_pcpu {
 	struct iob_mag mag;	/* tokens it spends without the lock */
 	struct ioband_stats s;	/* completions it ran */
+	struct iob_lat_batch lat;	/* not yet in the histogram (irqs off) */
 };
 
 struct ioband_group {
@@ -286,6 +288,19 @@ struct ioband_target {
 	struct delayed_work reaper;	/* removes the groups of gone cgroups */
 	struct ioband_attr __percpu *attr;	/* attribution accuracy */
 	struct dentry *attr_file;
+	struct ioband_target_pcpu __percpu *pc;
+};
+
+/*
+ * What one CPU keeps of a target: whether a batch of completions of one of
+ * its groups on this CPU may not be in the histograms yet (set by
+ * ioband_complete, irqs off), and the work that adds them (cfg_lock).
+ */
+struct ioband_target_pcpu {
+	bool lat_dirty;
+	struct work_struct lat_work;
+	struct ioband_target *ib;
+	int cpu;
 };
 
 /* How often ioband's owner agreed with the kernel's (ioband-attribution.c). */
@@ -355,6 +370,7 @@ void ioband_domain_kick(struct ioband_domain *dom);
 bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent);
 void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error);
 void ioband_group_release_held(struct ioband_group *g);
+void ioband_group_lat_flush(struct ioband_group *g, int cpu);
 u32 ioband_max_io_len(struct dm_dev *dev);
 
 /* ioband-attribution.c */
