@@ -1074,6 +1074,11 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 	trace_ioband_complete(g->ib->devt, g->id, io->sectors, dir,
 			      ioband_since(io->start_ns, io->arrive_ns), lat,
 			      error);
+	/*
+	 * Until a full batch is in the histogram: this CPU's flush work
+	 * (ioband-target.c) must not run in between and find it empty.
+	 */
+	preempt_disable();
 	local_irq_save(flags);
 	pc = this_cpu_ptr(g->pc);
 	if (iob_lat_batch_add(&pc->lat, dir, iob_lat_bucket(lat))) {
@@ -1100,6 +1105,7 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 	local_irq_restore(flags);
 	if (flush)
 		lat_flush(g, &full);
+	preempt_enable();
 	if (svc) {
 		u64 v = READ_ONCE(g->svc_ns);
 

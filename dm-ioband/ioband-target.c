@@ -93,7 +93,8 @@ static void lat_flush_fn(struct work_struct *work)
  * bios since, by a work bound to it (a walk of every group: not in an
  * interrupt); an offline CPU's here, with hotplug held off.  Called with
  * cfg_lock held: groups leave ib->groups only under it, so none goes
- * while the works walk them.
+ * while the works walk them.  As schedule_on_each_cpu(), it waits for
+ * those CPUs' kworkers: a CPU that a real-time task keeps busy delays it.
  */
 static void lat_flush_all(struct ioband_target *ib)
 {
@@ -106,9 +107,14 @@ static void lat_flush_all(struct ioband_target *ib)
 				      &per_cpu_ptr(ib->pc, cpu)->lat_work);
 	for_each_online_cpu(cpu)
 		flush_work(&per_cpu_ptr(ib->pc, cpu)->lat_work);
-	for_each_possible_cpu(cpu)
-		if (!cpu_online(cpu))
+	for_each_possible_cpu(cpu) {
+		struct ioband_target_pcpu *p = per_cpu_ptr(ib->pc, cpu);
+
+		if (!cpu_online(cpu) && p->lat_dirty) {
+			p->lat_dirty = false;
 			lat_flush_groups(ib, cpu);
+		}
+	}
 	cpus_read_unlock();
 }
 
