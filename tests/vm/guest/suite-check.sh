@@ -99,6 +99,11 @@ if want weights; then
 	check_ratio "weights cgroup 64k seqread qd8" 3.0 10
 	dm_remove ib1
 
+	# The other group types: what they test is whose bio it is, and 5 s
+	# of 4k reads (some 5000; 4 s for pid and pgrp, attached after 2 s)
+	# pin a 1:3 share as well as 9 s (CI time)
+	W_DT=$DT
+	DT="--ramp_time=1 --runtime=6 --time_based"
 	dm_create ib1 "$(ioband_table /dev/slow t1 uid weight 0 :100 1001:100 1002:300)"
 	pair "--uid 1001 --gid 1001" "$R4" "--uid 1002 --gid 1002" "$R4"
 	check_ratio "weights uid 4k randread qd16" 3.0 10
@@ -131,6 +136,7 @@ if want weights; then
 	attached_pair "--newpgrp"
 	check_ratio "weights pgrp 4k randread qd16" 3.0 10
 	dm_remove ib1
+	DT=$W_DT
 fi
 
 # --- 2. weight-iosize: equal bytes for 4k and 64k at equal weights --------
