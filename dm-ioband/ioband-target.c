@@ -13,11 +13,11 @@
  * See Documentation/ioband.rst.
  */
 #include <linux/blkdev.h>
+#include <linux/cpu.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/cpu.h>
 
 #include "ioband.h"
 
