@@ -45,7 +45,7 @@ $(BUILD)/runas: tests/vm/runas.c
 	$(CC) $(CFLAGS_USER) -static -o $@ $<
 
 CORE_SRC := dm-ioband/ioband-policy.c dm-ioband/ioband-magazine.c dm-ioband/ioband-qos.c dm-ioband/ioband-tree.c dm-ioband/ioband-latency.c dm-ioband/ioband-args.c
-CORE_HDR := dm-ioband/ioband-policy.h dm-ioband/ioband-magazine.h dm-ioband/ioband-qos.h dm-ioband/ioband-tree.h dm-ioband/ioband-latency.h dm-ioband/ioband-args.h dm-ioband/ioband-slots.h tests/unit/user-atomic.h
+CORE_HDR := dm-ioband/ioband-policy.h dm-ioband/ioband-magazine.h dm-ioband/ioband-qos.h dm-ioband/ioband-tree.h dm-ioband/ioband-latency.h dm-ioband/ioband-args.h dm-ioband/ioband-slots.h dm-ioband/ioband-inflight.h tests/unit/user-atomic.h
 
 $(BUILD)/test-%: tests/unit/test-%.c $(CORE_SRC) $(CORE_HDR) tests/unit/check.h
 	@mkdir -p $(BUILD)

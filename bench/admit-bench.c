@@ -12,7 +12,10 @@
  * tenant per CPU, so that only the device group is shared).  Completions
  * go into their group's latency histogram a batch per thread at a time,
  * as in the module; a second table compares that with one atomic add per
- * bio.  Prints nanoseconds per
+ * bio (with eight bios in flight per thread).  The group's own bios in flight are counted per CPU
+ * (ioband-inflight.h), as in the module; a third table compares that with
+ * one shared count, with one bio and with eight in flight per thread.
+ * Prints nanoseconds per
  * bio (admission and completion, all threads together) and lock
  * acquisitions per bio.  A group's share is the module's largest epoch
  * (2048 tokens of one bio each); a bio that finds no tokens starts a new
@@ -33,6 +36,7 @@
 #include "ioband-policy.h"
 /* the kernel's atomic_fetch_add (ioband-slots.h), not C11's */
 #undef atomic_fetch_add
+#include "ioband-inflight.h"
 #include "ioband-slots.h"
 
 #define MAXT 64
@@ -56,6 +60,7 @@ struct percpu {
 	u64 completed, ios, sent, locks;
 	atomic_t stock;
 	atomic_t ginflight;	/* its own group's, in the SPLIT_* rows */
+	atomic_t gcount;	/* the group's bios it sent (ioband-inflight.h) */
 	struct iob_lat_batch lat;	/* completions not yet in the histogram */
 	u64 rnd;			/* draws their buckets */
 	/* its own group's histogram, in the SPLIT_* rows */
@@ -64,7 +69,8 @@ struct percpu {
 
 /*
  * the device group's in-flight count (or slots) and held count, and the
- * group's own in-flight count (the module's g->inflight, in both rows)
+ * group's own count (the module's g->users, in both rows): of its bios in
+ * flight, or of the threads with bios in flight (ioband-inflight.h)
  */
 struct domain {
 	atomic_t ginflight __attribute__((aligned(CACHELINE)));
@@ -88,6 +94,10 @@ static int nthreads;
 static enum mode mode;
 /* completions into the histogram a batch at a time (the module), or each */
 static bool hist_batch = true;
+/* the group's bios in flight counted per thread (the module), or shared */
+static bool count_percpu = true;
+/* bios each thread keeps in flight */
+static int depth = 1;
 
 #define IO_LIMIT 4096
 
@@ -171,7 +181,15 @@ static int send_room(struct percpu *me)
 
 static void send(struct percpu *me)
 {
-	atomic_inc_return(split() ? &me->ginflight : &dom.ginflight);
+	atomic_t *users = split() ? &me->ginflight : &dom.ginflight;
+
+	if (!count_percpu) {
+		/* the module before: one count, not raised from 0 (freed) */
+		atomic_fetch_add_unless(users, 1, 0);
+	} else if (iob_inflight_get(&me->gcount, users) == IOB_INFLIGHT_GONE) {
+		fprintf(stderr, "admit-bench: a group without its own reference\n");
+		exit(1);
+	}
 	if (slots())
 		iob_slot_take(&dom.slots, &me->stock);
 	else
@@ -210,7 +228,10 @@ static void complete_mag(struct percpu *me)
 	hist_add(me);
 	me->completed++;
 	me->ios++;
-	atomic_fetch_add(-1, split() ? &me->ginflight : &dom.ginflight);
+	if (count_percpu)
+		iob_inflight_put(&me->gcount, split() ? &me->ginflight : &dom.ginflight);
+	else
+		atomic_fetch_add(-1, split() ? &me->ginflight : &dom.ginflight);
 	if (slots())
 		iob_slot_put(&dom.slots, &me->stock);
 	else if (atomic_fetch_add(-1, &dom.inflight) >= IO_LIMIT)
@@ -223,9 +244,11 @@ static void new_epoch(u64 seen)
 	atomic_compare_exchange_strong(&epoch, &seen, seen + 1);
 }
 
+/* A bio completes once @depth of this thread's are in flight. */
 static void *worker(void *arg)
 {
 	struct percpu *me = arg;
+	int out = 0;
 
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		int i;
@@ -234,10 +257,14 @@ static void *worker(void *arg)
 			u64 e = atomic_load_explicit(&epoch, memory_order_relaxed);
 
 			if (mode != LOCKED) {
-				if (admit_mag(me))
-					complete_mag(me);
-				else
+				if (admit_mag(me)) {
+					if (++out == depth) {
+						complete_mag(me);
+						out--;
+					}
+				} else {
 					new_epoch(e);
+				}
 			} else if (admit_locked(me)) {
 				complete_locked(me);
 			} else {
@@ -245,6 +272,8 @@ static void *worker(void *arg)
 			}
 		}
 	}
+	for (; out; out--)
+		complete_mag(me);
 	return NULL;
 }
 
@@ -258,6 +287,10 @@ static void row(int n, enum mode m, double secs, double *ns, double *locks)
 	memset(&grp, 0, sizeof(grp));
 	memset(pc, 0, sizeof(pc));
 	memset(&dom, 0, sizeof(dom));
+	/* the groups' own references (ioband-inflight.h) */
+	atomic_set(&dom.ginflight, 1);
+	for (i = 0; i < MAXT; i++)
+		atomic_set(&pc[i].ginflight, 1);
 	iob_slots_resize(&dom.slots, 0, IO_LIMIT, n);
 	pthread_spin_init(&grp.lock, PTHREAD_PROCESS_PRIVATE);
 	grp.b.share = 2048;
@@ -316,8 +349,13 @@ int main(int argc, char **argv)
 		printf("data: admit %d %.1f %.1f %.1f %.1f %.1f %.3f %.4f\n", n, ln, an, sn, pa, ps,
 		       ll, sl);
 	}
-	/* the rows above batch the histogram, as the module does */
-	printf("admit-bench: the histogram of completion latencies, with slots, ns/bio\n");
+	/*
+	 * the rows above batch the histogram, as the module does; here with
+	 * eight bios in flight per thread, where the group's count stays on
+	 * each thread's own line
+	 */
+	depth = 8;
+	printf("admit-bench: the histogram of completion latencies, with slots, eight bios in flight per thread, ns/bio\n");
 	printf("admit-bench: %-7s | %-29s | %-29s\n", "", "one group", "a group per thread");
 	printf("admit-bench: %-7s | %10s %11s %6s | %10s %11s %6s\n", "threads",
 	       "each bio", "batch of 8", "gain", "each bio", "batch of 8", "gain");
@@ -333,6 +371,28 @@ int main(int argc, char **argv)
 		printf("admit-bench: %-7d | %10.1f %11.1f %5.2fx | %10.1f %11.1f %5.2fx\n",
 		       n, on, ob, ob > 0 ? on / ob : 0, pn, pb, pb > 0 ? pn / pb : 0);
 		printf("data: hist %d %.1f %.1f %.1f %.1f\n", n, on, ob, pn, pb);
+	}
+	depth = 1;
+	/* the group's own count: shared, or per CPU as the module keeps it */
+	printf("admit-bench: the group's bios in flight, one group with slots, ns/bio\n");
+	printf("admit-bench: %-7s | %-29s | %-29s\n", "", "one bio in flight per thread",
+	       "eight in flight per thread");
+	printf("admit-bench: %-7s | %10s %11s %6s | %10s %11s %6s\n", "threads",
+	       "shared", "per CPU", "gain", "shared", "per CPU", "gain");
+	for (n = 1; n <= MAXT && n <= 2 * cpus; n *= 2) {
+		double s1, p1, s8, p8, l;
+
+		count_percpu = false;
+		row(n, MAG_SLOTS, secs, &s1, &l);
+		depth = 8;
+		row(n, MAG_SLOTS, secs, &s8, &l);
+		count_percpu = true;
+		row(n, MAG_SLOTS, secs, &p8, &l);
+		depth = 1;
+		row(n, MAG_SLOTS, secs, &p1, &l);
+		printf("admit-bench: %-7d | %10.1f %11.1f %5.2fx | %10.1f %11.1f %5.2fx\n",
+		       n, s1, p1, p1 > 0 ? s1 / p1 : 0, s8, p8, p8 > 0 ? s8 / p8 : 0);
+		printf("data: count %d %.1f %.1f %.1f %.1f\n", n, s1, p1, s8, p8);
 	}
 	return 0;
 }

@@ -688,10 +688,13 @@ static void stamp_active(struct ioband_group *g, u64 now)
 		WRITE_ONCE(g->last_active_ns, now);
 }
 
-/* Bios of @g in flight (g->inflight less the group's own reference). */
+/*
+ * CPUs with bios of @g in flight (g->users less the group's own
+ * reference): 0 when it has none.
+ */
 static int inflight(struct ioband_group *g)
 {
-	return atomic_read(&g->inflight) - 1;
+	return atomic_read(&g->users) - 1;
 }
 
 /* @g had nothing in flight before a bio went: io_ticks start. */
@@ -702,47 +705,39 @@ static void busy_from(struct ioband_group *g, bool first, u64 now)
 }
 
 /*
- * A bio of @g is in flight from now, on a path that holds g->lock or a
- * bio of @g (the count is not 0): true if @g had none in flight.
+ * @io of @g is in flight from now, counted on this CPU (ioband-inflight.h),
+ * with a fully ordered atomic.  Returns IOB_INFLIGHT_GONE if the group is
+ * being freed (never under g->lock, see start_bio), IOB_INFLIGHT_EDGE if
+ * @g had none in flight.
  */
-static bool inflight_inc(struct ioband_group *g, u64 now)
+static int inflight_get(struct ioband_group *g, struct ioband_io *io, u64 now)
 {
-	bool first = atomic_inc_return(&g->inflight) == 2;
+	unsigned long flags;
+	int r;
 
-	busy_from(g, first, now);
-	return first;
+	/* nothing else of this CPU between its count and g->users */
+	local_irq_save(flags);
+	io->cpu = smp_processor_id();
+	r = iob_inflight_get(&per_cpu_ptr(g->pc, io->cpu)->inflight, &g->users);
+	local_irq_restore(flags);
+	busy_from(g, r == IOB_INFLIGHT_EDGE, now);
+	return r;
 }
 
-/*
- * The same without the lock: only while the count is not 0 (a group being
- * freed is not taken back).  Fully ordered before the caller looks at
- * g->dead.  -1 if the group is gone, else as inflight_inc().
- */
-static int inflight_get(struct ioband_group *g, u64 now)
+/* @io of @g is no longer in flight; true if @g has none left. */
+static bool inflight_put(struct ioband_group *g, struct ioband_io *io)
 {
-	int v = atomic_read(&g->inflight);
+	int r = iob_inflight_put(&per_cpu_ptr(g->pc, io->cpu)->inflight,
+				 &g->users);
 
-	do {
-		if (!v)
-			return -1;
-	} while (!atomic_try_cmpxchg(&g->inflight, &v, v + 1));
-	busy_from(g, v == 1, now);
-	return v == 1;
-}
-
-/* A bio of @g is no longer in flight; true if @g had one left. */
-static bool inflight_put(struct ioband_group *g)
-{
-	int v = atomic_dec_return(&g->inflight);
-
-	if (!v)
+	if (r == IOB_INFLIGHT_FREE)
 		ioband_group_put(g);
-	return v <= 1;
+	return r != IOB_INFLIGHT_MORE;
 }
 
 /*
  * A bio leaves ioband for the device below, counted in flight by the
- * caller (inflight_inc).
+ * caller (inflight_get).
  */
 static void send_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
 {
@@ -755,10 +750,17 @@ static void send_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
 		ioband_domain_kick(dom);	/* it waits for slots */
 }
 
-/* A bio leaves ioband for the device below.  Called with g->lock held. */
+/*
+ * A bio leaves ioband for the device below.  Called with g->lock held: a
+ * detach drops the group's own reference after its turn under the lock,
+ * and whoever takes the lock after it sees the group dead and sends
+ * nothing, so the count is not 0.
+ */
 static void start_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
 {
-	inflight_inc(g, now);
+	int r = inflight_get(g, io, now);
+
+	WARN_ON_ONCE(r == IOB_INFLIGHT_GONE);
 	send_bio(g, io, now);
 }
 
@@ -829,7 +831,11 @@ static void busy_add(struct ioband_group *g)
 	/*
 	 * The caller read on_busy after it counted the bio in flight (a
 	 * fully ordered atomic) or held it (under g->lock, which busy_check
-	 * holds too): either it saw false, or busy_check saw the bio.
+	 * holds too): either it saw false, or busy_check saw the bio.  A bio
+	 * whose CPU had some in flight raised only that CPU's count, but the
+	 * CPU's earlier step of g->users, fully ordered before this read,
+	 * stays until the bio completes: busy_check sees the group in
+	 * flight.
 	 */
 	if (READ_ONCE(g->on_busy))
 		return;
@@ -890,18 +896,17 @@ static bool admit_fast(struct ioband_group *g, struct ioband_io *io, u64 now)
 	local_irq_save(flags);
 	spent = iob_mag_spend(&this_cpu_ptr(g->pc)->mag,
 			      READ_ONCE(dom->clock.epoch), io->cost);
+	first = spent ? inflight_get(g, io, now) : IOB_INFLIGHT_GONE;
 	local_irq_restore(flags);
-	if (!spent)
+	/* no tokens, or being freed: the slow path sees it dead */
+	if (first == IOB_INFLIGHT_GONE)
 		return false;
-	first = inflight_get(g, now);
-	if (unlikely(first < 0))
-		return false;	/* being freed: the slow path sees it dead */
 	if (unlikely(READ_ONCE(g->dead))) {
 		/* detached meanwhile: the default group's (see ioband.h) */
-		inflight_put(g);
+		inflight_put(g, io);
 		return false;
 	}
-	think(g, first > 0 && !READ_ONCE(g->held), now);
+	think(g, first == IOB_INFLIGHT_EDGE && !READ_ONCE(g->held), now);
 	send_bio(g, io, now);
 	if (unlikely(!READ_ONCE(g->on_busy)))
 		busy_add(g);
@@ -1118,7 +1123,7 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 	 * free the group (after a grace period).
 	 */
 	rcu_read_lock();
-	empty = inflight_put(g);
+	empty = inflight_put(g, io);
 	if (empty) {
 		WRITE_ONCE(g->last_done_ns, now);
 		if (!READ_ONCE(g->held))
@@ -1151,7 +1156,8 @@ void ioband_group_retire(struct ioband_group *g)
 	take_all_held(g, &out, ktime_get_ns());
 	spin_unlock_irq(&g->lock);
 	/* the group's own reference: @g may be gone from here on */
-	inflight_put(g);
+	if (iob_inflight_unref(&g->users))
+		ioband_group_put(g);
 	submit_list(&out);
 }
 
@@ -1417,7 +1423,7 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 		 * have been, or be, counted: not every attached group.
 		 */
 		list_for_each_entry(g, &dom->busy, busy_node) {
-			DMDEBUG("  group %lld tokens %lld/%lld held %u inflight %u idle %lld us think %llu us svc %llu us",
+			DMDEBUG("  group %lld tokens %lld/%lld held %u inflight on %u CPUs idle %lld us think %llu us svc %llu us",
 				g->id, g->bucket.tokens, g->bucket.share, g->held,
 				inflight(g),
 				(s64)(now - g->last_active_ns) / 1000,

@@ -27,7 +27,7 @@ static void group_free_rcu(struct rcu_head *rcu)
 
 /*
  * Free @g a grace period from now (map() may still be looking at it under
- * RCU): called by whoever took g->inflight to 0.
+ * RCU): called by whoever took g->users to 0.
  */
 void ioband_group_put(struct ioband_group *g)
 {
@@ -66,7 +66,7 @@ static struct ioband_group *group_new(struct ioband_target *ib, s64 id,
 		kfree(g);
 		return NULL;
 	}
-	atomic_set(&g->inflight, 1);	/* its own reference (ioband.h) */
+	atomic_set(&g->users, 1);	/* its own reference (ioband.h) */
 	g->ib = ib;
 	g->id = id;
 	g->weight = weight;
@@ -389,7 +389,7 @@ static bool reapable(struct ioband_group *g)
 	if (!g->auto_child || (READ_ONCE(g->cgrp->self.flags) & CSS_ONLINE))
 		return false;
 	spin_lock_irq(&g->lock);
-	idle = !g->held && atomic_read(&g->inflight) == 1;
+	idle = !g->held && atomic_read(&g->users) == 1;
 	spin_unlock_irq(&g->lock);
 	return idle;
 }

@@ -147,7 +147,7 @@ enum iob_class {
 struct iob_gstate {
 	const struct iob_bucket *bucket;
 	u32 held;
-	u32 inflight;
+	u32 inflight;		/* not 0 if it has bios in the device */
 	u64 last_active_ns;
 	u64 think_ns;		/* mean think time (iob_think) */
 	u64 svc_ns;		/* mean time in the device (iob_svc) */

@@ -317,7 +317,7 @@ static void emit_group_stats(struct ioband_group *g, char *result,
 		v[i] -= z[i];
 	held = g->held;
 	queue_ns = g->queue_ns;
-	if (held || atomic_read(&g->inflight) > 1)
+	if (held || atomic_read(&g->users) > 1)
 		s.io_ticks_ns += ioband_since(now, READ_ONCE(g->busy_since_ns));
 	spin_unlock_irq(&g->lock);
 	DMEMIT(" %lld %llu 0 %llu %llu %llu 0 %llu %llu %u %llu %llu",

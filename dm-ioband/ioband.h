@@ -13,8 +13,8 @@
  * CPU's magazine of the group's tokens is empty (ioband-magazine.h), or
  * when the group holds bios or has a limit or cap; end_io() never.  A
  * device group's bios in flight are counted by per-CPU stocks of slots
- * (ioband-slots.h); a group's in-flight count is atomic, its completion
- * counts are per CPU (struct ioband_pcpu, summed by readers) and its
+ * (ioband-slots.h); a group's are counted per CPU (ioband-inflight.h), its
+ * completion counts are per CPU (struct ioband_pcpu, summed by readers) and its
  * histograms atomic, added to a batch of completions per CPU at a time
  * (readers first have every CPU add its batches: lat_flush_all).
  * g->qos_lock guards a group's limit buckets, which its descendants'
@@ -24,15 +24,18 @@
  * qos_lock.
  *
  * Group lifetime: map() finds a group under RCU and admits the bio with
- * its magazine or under the group's lock.  g->inflight counts the bios in
- * flight plus one, the group's own reference, as percpu_ref's base
- * reference: a detach marks the group dead (map() then uses the default
- * group instead), sends down what it holds and drops that reference; who
- * takes the count to 0 frees the group after an RCU grace period.  map()'s
- * lock-free path counts its bio only while the count is not 0, then looks
- * at dead and backs out if it is set.  Its children are linked to its
- * parent first, and the groups made for its child cgroups go with it.  The
- * default group lives as long as the target.
+ * its magazine or under the group's lock.  g->users counts the CPUs with
+ * bios of the group in flight plus one, the group's own reference, as
+ * percpu_ref's base reference (ioband-inflight.h): a detach marks the
+ * group dead (map() then uses the default group instead), sends down what
+ * it holds and drops that reference; who takes the count to 0 frees the
+ * group after an RCU grace period.  map()'s lock-free path counts its bio
+ * only while the count is not 0, then looks at dead and backs out if it
+ * sees it set (a bio counted where the group still has some in flight
+ * may miss it for a moment, and go down as the detached group's).  Its
+ * children are linked to its parent first, and the groups made for its
+ * child cgroups go with it.  The default group lives as long as the
+ * target.
  */
 #ifndef IOBAND_H
 #define IOBAND_H
@@ -47,6 +50,7 @@
 #include <linux/xarray.h>
 
 #include "ioband-args.h"
+#include "ioband-inflight.h"
 #include "ioband-latency.h"
 #include "ioband-magazine.h"
 #include "ioband-slots.h"
@@ -78,6 +82,7 @@ struct ioband_dom_pcpu {
 
 /* What one CPU keeps of a group. */
 struct ioband_pcpu {
+	atomic_t inflight;	/* bios it sent, not completed (ioband-inflight.h) */
 	struct iob_mag mag;	/* tokens it spends without the lock */
 	struct ioband_stats s;	/* completions it ran */
 	struct iob_lat_batch lat;	/* not yet in the histogram (irqs off) */
@@ -133,7 +138,7 @@ struct ioband_group {
 	 * millisecond; last_done_ns when a completion leaves nothing in
 	 * flight; svc_ns by one completion in IOBAND_SVC_EVERY per CPU.
 	 */
-	atomic_t inflight;		/* bios in flight + 1 (see above) */
+	atomic_t users;			/* 1 + CPUs with bios in flight (above) */
 	u64 last_active_ns;
 	u64 last_done_ns;		/* last completion that left it empty */
 	u64 think_ns;			/* mean think time (iob_think) */
@@ -318,6 +323,7 @@ struct ioband_io {
 	u32 bytes;		/* of data; 0 for discards and the like */
 	u32 cost;		/* tokens charged */
 	int dir;		/* READ or WRITE */
+	unsigned int cpu;	/* counted in flight on it (ioband-inflight.h) */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "ioband-args.h"
+#include "ioband-inflight.h"
 #include "ioband-latency.h"
 #include "ioband-slots.h"
 #include "ioband-tree.h"
@@ -1461,6 +1462,175 @@ static void test_slots_threads(void)
 	      atomic_read(&sl.pool), SLOT_LIMIT);
 }
 
+/*
+ * A group's bios in flight counted per CPU (ioband-inflight.h), one
+ * thread: the first bio and the last completion are edges whatever CPU
+ * they run on, a detach frees the group with its last completion, and a
+ * group being freed is not taken back.
+ */
+static void test_inflight(void)
+{
+	atomic_t c0 = { 0 }, c1 = { 0 }, users = { 1 };
+	int a, b, c, d;
+
+	a = iob_inflight_get(&c0, &users);
+	b = iob_inflight_get(&c0, &users);
+	c = iob_inflight_get(&c1, &users);
+	CHECK(a == IOB_INFLIGHT_EDGE && b == IOB_INFLIGHT_MORE && c == IOB_INFLIGHT_MORE &&
+	      atomic_read(&users) == 3 && atomic_read(&c0) == 2,
+	      "gets %d %d %d, users %d, cpu0 %d", a, b, c, atomic_read(&users),
+	      atomic_read(&c0));
+	/* completions elsewhere: a CPU leaves users when its count is 0 */
+	a = iob_inflight_put(&c0, &users);
+	b = iob_inflight_put(&c1, &users);
+	c = iob_inflight_put(&c0, &users);
+	CHECK(a == IOB_INFLIGHT_MORE && b == IOB_INFLIGHT_MORE && c == IOB_INFLIGHT_EDGE &&
+	      atomic_read(&users) == 1 && !atomic_read(&c0) && !atomic_read(&c1),
+	      "puts %d %d %d, users %d", a, b, c, atomic_read(&users));
+	/* a detach with bios in flight on two CPUs */
+	iob_inflight_get(&c0, &users);
+	iob_inflight_get(&c1, &users);
+	a = iob_inflight_unref(&users);
+	b = iob_inflight_put(&c1, &users);
+	c = iob_inflight_put(&c0, &users);
+	d = iob_inflight_get(&c1, &users);
+	CHECK(!a && b == IOB_INFLIGHT_EDGE && c == IOB_INFLIGHT_FREE &&
+	      d == IOB_INFLIGHT_GONE && !atomic_read(&users) && !atomic_read(&c1),
+	      "unref %d, puts %d %d, get after %d, users %d, cpu1 %d", a, b, c, d,
+	      atomic_read(&users), atomic_read(&c1));
+	/* a detach with nothing in flight frees at once */
+	atomic_set(&users, 1);
+	CHECK(iob_inflight_unref(&users), "users %d", atomic_read(&users));
+}
+
+/*
+ * Threads as CPUs: each counts the bios it sends on its own count, and
+ * the other threads complete them (a completion on another CPU), in
+ * rounds that end with everything completed.  Run 1: at the end nothing
+ * is in flight, the group's count is its own reference, no completion
+ * freed it, and first bios and last completions came in pairs, at least
+ * one a round.  Run 2: a detach halfway, while bios are in flight
+ * (senders then back out, as map() does when it sees dead): exactly one
+ * completion frees the group, and no bio is counted in it after that.
+ */
+#define IF_CPUS 4
+#define IF_ROUNDS 400
+static atomic_t if_cpu[IF_CPUS], if_out[IF_CPUS], if_users;
+static atomic_t if_dead, if_freed, if_frees, if_firsts, if_lasts, if_late;
+static pthread_barrier_t if_round;
+static bool if_detach;
+
+static void if_done(int r)
+{
+	if (r == IOB_INFLIGHT_FREE) {
+		atomic_inc_return(&if_frees);
+		atomic_set(&if_freed, 1);
+	} else if (r == IOB_INFLIGHT_EDGE) {
+		atomic_inc_return(&if_lasts);
+	}
+}
+
+static void if_send(int me)
+{
+	bool freed = atomic_read(&if_freed);
+	int r = iob_inflight_get(&if_cpu[me], &if_users);
+
+	if (freed && r != IOB_INFLIGHT_GONE)
+		atomic_inc_return(&if_late);
+	if (r == IOB_INFLIGHT_GONE)
+		return;
+	if (atomic_read(&if_dead)) {
+		if_done(iob_inflight_put(&if_cpu[me], &if_users));
+		return;
+	}
+	if (r == IOB_INFLIGHT_EDGE)
+		atomic_inc_return(&if_firsts);
+	atomic_inc_return(&if_out[me]);
+}
+
+/* Up to @n bios sent from CPU @c complete here; -1 for all of them. */
+static void if_complete(int c, int n)
+{
+	for (; n; n--) {
+		if (atomic_dec_if_positive(&if_out[c]) < 0)
+			return;
+		if_done(iob_inflight_put(&if_cpu[c], &if_users));
+	}
+}
+
+static void *if_thread(void *arg)
+{
+	int me = (int)(long)arg, round, i, k;
+	unsigned int rnd = (unsigned int)me * 2654435761u + 1;
+
+	for (round = 0; round < IF_ROUNDS; round++) {
+		for (i = 0; i < 64; i++) {
+			rnd = rnd * 1103515245u + 12345u;
+			for (k = (rnd >> 28) % 4; k > 0; k--)
+				if_send(me);
+			if_complete((me + 1 + (rnd >> 24) % (IF_CPUS - 1)) % IF_CPUS,
+				    1 + (rnd >> 20) % 4);
+			if (if_detach && !me && round == IF_ROUNDS / 2 && i == 32) {
+				atomic_set(&if_dead, 1);
+				if (iob_inflight_unref(&if_users))
+					if_done(IOB_INFLIGHT_FREE);
+			}
+		}
+		pthread_barrier_wait(&if_round);
+		if_complete((me + 1) % IF_CPUS, -1);
+		pthread_barrier_wait(&if_round);
+	}
+	return NULL;
+}
+
+static void if_run(bool detach)
+{
+	pthread_t t[IF_CPUS];
+	int i;
+
+	atomic_set(&if_users, 1);
+	for (i = 0; i < IF_CPUS; i++) {
+		atomic_set(&if_cpu[i], 0);
+		atomic_set(&if_out[i], 0);
+	}
+	atomic_set(&if_dead, 0);
+	atomic_set(&if_freed, 0);
+	atomic_set(&if_frees, 0);
+	atomic_set(&if_firsts, 0);
+	atomic_set(&if_lasts, 0);
+	atomic_set(&if_late, 0);
+	if_detach = detach;
+	pthread_barrier_init(&if_round, NULL, IF_CPUS);
+	for (i = 0; i < IF_CPUS; i++)
+		pthread_create(&t[i], NULL, if_thread, (void *)(long)i);
+	for (i = 0; i < IF_CPUS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&if_round);
+}
+
+static void test_inflight_threads(void)
+{
+	int i, left = 0;
+
+	if_run(false);
+	for (i = 0; i < IF_CPUS; i++)
+		left += atomic_read(&if_cpu[i]);
+	CHECK(atomic_read(&if_users) == 1 && !left && !atomic_read(&if_frees) &&
+	      atomic_read(&if_firsts) >= IF_ROUNDS &&
+	      atomic_read(&if_firsts) == atomic_read(&if_lasts),
+	      "users %d, %d left on the CPUs, %d frees, %d first bios, %d last completions",
+	      atomic_read(&if_users), left, atomic_read(&if_frees),
+	      atomic_read(&if_firsts), atomic_read(&if_lasts));
+	if_run(true);
+	left = 0;
+	for (i = 0; i < IF_CPUS; i++)
+		left += atomic_read(&if_cpu[i]);
+	CHECK(!atomic_read(&if_users) && !left && atomic_read(&if_frees) == 1 &&
+	      !atomic_read(&if_late),
+	      "after a detach: users %d, %d left on the CPUs, %d frees, %d bios counted after the free",
+	      atomic_read(&if_users), left, atomic_read(&if_frees), atomic_read(&if_late));
+}
+
 int main(void)
 {
 	RUN(test_parse_u32);
@@ -1484,5 +1654,7 @@ int main(void)
 	RUN(test_latency_arg);
 	RUN(test_slots);
 	RUN(test_slots_threads);
+	RUN(test_inflight);
+	RUN(test_inflight_threads);
 	return check_summary("test-policy");
 }
