@@ -12,12 +12,12 @@
  * tenant per CPU, so that only the device group is shared).  Completions
  * go into their group's latency histogram a batch per thread at a time,
  * as in the module; a second table compares that with one atomic add per
- * bio (with eight bios in flight per thread).  The group's own bios in flight are counted per CPU
- * (ioband-inflight.h), as in the module; a third table compares that with
- * one shared count, with one bio and with eight in flight per thread.
- * Prints nanoseconds per
- * bio (admission and completion, all threads together) and lock
- * acquisitions per bio.  A group's share is the module's largest epoch
+ * bio (with eight bios in flight per thread).  The group's own bios in
+ * flight are counted per CPU (ioband-inflight.h), as in the module; a
+ * third table compares that with one shared count, with one bio and with
+ * eight in flight per thread.  Each bio completes on the thread that sent
+ * it.  Prints nanoseconds per bio (admission and completion, all threads
+ * together) and lock acquisitions per bio.  A group's share is the module's largest epoch
  * (2048 tokens of one bio each); a bio that finds no tokens starts a new
  * epoch, as the dispatcher would for a group alone on its device.
  *

@@ -690,7 +690,8 @@ static void stamp_active(struct ioband_group *g, u64 now)
 
 /*
  * CPUs with bios of @g in flight (g->users less the group's own
- * reference): 0 when it has none.
+ * reference; for a moment one more, ioband-inflight.h): 0 when it has
+ * none.
  */
 static int inflight(struct ioband_group *g)
 {
@@ -753,7 +754,7 @@ static void send_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
 /*
  * A bio leaves ioband for the device below.  Called with g->lock held: a
  * detach drops the group's own reference after its turn under the lock,
- * and whoever takes the lock after it sees the group dead and sends
+ * and whoever takes the lock after it finds the group dead or holding
  * nothing, so the count is not 0.
  */
 static void start_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
@@ -898,7 +899,7 @@ static bool admit_fast(struct ioband_group *g, struct ioband_io *io, u64 now)
 			      READ_ONCE(dom->clock.epoch), io->cost);
 	first = spent ? inflight_get(g, io, now) : IOB_INFLIGHT_GONE;
 	local_irq_restore(flags);
-	/* no tokens, or being freed: the slow path sees it dead */
+	/* no tokens, or being freed (the slow path sees it dead) */
 	if (first == IOB_INFLIGHT_GONE)
 		return false;
 	if (unlikely(READ_ONCE(g->dead))) {
