@@ -319,6 +319,26 @@ static void row(int n, enum mode m, double secs, double *ns, double *locks)
 	pthread_spin_destroy(&grp.lock);
 }
 
+/*
+ * A table of two pairs of columns, ns per bio: @a against @b under @left
+ * and under @right, and what @b gains on @a.
+ */
+static void pair_header(const char *title, const char *left, const char *right,
+			const char *a, const char *b)
+{
+	printf("admit-bench: %s\n", title);
+	printf("admit-bench: %-7s | %-29s | %-29s\n", "", left, right);
+	printf("admit-bench: %-7s | %10s %11s %6s | %10s %11s %6s\n", "threads",
+	       a, b, "gain", a, b, "gain");
+}
+
+static void pair_row(const char *tag, int n, double la, double lb, double ra, double rb)
+{
+	printf("admit-bench: %-7d | %10.1f %11.1f %5.2fx | %10.1f %11.1f %5.2fx\n",
+	       n, la, lb, lb > 0 ? la / lb : 0, ra, rb, rb > 0 ? ra / rb : 0);
+	printf("data: %s %d %.1f %.1f %.1f %.1f\n", tag, n, la, lb, ra, rb);
+}
+
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 1.0;
@@ -355,10 +375,8 @@ int main(int argc, char **argv)
 	 * each thread's own line
 	 */
 	depth = 8;
-	printf("admit-bench: the histogram of completion latencies, with slots, eight bios in flight per thread, ns/bio\n");
-	printf("admit-bench: %-7s | %-29s | %-29s\n", "", "one group", "a group per thread");
-	printf("admit-bench: %-7s | %10s %11s %6s | %10s %11s %6s\n", "threads",
-	       "each bio", "batch of 8", "gain", "each bio", "batch of 8", "gain");
+	pair_header("the histogram of completion latencies, with slots, eight bios in flight per thread, ns/bio",
+		    "one group", "a group per thread", "each bio", "batch of 8");
 	for (n = 1; n <= MAXT && n <= 2 * cpus; n *= 2) {
 		double on, ob, pn, pb, l;
 
@@ -368,17 +386,13 @@ int main(int argc, char **argv)
 		hist_batch = true;
 		row(n, MAG_SLOTS, secs, &ob, &l);
 		row(n, SPLIT_SLOTS, secs, &pb, &l);
-		printf("admit-bench: %-7d | %10.1f %11.1f %5.2fx | %10.1f %11.1f %5.2fx\n",
-		       n, on, ob, ob > 0 ? on / ob : 0, pn, pb, pb > 0 ? pn / pb : 0);
-		printf("data: hist %d %.1f %.1f %.1f %.1f\n", n, on, ob, pn, pb);
+		pair_row("hist", n, on, ob, pn, pb);
 	}
 	depth = 1;
 	/* the group's own count: shared, or per CPU as the module keeps it */
-	printf("admit-bench: the group's bios in flight, one group with slots, ns/bio\n");
-	printf("admit-bench: %-7s | %-29s | %-29s\n", "", "one bio in flight per thread",
-	       "eight in flight per thread");
-	printf("admit-bench: %-7s | %10s %11s %6s | %10s %11s %6s\n", "threads",
-	       "shared", "per CPU", "gain", "shared", "per CPU", "gain");
+	pair_header("the group's bios in flight, one group with slots, ns/bio",
+		    "one bio in flight per thread", "eight in flight per thread",
+		    "shared", "per CPU");
 	for (n = 1; n <= MAXT && n <= 2 * cpus; n *= 2) {
 		double s1, p1, s8, p8, l;
 
@@ -390,9 +404,7 @@ int main(int argc, char **argv)
 		row(n, MAG_SLOTS, secs, &p8, &l);
 		depth = 1;
 		row(n, MAG_SLOTS, secs, &p1, &l);
-		printf("admit-bench: %-7d | %10.1f %11.1f %5.2fx | %10.1f %11.1f %5.2fx\n",
-		       n, s1, p1, p1 > 0 ? s1 / p1 : 0, s8, p8, p8 > 0 ? s8 / p8 : 0);
-		printf("data: count %d %.1f %.1f %.1f %.1f\n", n, s1, p1, s8, p8);
+		pair_row("count", n, s1, p1, s8, p8);
 	}
 	return 0;
 }
