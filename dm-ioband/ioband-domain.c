@@ -707,21 +707,32 @@ static void busy_from(struct ioband_group *g, bool first, u64 now)
 
 /*
  * @io of @g is in flight from now, counted on this CPU (ioband-inflight.h),
- * with a fully ordered atomic.  Returns IOB_INFLIGHT_GONE if the group is
- * being freed (never under g->lock, see start_bio), IOB_INFLIGHT_EDGE if
- * @g had none in flight.
+ * with a fully ordered atomic; irqs off, so that nothing else of this CPU
+ * runs between its count and g->users.  Returns IOB_INFLIGHT_GONE if the
+ * group is being freed (never under g->lock, see start_bio),
+ * IOB_INFLIGHT_EDGE if @g had none in flight.
  */
+static int __inflight_get(struct ioband_group *g, struct ioband_io *io,
+			  u64 now)
+{
+	int r;
+
+	lockdep_assert_irqs_disabled();
+	io->cpu = smp_processor_id();
+	r = iob_inflight_get(&per_cpu_ptr(g->pc, io->cpu)->inflight, &g->users);
+	busy_from(g, r == IOB_INFLIGHT_EDGE, now);
+	return r;
+}
+
+/* The same where irqs may be on (g->lock leaves them on under RT). */
 static int inflight_get(struct ioband_group *g, struct ioband_io *io, u64 now)
 {
 	unsigned long flags;
 	int r;
 
-	/* nothing else of this CPU between its count and g->users */
 	local_irq_save(flags);
-	io->cpu = smp_processor_id();
-	r = iob_inflight_get(&per_cpu_ptr(g->pc, io->cpu)->inflight, &g->users);
+	r = __inflight_get(g, io, now);
 	local_irq_restore(flags);
-	busy_from(g, r == IOB_INFLIGHT_EDGE, now);
 	return r;
 }
 
@@ -897,7 +908,7 @@ static bool admit_fast(struct ioband_group *g, struct ioband_io *io, u64 now)
 	local_irq_save(flags);
 	spent = iob_mag_spend(&this_cpu_ptr(g->pc)->mag,
 			      READ_ONCE(dom->clock.epoch), io->cost);
-	first = spent ? inflight_get(g, io, now) : IOB_INFLIGHT_GONE;
+	first = spent ? __inflight_get(g, io, now) : IOB_INFLIGHT_GONE;
 	local_irq_restore(flags);
 	/* no tokens, or being freed (the slow path sees it dead) */
 	if (first == IOB_INFLIGHT_GONE)
