@@ -397,6 +397,7 @@ static void latency_on(struct ioband_domain *dom)
 	dom->lat.peak_bps = 0;
 	dom->lat.step = IOB_LAT_STEP_MIN;
 	dom->lat.calm = 0;
+	dom->lat.late = 0;
 	dom->lat_start_ns = now;
 	WRITE_ONCE(dom->lat_next_ns, now + IOB_LAT_WINDOW_NS);
 	WRITE_ONCE(dom->lat_on, true);
@@ -524,6 +525,7 @@ void ioband_domain_deactivate(struct ioband_domain *dom, struct ioband_group *g)
 		}
 		left_update(dom, g);	/* inactive: off dom->left */
 		g->lat.cap_bps = 0;
+		g->lat.ceil_bps = 0;
 		spin_lock(&g->lock);
 		WRITE_ONCE(g->lat_cap, 0);
 		spin_unlock(&g->lock);
@@ -1300,8 +1302,10 @@ static void latency_window(struct ioband_domain *dom, u64 now)
 	if (fresh)
 		d = iob_lat_window(&dom->lat, head, len);
 	list_for_each_entry(g, &dom->groups, dom_node) {
-		if (!fresh)
+		if (!fresh) {
 			g->lat.cap_bps = 0;
+			g->lat.ceil_bps = 0;
+		}
 		spin_lock(&g->lock);
 		if (g->lat.cap_bps && !g->lat_cap)
 			g->lat_vt = now;

@@ -15,14 +15,17 @@
  * it did in the window and is cut by a thirty-second each window that
  * misses.  Each window in which every target holds, the caps grow by a
  * step; a cap that reaches the device's rate is gone.  A miss that
- * follows a window that held halves the growth (the step one larger),
- * and a cap does not grow past the rate at which it last missed, less a
- * thirty-second, until a calm spell (IOB_LAT_CALM_WINDOWS without a
- * miss) has passed: so the caps settle just under the rate at which the
- * targets are missed instead of probing into it every few seconds, and a
- * calm spell lets them probe again.  When no group with a target
- * completes anything in a window, every cap is gone at once: the
- * controller holds back nobody for a tenant that is not there.
+ * follows a window that held halves the growth (the step one larger).
+ * A miss with two or more late bios (IOB_LAT_MISS_MIN) in it and the
+ * window before pins each cap that its group used and that was not cut
+ * from the group's own rate a window before: the cap does not grow past
+ * the rate at which it missed, less a thirty-second, until a calm spell
+ * (IOB_LAT_CALM_WINDOWS without a miss) has passed.  So the caps settle
+ * just under the rate at which the targets are missed instead of
+ * probing into it every few seconds, and a calm spell lets them probe
+ * again.  When no group with a target completes anything in a window,
+ * every cap is gone at once: the controller holds back nobody for a
+ * tenant that is not there.
  *
  * A held-back group is never cut below half of its part of the device by
  * weight (its floor): a target can take the excess a neighbour gets from
@@ -127,6 +130,7 @@ void iob_lat_dom_init(struct iob_lat_dom *d)
 	d->peak_bps = 0;
 	d->step = IOB_LAT_STEP_MIN;
 	d->calm = 0;
+	d->late = 0;
 	d->windows = 0;
 }
 
@@ -160,8 +164,8 @@ static u64 rate_of(u64 bytes, u64 len_ns)
 enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 				     struct iob_lat *head, u64 len_ns)
 {
-	bool measured = false, missed = false, capped = false, calm;
-	u64 total = 0, bps;
+	bool measured = false, missed = false, capped = false, calm, pin;
+	u64 total = 0, bps, late = 0;
 	struct iob_lat *g;
 
 	if (!len_ns)
@@ -177,6 +181,7 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 			continue;
 		}
 		g->cap_bps = 0;		/* never held back: not for others */
+		g->ceil_bps = 0;
 		/* a new span starts as if the window's count had been steady */
 		if (!g->span_n)
 			g->span_n = ((u64)g->n << 4) * (IOB_LAT_SPAN - 1);
@@ -191,6 +196,7 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		if (g->missed) {
 			g->missed_windows++;
 			missed = true;
+			late += g->over;
 		}
 	}
 	/*
@@ -211,8 +217,11 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		}
 		d->step = IOB_LAT_STEP_MIN;
 		d->calm = 0;
+		d->late = 0;
 		return IOB_LAT_IDLE;
 	}
+	pin = late + d->late >= IOB_LAT_MISS_MIN;
+	d->late = late;
 	if (missed) {
 		/* a miss after a window that held: the caps grew too fast */
 		if (d->calm && d->step < IOB_LAT_STEP_MAX)
@@ -225,14 +234,24 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 				continue;
 			/*
 			 * A cap it used is the rate that missed: not again
-			 * for a calm spell.  A first cut, or one of a cap it
-			 * does not use, is from what it did in the window
-			 * (which may have begun part way in: no ceiling).
+			 * for a calm spell, if the misses had two or more
+			 * late bios in this window and the one before (one
+			 * may be anybody's: a stall of a CPU or of the
+			 * device), and the cap was not cut from its rate a
+			 * window ago (that window may have begun part way, or
+			 * with the group only starting, and what it queued
+			 * before the cut drains in this one).  A first cut,
+			 * or one of a cap it does not use, is from what it
+			 * did in the window.
 			 */
 			cur = rate_of(g->bytes, len_ns);
 			if (g->cap_bps && cur > g->cap_bps / 2) {
 				cur = g->cap_bps;
-				g->ceil_bps = cur;
+				if (pin && !g->first_cut)
+					g->ceil_bps = cur;
+				g->first_cut = false;
+			} else {
+				g->first_cut = true;
 			}
 			cur -= cur / IOB_LAT_CUT_DIV;
 			g->cap_bps = cur > floor ? cur : floor;
@@ -249,12 +268,13 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 	for (g = head; g; g = g->next) {
 		u64 ceil = g->ceil_bps - g->ceil_bps / IOB_LAT_CUT_DIV;
 
+		g->first_cut = false;
 		if (calm)
 			g->ceil_bps = 0;
 		if (!g->cap_bps)
 			continue;
 		g->cap_bps += (d->peak_bps >> d->step) + 1;
-		/* below the rate that last missed, until a calm spell */
+		/* below the rate of its last pinning miss, to a calm spell */
 		if (g->ceil_bps && g->cap_bps > ceil)
 			g->cap_bps = ceil > g->cap_bps - (d->peak_bps >> d->step) - 1 ?
 				     ceil : g->cap_bps - (d->peak_bps >> d->step) - 1;

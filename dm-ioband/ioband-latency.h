@@ -33,7 +33,9 @@
  * and more than 1/IOB_LAT_SPAN_DIV of the span was (below the target's
  * 1%, so that the caps' probing upwards does not cost it); or when, in
  * the window alone, at least IOB_LAT_MISS_MIN bios and more than
- * 1/IOB_LAT_MISS_DIV were late.
+ * 1/IOB_LAT_MISS_DIV were late.  A miss pins the caps (ioband-latency.c)
+ * when the groups that missed had at least IOB_LAT_MISS_MIN late bios
+ * in this window and the one before.
  */
 #define IOB_LAT_MISS_DIV	100
 #define IOB_LAT_MISS_MIN	2
@@ -118,8 +120,8 @@ u32 iob_lat_batch_take(struct iob_lat_batch *b, int *dir, u32 *idx);
  * none), its completions in the window and how many of them took longer
  * than the target, the bytes it completed, its part of the device by
  * weight and whether that part is its reservation.  Kept: the moving
- * span's counts, its cap (0: not held back) and the rate it last missed
- * at, counted windows.  Out:
+ * span's counts, its cap (0: not held back), the rate of the last miss
+ * that pinned it, whether the cap is a first cut, counted windows.  Out:
  * missed, whether it missed its target this window.
  */
 struct iob_lat {
@@ -133,15 +135,20 @@ struct iob_lat {
 	u64 span_n;		/* the moving span's counts, x16 */
 	u64 span_over;
 	u64 cap_bps;
-	u64 ceil_bps;		/* the rate at which it last missed: 0 none */
+	u64 ceil_bps;		/* the rate of its last pinning miss: 0 none */
+	bool first_cut;		/* its cap was cut from its window's rate */
 	bool missed;
 	u64 missed_windows;
 	u64 capped_windows;
 };
 
-/* The device group's side: its rate and the step caps grow by. */
+/*
+ * The device group's side: its rate, the step caps grow by, and the late
+ * bios of the groups that missed in the last window.
+ */
 struct iob_lat_dom {
 	u64 peak_bps;
+	u64 late;
 	u32 step;
 	u32 calm;
 	u64 windows;

@@ -937,6 +937,18 @@ static void lat_pair(struct iob_lat *v, struct iob_lat *n, u32 over)
 	n->part_ppm = 500000;
 }
 
+/* One window of V and N (as lat_pair), N at its cap if it has one; the cap before. */
+static u64 lat_step(struct iob_lat_dom *d, struct iob_lat *v, struct iob_lat *n, u32 over)
+{
+	u64 cap = n->cap_bps;
+
+	lat_pair(v, n, over);
+	if (cap)
+		n->bytes = cap / 10;
+	iob_lat_window(d, v, 100000000);
+	return cap;
+}
+
 static void test_lat_control(void)
 {
 	struct iob_lat v = {}, n = {}, w = {};
@@ -970,7 +982,6 @@ static void test_lat_control(void)
 	      (unsigned long long)n.cap_bps, (unsigned long long)floor);
 	CHECK(v.missed_windows == 101 && n.capped_windows == 101, "counted: %llu %llu",
 	      (unsigned long long)v.missed_windows, (unsigned long long)n.capped_windows);
-	/* targets met again: caps grow, a step a window, and go at the rate */
 	/*
 	 * it missed at its floor: held there for a calm spell, then the cap
 	 * grows, a step a window, and goes at the device's rate
@@ -989,6 +1000,18 @@ static void test_lat_control(void)
 		cap = n.cap_bps;
 	}
 	CHECK(!n.cap_bps && i > IOB_LAT_CALM_WINDOWS + 10, "gone after %d windows", i);
+	/*
+	 * a new first cut, then a miss at it: no ceiling (the first cut's
+	 * window may have begun part way, or with N only starting); a
+	 * second miss pins
+	 */
+	lat_step(&d, &v, &n, 2);
+	lat_step(&d, &v, &n, 2);
+	CHECK(n.cap_bps && !n.ceil_bps, "a new first cut: %llu ceil %llu",
+	      (unsigned long long)n.cap_bps, (unsigned long long)n.ceil_bps);
+	cap = lat_step(&d, &v, &n, 2);
+	CHECK(n.ceil_bps == cap, "then pinned: ceil %llu of %llu", (unsigned long long)n.ceil_bps,
+	      (unsigned long long)cap);
 	/*
 	 * a first miss from 64 MB/s: 62, no ceiling (the window's rate may
 	 * be part of one); a miss at the cap it used, a thirty-second off,
@@ -1021,6 +1044,59 @@ static void test_lat_control(void)
 	}
 	CHECK(n.cap_bps == cap, "stays at the rate that missed less a thirty-second: %llu",
 	      (unsigned long long)n.cap_bps);
+	/*
+	 * one late bio of a window at the cap it used: a cut, but no ceiling
+	 * (a first cut from a window in which N was only starting, pinned by
+	 * one late bio, held a buffered writer at half its rate for 10 s)
+	 */
+	{
+		struct iob_lat_dom d2;
+		struct iob_lat v2 = {}, n2 = {};
+
+		iob_lat_dom_init(&d2);
+		lat_step(&d2, &v2, &n2, 0);
+		lat_pair(&v2, &n2, 2);
+		n2.bytes = 1700000;	/* 17 MB/s: it was starting */
+		iob_lat_window(&d2, &v2, 100000000);
+		CHECK(n2.cap_bps && !n2.ceil_bps, "first cut: %llu ceil %llu",
+		      (unsigned long long)n2.cap_bps, (unsigned long long)n2.ceil_bps);
+		/* missed again at the first cut, a window old: not pinned */
+		cap = lat_step(&d2, &v2, &n2, 2);
+		CHECK(n2.cap_bps == cap - cap / 32 && !n2.ceil_bps,
+		      "a first cut's cap is not a rate that missed: %llu ceil %llu",
+		      (unsigned long long)n2.cap_bps, (unsigned long long)n2.ceil_bps);
+		lat_step(&d2, &v2, &n2, 0);
+		cap = lat_step(&d2, &v2, &n2, 1);
+		CHECK(v2.missed && n2.cap_bps == cap - cap / 32 && !n2.ceil_bps,
+		      "one late bio: %llu ceil %llu", (unsigned long long)n2.cap_bps,
+		      (unsigned long long)n2.ceil_bps);
+		for (i = 0; i < 20 && n2.cap_bps && n2.cap_bps <= cap; i++)
+			lat_step(&d2, &v2, &n2, 0);
+		CHECK(n2.cap_bps > cap, "grows past it: %llu after %d windows",
+		      (unsigned long long)n2.cap_bps, i);
+		/*
+		 * a busy target within its 1% (5 late of 1000) does not make
+		 * a light one's single late bio a pin
+		 */
+		w = v2;
+		lat_pair(&v2, &n2, 1);
+		w.n = 1000;
+		w.over = 5;
+		w.span_n = 1000 << 7;
+		w.span_over = 5 << 7;
+		w.next = &n2;
+		v2.next = &w;
+		n2.bytes = n2.cap_bps / 10;
+		cap = n2.cap_bps;
+		iob_lat_window(&d2, &v2, 100000000);
+		CHECK(v2.missed && !w.missed && !n2.ceil_bps,
+		      "another's late bios: missed %d %d ceil %llu", v2.missed, w.missed,
+		      (unsigned long long)n2.ceil_bps);
+		/* one late bio a window, two windows in a row: that pins */
+		cap = lat_step(&d2, &v2, &n2, 1);
+		CHECK(n2.ceil_bps == cap, "late again: ceil %llu of %llu",
+		      (unsigned long long)n2.ceil_bps, (unsigned long long)cap);
+	}
 	/*
 	 * 40 bios a window (a span of ~320): a stray late bio after a calm
 	 * spell is not a miss, two in the span are; at 20 a window one is
