@@ -394,10 +394,7 @@ static void latency_on(struct ioband_domain *dom)
 		return;
 	list_for_each_entry(g, &dom->groups, dom_node)
 		latency_counts_start(g, NULL);
-	dom->lat.peak_bps = 0;
-	dom->lat.step = IOB_LAT_STEP_MIN;
-	dom->lat.calm = 0;
-	dom->lat.late = 0;
+	iob_lat_dom_restart(&dom->lat);
 	dom->lat_start_ns = now;
 	WRITE_ONCE(dom->lat_next_ns, now + IOB_LAT_WINDOW_NS);
 	WRITE_ONCE(dom->lat_on, true);

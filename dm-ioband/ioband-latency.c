@@ -125,12 +125,18 @@ u32 iob_lat_batch_take(struct iob_lat_batch *b, int *dir, u32 *idx)
 	return count;
 }
 
-void iob_lat_dom_init(struct iob_lat_dom *d)
+/* Control starts again from nothing learnt; the count of windows goes on. */
+void iob_lat_dom_restart(struct iob_lat_dom *d)
 {
 	d->peak_bps = 0;
 	d->step = IOB_LAT_STEP_MIN;
 	d->calm = 0;
 	d->late = 0;
+}
+
+void iob_lat_dom_init(struct iob_lat_dom *d)
+{
+	iob_lat_dom_restart(d);
 	d->windows = 0;
 }
 

@@ -162,6 +162,7 @@ enum iob_lat_decision {
 };
 
 void iob_lat_dom_init(struct iob_lat_dom *d);
+void iob_lat_dom_restart(struct iob_lat_dom *d);
 enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 				     struct iob_lat *head, u64 len_ns);
 u64 iob_lat_floor_bps(const struct iob_lat_dom *d, const struct iob_lat *g);
