@@ -1311,7 +1311,8 @@ static void latency_window(struct ioband_domain *dom, u64 now)
 		if (g->lat.target_ns || g->lat.cap_bps)
 			trace_ioband_latency(dom->name, g->id, d,
 					     g->qos.conf.latency_us, g->lat.n,
-					     g->lat.over, g->lat.cap_bps,
+					     g->lat.over, g->lat.bytes,
+					     g->lat.cap_bps, g->lat.ceil_bps,
 					     dom->lat.peak_bps);
 		on |= g->lat.target_ns || g->lat.cap_bps;
 	}

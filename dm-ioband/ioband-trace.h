@@ -137,12 +137,15 @@ TRACE_EVENT(ioband_epoch,
 /*
  * The latency controller's decision for one group in one window
  * (0 idle, 1 met, 2 missed: enum iob_lat_decision): its completions,
- * how many were over its target, and its cap after (0: none).
+ * how many were over its target, the bytes it completed, and its cap and
+ * the ceiling of that cap after (0: none).
  */
 TRACE_EVENT(ioband_latency,
 	TP_PROTO(const char *domain, s64 id, int decision, u32 target_us,
-		 u32 n, u32 over, u64 cap_bps, u64 peak_bps),
-	TP_ARGS(domain, id, decision, target_us, n, over, cap_bps, peak_bps),
+		 u32 n, u32 over, u64 bytes, u64 cap_bps, u64 ceil_bps,
+		 u64 peak_bps),
+	TP_ARGS(domain, id, decision, target_us, n, over, bytes, cap_bps,
+		ceil_bps, peak_bps),
 	TP_STRUCT__entry(
 		__array(char, domain, 32)
 		__field(s64, id)
@@ -150,7 +153,9 @@ TRACE_EVENT(ioband_latency,
 		__field(u32, target_us)
 		__field(u32, n)
 		__field(u32, over)
+		__field(u64, bytes)
 		__field(u64, cap_bps)
+		__field(u64, ceil_bps)
 		__field(u64, peak_bps)
 	),
 	TP_fast_assign(
@@ -160,15 +165,18 @@ TRACE_EVENT(ioband_latency,
 		__entry->target_us = target_us;
 		__entry->n = n;
 		__entry->over = over;
+		__entry->bytes = bytes;
 		__entry->cap_bps = cap_bps;
+		__entry->ceil_bps = ceil_bps;
 		__entry->peak_bps = peak_bps;
 	),
-	TP_printk("%s group=%lld %s target=%uus n=%u over=%u cap=%llu peak=%llu",
+	TP_printk("%s group=%lld %s target=%uus n=%u over=%u bytes=%llu cap=%llu ceil=%llu peak=%llu",
 		  __entry->domain, __entry->id,
 		  __print_symbolic(__entry->decision, { 0, "idle" },
 				   { 1, "met" }, { 2, "missed" }),
 		  __entry->target_us, __entry->n, __entry->over,
-		  __entry->cap_bps, __entry->peak_bps)
+		  __entry->bytes, __entry->cap_bps, __entry->ceil_bps,
+		  __entry->peak_bps)
 );
 
 #endif /* IOBAND_TRACE_H */
