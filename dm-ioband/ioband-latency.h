@@ -68,10 +68,11 @@
 #define IOB_LAT_CALM_WINDOWS	100
 /*
  * A cap's bucket holds this much time at its rate: a dispatcher that
- * wakes late catches up a little, and a group never sends more than a
- * tenth more than its cap in any 20 ms.
+ * wakes late catches up (under emulation it often woke more than 2 ms
+ * late, and with 2 ms a writer capped at 30 MB/s did 20), and a group
+ * never sends more than 40% over its cap in any 20 ms.
  */
-#define IOB_LAT_DEPTH_NS	2000000ULL
+#define IOB_LAT_DEPTH_NS	8000000ULL
 /* The device's rate is a moving average over this many windows. */
 #define IOB_LAT_AVG_DIV		8
 
