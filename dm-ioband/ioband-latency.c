@@ -13,16 +13,18 @@
  * the groups without a target are held back, each by a cap on its rate
  * (bytes per second, paced like a limit) that starts a little below what
  * it did in the window and is cut by a thirty-second each window that
- * misses.  Each window in which every target holds, the caps grow by a
- * step; a cap that reaches the device's rate is gone.  A miss that
- * follows a window that held halves the growth (the step one larger).
- * A miss with two or more late bios (IOB_LAT_MISS_MIN) in it and the
- * window before pins each cap that its group used and that was not cut
- * from the group's own rate a window before: the cap does not grow past
- * the rate at which it missed, less a thirty-second, until a calm spell
- * (IOB_LAT_CALM_WINDOWS without a miss) has passed.  So the caps settle
- * just under the rate at which the targets are missed instead of
- * probing into it every few seconds, and a calm spell lets them probe
+ * misses; a window in which the device did less than half of what it did
+ * of late (quiet) makes no cap, and cuts a cap its group did not use from
+ * the cap, not from the group's rate.  Each window in which every target
+ * holds, the caps grow by a step; a cap that reaches the device's rate is
+ * gone.  A miss that follows a window that held halves the growth (the
+ * step one larger).  A miss with two or more late bios (IOB_LAT_MISS_MIN)
+ * in it and the window before pins each cap that its group used and that
+ * was not cut from the group's own rate a window before: the cap does not
+ * grow past the rate at which it missed, less a thirty-second, until a
+ * calm spell (IOB_LAT_CALM_WINDOWS without a miss) has passed.  So the
+ * caps settle just under the rate at which the targets are missed instead
+ * of probing into it every few seconds, and a calm spell lets them probe
  * again.  When no group with a target completes anything in a window,
  * every cap is gone at once: the controller holds back nobody for a
  * tenant that is not there.
@@ -129,6 +131,7 @@ u32 iob_lat_batch_take(struct iob_lat_batch *b, int *dir, u32 *idx)
 void iob_lat_dom_restart(struct iob_lat_dom *d)
 {
 	d->peak_bps = 0;
+	d->recent_bps = 0;
 	d->step = IOB_LAT_STEP_MIN;
 	d->calm = 0;
 	d->late = 0;
@@ -170,7 +173,7 @@ static u64 rate_of(u64 bytes, u64 len_ns)
 enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 				     struct iob_lat *head, u64 len_ns)
 {
-	bool measured = false, missed = false, capped = false, calm, pin;
+	bool measured = false, missed = false, capped = false, calm, pin, quiet;
 	u64 total = 0, bps, late = 0;
 	struct iob_lat *g;
 
@@ -208,9 +211,16 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 	/*
 	 * The device's rate: a moving average of the windows' (an eighth
 	 * each), from the first, while nobody is held back; while somebody
-	 * is, less is seen and only more counts.
+	 * is, less is seen and only more counts.  What it did of late is
+	 * the same average of every window's: the window is quiet when the
+	 * device did less than half of that in it.
 	 */
 	bps = rate_of(total, len_ns);
+	quiet = bps < d->recent_bps / 2;
+	if (d->recent_bps)
+		d->recent_bps += (s64)(bps - d->recent_bps) / IOB_LAT_AVG_DIV;
+	else
+		d->recent_bps = bps;
 	if (!capped && d->peak_bps)
 		d->peak_bps += (s64)(bps - d->peak_bps) / IOB_LAT_AVG_DIV;
 	else if (bps > d->peak_bps)
@@ -236,7 +246,8 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		for (g = head; g; g = g->next) {
 			u64 cur, floor = iob_lat_floor_bps(d, g);
 
-			if (g->target_ns || (!g->bytes && !g->cap_bps))
+			if (g->target_ns || (!g->bytes && !g->cap_bps) ||
+			    (quiet && !g->cap_bps))
 				continue;
 			/*
 			 * A cap it used is the rate that missed: not again
@@ -248,13 +259,20 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 			 * with the group only starting, and what it queued
 			 * before the cut drains in this one).  A first cut,
 			 * or one of a cap it does not use, is from what it
-			 * did in the window.
+			 * did in the window.  But a quiet window (a writer's
+			 * flusher waiting, say) says nothing of what a group
+			 * that moved little in it will do: then none gets a
+			 * first cap, and a cap its group did not use is cut
+			 * from itself.
 			 */
 			cur = rate_of(g->bytes, len_ns);
 			if (g->cap_bps && cur > g->cap_bps / 2) {
 				cur = g->cap_bps;
 				if (pin && !g->first_cut)
 					g->ceil_bps = cur;
+				g->first_cut = false;
+			} else if (quiet) {
+				cur = g->cap_bps;
 				g->first_cut = false;
 			} else {
 				g->first_cut = true;

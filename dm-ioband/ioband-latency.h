@@ -144,11 +144,12 @@ struct iob_lat {
 };
 
 /*
- * The device group's side: its rate, the step caps grow by, and the late
- * bios of the groups that missed in the last window.
+ * The device group's side: its rate, what it did of late, the step caps
+ * grow by, and the late bios of the groups that missed in the last window.
  */
 struct iob_lat_dom {
 	u64 peak_bps;
+	u64 recent_bps;		/* every window's rate, an eighth each */
 	u64 late;
 	u32 step;
 	u32 calm;

@@ -1056,7 +1056,7 @@ static void test_lat_control(void)
 		iob_lat_dom_init(&d2);
 		lat_step(&d2, &v2, &n2, 0);
 		lat_pair(&v2, &n2, 2);
-		n2.bytes = 1700000;	/* 17 MB/s: it was starting */
+		n2.bytes = 3400000;	/* 34 MB/s: it was starting */
 		iob_lat_window(&d2, &v2, 100000000);
 		CHECK(n2.cap_bps && !n2.ceil_bps, "first cut: %llu ceil %llu",
 		      (unsigned long long)n2.cap_bps, (unsigned long long)n2.ceil_bps);
@@ -1096,6 +1096,75 @@ static void test_lat_control(void)
 		cap = lat_step(&d2, &v2, &n2, 1);
 		CHECK(n2.ceil_bps == cap, "late again: ceil %llu of %llu",
 		      (unsigned long long)n2.ceil_bps, (unsigned long long)cap);
+	}
+	/*
+	 * a miss in a quiet window (the device did less than half of what
+	 * it did of late: N's flusher waiting, say): a cap N does not use is
+	 * cut from itself, not from what N did, and no cap is made
+	 */
+	{
+		struct iob_lat_dom d3;
+		struct iob_lat v3 = {}, n3 = {};
+
+		iob_lat_dom_init(&d3);
+		lat_step(&d3, &v3, &n3, 0);
+		lat_step(&d3, &v3, &n3, 2);
+		lat_step(&d3, &v3, &n3, 0);
+		cap = n3.cap_bps;
+		lat_pair(&v3, &n3, 2);
+		n3.bytes = 3050000;	/* 31.3 MB/s of some 64.5 of late */
+		iob_lat_window(&d3, &v3, 100000000);
+		CHECK(v3.missed && n3.cap_bps == cap - cap / 32 && !n3.ceil_bps,
+		      "quiet: %llu from %llu, ceil %llu", (unsigned long long)n3.cap_bps,
+		      (unsigned long long)cap, (unsigned long long)n3.ceil_bps);
+		/* not a cut from its rate: a miss at it, used, pins it */
+		cap = lat_step(&d3, &v3, &n3, 2);
+		CHECK(n3.ceil_bps == cap, "then pinned: ceil %llu of %llu",
+		      (unsigned long long)n3.ceil_bps, (unsigned long long)cap);
+		/* not quiet (N 20 MB/s and another 30 of 64): from what it did */
+		lat_pair(&v3, &n3, 2);
+		n3.bytes = 2000000;
+		w = n3;
+		w.cap_bps = 0;
+		w.bytes = 3000000;
+		w.next = NULL;
+		n3.next = &w;
+		iob_lat_window(&d3, &v3, 100000000);
+		CHECK(n3.cap_bps == 20 * MBS - 20 * MBS / 32, "busy: %llu",
+		      (unsigned long long)n3.cap_bps);
+		n3.next = NULL;
+		/*
+		 * the device doing steadily less than half its rate is not
+		 * quiet: N held at its floor, then another starts, with
+		 * few bytes, and V misses: it gets a cap
+		 */
+		iob_lat_dom_init(&d3);
+		n3.cap_bps = 0;
+		n3.ceil_bps = 0;
+		lat_step(&d3, &v3, &n3, 0);
+		for (i = 0; i < 100; i++)
+			lat_step(&d3, &v3, &n3, 20);
+		floor = iob_lat_floor_bps(&d3, &n3);
+		lat_pair(&v3, &n3, 2);
+		n3.bytes = n3.cap_bps / 10;
+		w = n3;
+		w.cap_bps = 0;
+		w.bytes = 200000;	/* 2 MB/s */
+		w.next = NULL;
+		n3.next = &w;
+		iob_lat_window(&d3, &v3, 100000000);
+		CHECK(n3.cap_bps == floor && w.cap_bps == iob_lat_floor_bps(&d3, &w),
+		      "steadily under half: %llu %llu", (unsigned long long)n3.cap_bps,
+		      (unsigned long long)w.cap_bps);
+		n3.next = NULL;
+		iob_lat_dom_init(&d3);
+		n3.cap_bps = 0;
+		lat_step(&d3, &v3, &n3, 0);
+		lat_pair(&v3, &n3, 2);
+		n3.bytes = 1000000;
+		iob_lat_window(&d3, &v3, 100000000);
+		CHECK(v3.missed && !n3.cap_bps, "quiet: no cap made: %llu",
+		      (unsigned long long)n3.cap_bps);
 	}
 	/*
 	 * 40 bios a window (a span of ~320): a stray late bio after a calm
