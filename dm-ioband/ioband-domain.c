@@ -657,17 +657,18 @@ static bool may_send(struct ioband_domain *dom, struct ioband_group *g,
 }
 
 /*
- * Charge a bio that goes down: its tokens (urgent ones within a bound)
- * and its limits.  True if this used up the group's last tokens.  Called
- * with g->lock held.
+ * Charge a bio that goes down: its tokens (urgent ones within a bound),
+ * its latency cap (@held: it was held, iob_lat_charge) and its limits.
+ * True if this used up the group's last tokens.  Called with g->lock held.
  */
-static bool charge(struct ioband_group *g, struct ioband_io *io, bool urgent,
-		   u64 now)
+static bool charge(struct ioband_group *g, struct ioband_io *io, bool held,
+		   bool urgent, u64 now)
 {
 	struct ioband_group *p;
 
 	if (g->lat_cap)
-		iob_lat_charge(&g->lat_vt, g->lat_cap, io->bytes, now, urgent);
+		iob_lat_charge(&g->lat_vt, g->lat_cap, io->bytes, now, held,
+			       urgent);
 	for (p = g; p; p = READ_ONCE(p->parent)) {
 		if (!READ_ONCE(p->qos.has_limit))
 			continue;
@@ -950,7 +951,7 @@ static bool charge_mag(struct ioband_group *g, struct ioband_io *io, u64 now)
 		local_irq_restore(flags);
 	}
 	if (!spent)
-		return charge(g, io, false, now);
+		return charge(g, io, false, false, now);
 	return g->bucket.tokens <= 0;
 }
 
@@ -1001,7 +1002,7 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
 	think(g, !g->held && !inflight(g), now);
 	iob_refill(&g->bucket, epoch, READ_ONCE(dom->params.carryover));
 	if (unlikely(urgent || READ_ONCE(g->ib->suspending))) {
-		kick = charge(g, io, true, now) &&
+		kick = charge(g, io, false, true, now) &&
 		       atomic_read(&dom->held);
 		start_bio(g, io, now);
 		go = true;
@@ -1195,7 +1196,7 @@ static void take_ready(struct ioband_domain *dom, struct ioband_group *g,
 
 		if (!may_send(dom, g, io->dir, now, true))
 			break;
-		charge(g, io, false, now);
+		charge(g, io, true, false, now);
 		bio_list_add(out, pop_held(g, now));
 	}
 }
@@ -1298,6 +1299,8 @@ static void latency_window(struct ioband_domain *dom, u64 now)
 	*tail = NULL;
 	if (fresh)
 		d = iob_lat_window(&dom->lat, head, len);
+	else	/* what it did before it was idle is not what it did of late */
+		dom->lat.recent_bps = 0;
 	list_for_each_entry(g, &dom->groups, dom_node) {
 		if (!fresh) {
 			g->lat.cap_bps = 0;

@@ -315,20 +315,24 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 /*
  * A bio of @bytes went down at @now_ns under a cap of @cap_bps: move the
  * cap's clock on by the time the cap takes to pass it, from no further
- * back than a bucket's depth.  The next bio goes when the clock is not
+ * back than a bucket's depth (IOB_LAT_DEPTH_NS for a bio the group held,
+ * @held; else IOB_LAT_BURST_NS).  The next bio goes when the clock is not
  * ahead of now.  A bio that went whatever the cap (@urgent: flushes,
  * metadata, swap, reclaim, I/O during a suspend) takes the clock at most
- * a depth ahead, so that a storm of them cannot hold the group for long.
+ * IOB_LAT_BURST_NS ahead, so that a storm of them cannot hold the group
+ * for long.
  */
-void iob_lat_charge(u64 *vt, u64 cap_bps, u32 bytes, u64 now_ns, bool urgent)
+void iob_lat_charge(u64 *vt, u64 cap_bps, u32 bytes, u64 now_ns, bool held,
+		    bool urgent)
 {
-	u64 floor = now_ns > IOB_LAT_DEPTH_NS ? now_ns - IOB_LAT_DEPTH_NS : 0;
+	u64 depth = held ? IOB_LAT_DEPTH_NS : IOB_LAT_BURST_NS;
+	u64 floor = now_ns > depth ? now_ns - depth : 0;
 
 	if (!cap_bps)
 		return;
 	if (*vt < floor)
 		*vt = floor;
 	*vt += div64_u64((u64)(bytes ? bytes : 4096) * NS_PER_SEC, cap_bps);
-	if (urgent && *vt > now_ns + IOB_LAT_DEPTH_NS)
-		*vt = now_ns + IOB_LAT_DEPTH_NS;
+	if (urgent && *vt > now_ns + IOB_LAT_BURST_NS)
+		*vt = now_ns + IOB_LAT_BURST_NS;
 }

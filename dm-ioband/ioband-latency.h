@@ -67,12 +67,17 @@
 #define IOB_LAT_STEP_MAX	11
 #define IOB_LAT_CALM_WINDOWS	100
 /*
- * A cap's bucket holds this much time at its rate: a dispatcher that
- * wakes late catches up (under emulation it often woke more than 2 ms
- * late, and with 2 ms a writer capped at 30 MB/s did 20), and a group
- * never sends more than 40% over its cap in any 20 ms.
+ * A cap's bucket holds this much time at its rate for a bio the group held
+ * (a dispatcher that wakes late catches up: under emulation it often woke
+ * more than 2 ms late, and with 2 ms a writer capped at 30 MB/s did 20),
+ * and IOB_LAT_BURST_NS for one that found the group's queue empty (a group
+ * that paused does not come back with a burst), or that went whatever the
+ * cap (how far ahead it may take the clock).  So in any span a group's
+ * bios that the cap passes go at most 8 ms of its rate, and one bio, over
+ * it.
  */
 #define IOB_LAT_DEPTH_NS	8000000ULL
+#define IOB_LAT_BURST_NS	2000000ULL
 /* The device's rate is a moving average over this many windows. */
 #define IOB_LAT_AVG_DIV		8
 
@@ -170,6 +175,7 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 u64 iob_lat_floor_bps(const struct iob_lat_dom *d, const struct iob_lat *g);
 
 /* A cap's virtual clock (as the limits': GCRA): charge a bio of @bytes. */
-void iob_lat_charge(u64 *vt, u64 cap_bps, u32 bytes, u64 now_ns, bool urgent);
+void iob_lat_charge(u64 *vt, u64 cap_bps, u32 bytes, u64 now_ns, bool held,
+		    bool urgent);
 
 #endif /* IOBAND_LATENCY_H */
