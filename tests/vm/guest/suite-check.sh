@@ -1182,6 +1182,17 @@ if want memmax; then
 	e=$(fio_err /tmp/fc)
 	mx=$(grep -s '^max ' /sys/fs/cgroup/c/memory.events | cut -d' ' -f2)
 	[ $rc = 0 ] || { cat /sys/fs/cgroup/c/memory.events /sys/fs/cgroup/c/memory.stat | grep -E "^(oom|max|file|anon|file_dirty|file_writeback) "; dmesg | grep -iE "oom|killed process|invoked" | head -5; } | sed 's/^/  .. /' 
+	# when the OOM killer ends fio's main process, its job process goes on
+	# writing (seen in balance_dirty_pages on 6.12) and holds the mount:
+	# end it, and wait, or the umount, the device's removal and the
+	# module's unload at the end fail too
+	left=0
+	while [ -n "$(cat /sys/fs/cgroup/c/cgroup.procs)" ] && [ $left -lt 60 ]; do
+		kill -9 $(cat /sys/fs/cgroup/c/cgroup.procs) 2>/dev/null
+		sleep 1
+		left=$((left + 1))
+	done
+	[ $left = 0 ] || echo "  .. c's processes ended after $left s"
 	umount /mnt/mm
 	echo max > /sys/fs/cgroup/c/memory.max
 	[ $rc = 0 ] && [ "$e" = 0 ] && ! grep -qi "verify" /tmp/fc.log
