@@ -27,7 +27,7 @@ help:
 	@echo "make install    install dm-ioband.ko for KVER ($(KVER)), run depmod; iobandctl,"
 	@echo "                its man page, bash completion and ioband.service under PREFIX ($(PREFIX))"
 	@echo "make clean      remove build outputs; distclean also removes $(CACHE)/"
-	@echo "Variables: KVER, KERNELS, ONLY=<test prefix> (VM tests), IOBAND_KVM=1 (use KVM), IOBAND_ICOUNT=2 (instruction-counted clock)"
+	@echo "Variables: KVER, KERNELS, ONLY=<test prefix> (VM tests), IOBAND_KVM=1 (use KVM), IOBAND_ICOUNT=2 (instruction-counted clock, one vCPU: for make bench ONLY=iops)"
 
 deps:
 	@scripts/deps.sh
