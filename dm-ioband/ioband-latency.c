@@ -174,6 +174,7 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 				     struct iob_lat *head, u64 len_ns)
 {
 	bool measured = false, missed = false, capped = false, calm, pin, quiet;
+	bool full;
 	u64 total = 0, bps, late = 0;
 	struct iob_lat *g;
 
@@ -236,6 +237,8 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		d->late = 0;
 		return IOB_LAT_IDLE;
 	}
+	/* the device did about all it can: a group's shortfall is its queue */
+	full = bps >= d->peak_bps - d->peak_bps / 16;
 	pin = late + d->late >= IOB_LAT_MISS_MIN;
 	d->late = late;
 	if (missed) {
@@ -263,11 +266,15 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 			 * flusher waiting, say) says nothing of what a group
 			 * that moved little in it will do: then none gets a
 			 * first cap, and a cap its group did not use is cut
-			 * from itself.
+			 * from itself.  On a full device a cap its group used
+			 * but did a thirty-second below does not hold it (its
+			 * bios queue in the device): the cut is from what it
+			 * did.
 			 */
 			cur = rate_of(g->bytes, len_ns);
 			if (g->cap_bps && cur > g->cap_bps / 2) {
-				cur = g->cap_bps;
+				if (!full || cur + cur / IOB_LAT_CUT_DIV >= g->cap_bps)
+					cur = g->cap_bps;
 				if (pin && !g->first_cut)
 					g->ceil_bps = cur;
 				g->first_cut = false;
@@ -302,7 +309,12 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		if (g->ceil_bps && g->cap_bps > ceil)
 			g->cap_bps = ceil > g->cap_bps - (d->peak_bps >> d->step) - 1 ?
 				     ceil : g->cap_bps - (d->peak_bps >> d->step) - 1;
-		if (g->cap_bps >= d->peak_bps) {
+		/*
+		 * Gone when an eighth above the device's rate, where it can
+		 * no longer hold the group: at the rate itself, the group's
+		 * whole queue would go into the device at once.
+		 */
+		if (g->cap_bps >= d->peak_bps + d->peak_bps / 8) {
 			g->cap_bps = 0;
 			g->ceil_bps = 0;
 		} else {

@@ -937,13 +937,16 @@ static void lat_pair(struct iob_lat *v, struct iob_lat *n, u32 over)
 	n->part_ppm = 500000;
 }
 
-/* One window of V and N (as lat_pair), N at its cap if it has one; the cap before. */
+/*
+ * One window of V and N (as lat_pair), N at its cap if it has one, and at
+ * most at the device's 64 MB/s; the cap before.
+ */
 static u64 lat_step(struct iob_lat_dom *d, struct iob_lat *v, struct iob_lat *n, u32 over)
 {
 	u64 cap = n->cap_bps;
 
 	lat_pair(v, n, over);
-	if (cap)
+	if (cap && cap < 64 * MBS)
 		n->bytes = cap / 10;
 	iob_lat_window(d, v, 100000000);
 	return cap;
@@ -989,7 +992,8 @@ static void test_lat_control(void)
 	cap = n.cap_bps;
 	for (i = 0; i < 400 && n.cap_bps; i++) {
 		lat_pair(&v, &n, 0);
-		n.bytes = n.cap_bps / 10;
+		if (n.cap_bps < 64 * MBS)
+			n.bytes = n.cap_bps / 10;
 		iob_lat_window(&d, &v, 100000000);
 		if (i < IOB_LAT_CALM_WINDOWS - 1)
 			CHECK(n.cap_bps == cap, "held below the rate that missed: %llu",
@@ -1247,6 +1251,61 @@ static void test_lat_control(void)
 	n.cap_bps = 0;
 	iob_lat_window(&d, &v, 100000000);
 	CHECK(!n.cap_bps, "idle N: %llu", (unsigned long long)n.cap_bps);
+	/*
+	 * a cap that grows past what the device does is kept until it is an
+	 * eighth above it: released at the device's rate, a writer's whole
+	 * queue goes into the device at once (the simulator's latency case:
+	 * 35 late reads in a second)
+	 */
+	{
+		struct iob_lat_dom d4;
+		struct iob_lat v4 = {}, n4 = {};
+		u64 peak;
+
+		iob_lat_dom_init(&d4);
+		lat_step(&d4, &v4, &n4, 0);
+		lat_step(&d4, &v4, &n4, 2);
+		peak = d4.peak_bps;
+		for (i = 0; i < 100 && n4.cap_bps && n4.cap_bps < peak; i++)
+			lat_step(&d4, &v4, &n4, 0);
+		CHECK(n4.cap_bps >= peak && d4.peak_bps == peak,
+		      "grows past the device's rate: %llu of %llu", (unsigned long long)n4.cap_bps,
+		      (unsigned long long)peak);
+		for (i = 0; i < 100 && n4.cap_bps; i++)
+			cap = lat_step(&d4, &v4, &n4, 0);
+		CHECK(!n4.cap_bps && cap < peak + peak / 8 && cap > peak + peak / 8 - peak / 16,
+		      "released an eighth above it: the last cap %llu of %llu",
+		      (unsigned long long)cap, (unsigned long long)peak);
+		/*
+		 * a miss on a full device at which N did a thirty-second or
+		 * more less than its cap: its cap does not hold it (its bios
+		 * queue in the device), so the cut is from what it did
+		 */
+		iob_lat_dom_init(&d4);
+		lat_step(&d4, &v4, &n4, 0);
+		lat_step(&d4, &v4, &n4, 2);
+		for (i = 0; i < 100 && n4.cap_bps < 67 * MBS; i++)
+			lat_step(&d4, &v4, &n4, 0);
+		cap = lat_step(&d4, &v4, &n4, 2);
+		CHECK(cap >= 67 * MBS && n4.cap_bps == 62 * MBS && n4.ceil_bps == 64 * MBS,
+		      "cut from what it did on a full device: %llu from %llu, ceil %llu",
+		      (unsigned long long)n4.cap_bps, (unsigned long long)cap,
+		      (unsigned long long)n4.ceil_bps);
+		/*
+		 * but a writer that did less than its cap while the device
+		 * had room (its own lull, not a full device) is cut from its
+		 * cap
+		 */
+		for (i = 0; i < 200 && n4.cap_bps > 50 * MBS; i++)
+			lat_step(&d4, &v4, &n4, 2);
+		cap = n4.cap_bps;
+		lat_pair(&v4, &n4, 2);
+		n4.bytes = cap * 8 / 100;	/* 80% of its cap */
+		iob_lat_window(&d4, &v4, 100000000);
+		CHECK(n4.cap_bps == cap - cap / 32,
+		      "a lull on a device with room: cut from its cap: %llu from %llu",
+		      (unsigned long long)n4.cap_bps, (unsigned long long)cap);
+	}
 }
 
 /* A cap's clock: a bio moves it by its time at the rate, from at most a depth back. */
