@@ -16,8 +16,8 @@
  * misses; a window in which the device did less than half of what it did
  * of late (quiet) makes no cap, and cuts a cap its group did not use from
  * the cap, not from the group's rate.  Each window in which every target
- * holds, the caps grow by a step; a cap that reaches the device's rate is
- * gone.  A miss that follows a window that held halves the growth (the
+ * holds, the caps grow by a step; a cap an eighth above the device's rate
+ * is gone.  A miss that follows a window that held halves the growth (the
  * step one larger).  A miss with two or more late bios (IOB_LAT_MISS_MIN)
  * in it and the window before pins each cap that its group used and that
  * was not cut from the group's own rate a window before: the cap does not
@@ -266,14 +266,15 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 			 * flusher waiting, say) says nothing of what a group
 			 * that moved little in it will do: then none gets a
 			 * first cap, and a cap its group did not use is cut
-			 * from itself.  On a full device a cap its group used
-			 * but did a thirty-second below does not hold it (its
-			 * bios queue in the device): the cut is from what it
-			 * did.
+			 * from itself.  On a full device that the group moved
+			 * at least half of, a cap it used but did a
+			 * thirty-second below does not hold it (its bios queue
+			 * in the device): the cut is from what it did.
 			 */
 			cur = rate_of(g->bytes, len_ns);
 			if (g->cap_bps && cur > g->cap_bps / 2) {
-				if (!full || cur + cur / IOB_LAT_CUT_DIV >= g->cap_bps)
+				if (!full || cur * 2 < bps ||
+				    cur + cur / IOB_LAT_CUT_DIV >= g->cap_bps)
 					cur = g->cap_bps;
 				if (pin && !g->first_cut)
 					g->ceil_bps = cur;
@@ -311,8 +312,10 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 				     ceil : g->cap_bps - (d->peak_bps >> d->step) - 1;
 		/*
 		 * Gone when an eighth above the device's rate, where it can
-		 * no longer hold the group: at the rate itself, the group's
-		 * whole queue would go into the device at once.
+		 * no longer hold the group: released at the rate itself, on
+		 * a full device, the group's whole queue would go into it at
+		 * once.  (While the group runs at its cap the rate follows
+		 * it up, so the cap is gone only once the device is full.)
 		 */
 		if (g->cap_bps >= d->peak_bps + d->peak_bps / 8) {
 			g->cap_bps = 0;

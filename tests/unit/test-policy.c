@@ -987,7 +987,7 @@ static void test_lat_control(void)
 	      (unsigned long long)v.missed_windows, (unsigned long long)n.capped_windows);
 	/*
 	 * it missed at its floor: held there for a calm spell, then the cap
-	 * grows, a step a window, and goes at the device's rate
+	 * grows, a step a window, and goes an eighth above the device's rate
 	 */
 	cap = n.cap_bps;
 	for (i = 0; i < 400 && n.cap_bps; i++) {
@@ -1304,6 +1304,27 @@ static void test_lat_control(void)
 		iob_lat_window(&d4, &v4, 100000000);
 		CHECK(n4.cap_bps == cap - cap / 32,
 		      "a lull on a device with room: cut from its cap: %llu from %llu",
+		      (unsigned long long)n4.cap_bps, (unsigned long long)cap);
+		/*
+		 * and so is one in a lull while another group fills the
+		 * device: its shortfall is not its queue
+		 */
+		iob_lat_dom_init(&d4);
+		lat_pair(&v4, &n4, 0);
+		n4.next = &w;
+		w = n4;
+		w.next = NULL;
+		n4.bytes = w.bytes = 3200000;
+		iob_lat_window(&d4, &v4, 100000000);
+		v4.over = 2;
+		iob_lat_window(&d4, &v4, 100000000);
+		cap = n4.cap_bps;
+		v4.over = 2;
+		n4.bytes = cap * 6 / 100;	/* 60% of its cap */
+		w.bytes = 6400000 - n4.bytes;	/* the other fills the device */
+		iob_lat_window(&d4, &v4, 100000000);
+		CHECK(cap && n4.cap_bps == cap - cap / 32 && w.cap_bps,
+		      "a lull beside a group that fills the device: cut from its cap: %llu from %llu",
 		      (unsigned long long)n4.cap_bps, (unsigned long long)cap);
 	}
 }
