@@ -24,7 +24,7 @@
 #define MAXG 8
 #define MAXQ 4096
 #define MAXCPU 16
-#define MAXA 64			/* a group's I/Os in ioband or the device */
+#define MAXA 256		/* a group's I/Os in ioband or the device: above any depth */
 #define MAXLAT 16384		/* latencies kept for a percentile */
 #define NS 1ULL
 #define US (1000 * NS)
