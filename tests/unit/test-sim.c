@@ -890,6 +890,59 @@ static void magazine_tests(void)
 	}
 }
 
+/* The latency case's device and span: 20 ms ticks, 2 s to 60 s of 61. */
+static void lat_sim_init(void)
+{
+	slot_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 20, 0);
+	s.measure_from = 2000 * MS;
+	s.measure_to = 60000 * MS;
+}
+
+/*
+ * Latency targets on the 20 ms tick device (null_blk's mbps=, 64
+ * MB/s): a light reader V (4k, one per 5 ms) beside a writer N (64k,
+ * QD32).  A read that finds the tick's bytes spent waits for the
+ * next tick; V's target of 1 ms is met only if N leaves room in
+ * every tick.  Over a minute after 2 s, so that calm spells end and
+ * the caps are probed again: V's p99 within the target, N at >= 80%
+ * of its rate alone; and without the target V's p99 is over it (the
+ * case can fail).
+ */
+static void latency_tests(void)
+{
+	u64 p_no, p_t, target = 1 * MS;
+	double alone, with;
+	struct sgroup *v;
+
+	lat_sim_init();
+	add(&s, 100, 32, 65536)->dir = 1;
+	run(&s, 61000 * MS);
+	alone = (double)s.g[0].done_bytes;
+
+	lat_sim_init();
+	add(&s, 100, 1, 4096)->period_ns = 5 * MS;
+	add(&s, 100, 32, 65536)->dir = 1;
+	run(&s, 61000 * MS);
+	p_no = lat_pct(&s.g[0], 99);
+
+	lat_sim_init();
+	v = add(&s, 100, 1, 4096);
+	v->period_ns = 5 * MS;
+	v->target_ns = target;
+	add(&s, 100, 32, 65536)->dir = 1;
+	run(&s, 61000 * MS);
+	p_t = lat_pct(v, 99);
+	with = s.g[1].done_bytes / alone;
+	RESULT(p_no > target && p_t <= target && with >= 0.80 && v->nlat >= 11500,
+	       "sim latency target 1 ms on 20 ms ticks, a minute",
+	       "V p99 %llu us (%u reads; without the target %llu us), N %.1f%% of alone (want >= 80%%), %llu of %llu windows missed, N capped %llu",
+	       (unsigned long long)(p_t / US), v->nlat,
+	       (unsigned long long)(p_no / US), with * 100,
+	       (unsigned long long)v->lat.missed_windows,
+	       (unsigned long long)s.lat.windows,
+	       (unsigned long long)s.g[1].lat.capped_windows);
+}
+
 int main(void)
 {
 	double r;
@@ -1046,55 +1099,6 @@ int main(void)
 	qos_tests();
 	tree_tests();
 	magazine_tests();
-	/*
-	 * 9. latency targets on the 20 ms tick device (null_blk's mbps=, 64
-	 * MB/s): a light reader V (4k, one per 5 ms) beside a writer N (64k,
-	 * QD32).  A read that finds the tick's bytes spent waits for the
-	 * next tick; V's target of 1 ms is met only if N leaves room in
-	 * every tick.  Over a minute after 2 s, so that calm spells end and
-	 * the caps are probed again: V's p99 within the target, N at >= 80%
-	 * of its rate alone; and without the target V's p99 is over it (the
-	 * case can fail).
-	 */
-	{
-		u64 p_no, p_t, target = 1 * MS;
-		double alone, with;
-		struct sgroup *v;
-
-		slot_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 20, 0);
-		s.measure_from = 2000 * MS;
-		s.measure_to = 60000 * MS;
-		add(&s, 100, 32, 65536)->dir = 1;
-		run(&s, 61000 * MS);
-		alone = (double)s.g[0].done_bytes;
-
-		slot_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 20, 0);
-		s.measure_from = 2000 * MS;
-		s.measure_to = 60000 * MS;
-		add(&s, 100, 1, 4096)->period_ns = 5 * MS;
-		add(&s, 100, 32, 65536)->dir = 1;
-		run(&s, 61000 * MS);
-		p_no = lat_pct(&s.g[0], 99);
-
-		slot_init(&s, IOB_POLICY_WEIGHT_IOSIZE, 20, 0);
-		s.measure_from = 2000 * MS;
-		s.measure_to = 60000 * MS;
-		v = add(&s, 100, 1, 4096);
-		v->period_ns = 5 * MS;
-		v->target_ns = target;
-		add(&s, 100, 32, 65536)->dir = 1;
-		run(&s, 61000 * MS);
-		p_t = lat_pct(v, 99);
-		with = s.g[1].done_bytes / alone;
-		RESULT(p_no > target && p_t <= target && with >= 0.80 && v->nlat >= 11500,
-		       "sim latency target 1 ms on 20 ms ticks, a minute",
-		       "V p99 %llu us (%u reads; without the target %llu us), N %.1f%% of alone (want >= 80%%), %llu of %llu windows missed, N capped %llu",
-		       (unsigned long long)(p_t / US), v->nlat,
-		       (unsigned long long)(p_no / US), with * 100,
-		       (unsigned long long)v->lat.missed_windows,
-		       (unsigned long long)s.lat.windows,
-		       (unsigned long long)s.g[1].lat.capped_windows);
-	}
-
+	latency_tests();
 	return check_summary("test-sim");
 }
