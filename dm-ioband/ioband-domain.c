@@ -772,7 +772,11 @@ static void start_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
 {
 	int r = inflight_get(g, io, now);
 
-	WARN_ON_ONCE(r == IOB_INFLIGHT_GONE);
+	if (WARN_ON_ONCE(r == IOB_INFLIGHT_GONE)) {
+		/* not counted: it goes down without a slot, and end_io skips it */
+		io->g = NULL;
+		return;
+	}
 	send_bio(g, io, now);
 }
 

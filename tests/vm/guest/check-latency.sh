@@ -3,15 +3,13 @@
 # the 64 MiB/s null_blk, equal weights; the latency query, tracepoints and
 # a lone group's latency against dm-linear's.  Sourced by suite-check.sh
 # after check-qos.sh (needs lib.sh, qos_window, q_load, q_wait, q_result).
-# make check runs cases trace, badinput and lone; all of them run with
-# ONLY=latency, one with ONLY=latency-CASE.
 #
 # The null_blk releases bytes in 20 ms ticks: V's read that finds the
 # tick's budget spent waits for the next one.  So V alone completes in
 # about 100 us, and beside an N that spends every tick it waits up to
 # 20 ms: a scenario the device fails on its own, which a target fixes
 # only by keeping N just under the device's rate.
-
+#
 # make check runs only cases trace, badinput and lone; the others run when
 # named (ONLY=latency, or latency-CASE): under emulation V's own tail
 # decides too many outcomes.  In five runs of the section with cuts of a
@@ -19,10 +17,10 @@
 # a case fail: V's p99 1 us over its target; a neighbour held at 34% of
 # its rate for nothing (case two, V still 2073 us against 2024: its own
 # tail); a neighbour at its floor 15% under it (case unmeetable, a slow
-# boot where V's p99 alone was 2.6 ms).  In one run per kernel of the
-# controller as it is, both failed cases two (a victim 4% and 91% over
-# its target) and buffered (N at 76.9% and 77.7% of its rate alone,
-# against 80%).
+# boot where V's p99 alone was 2.6 ms).  With V at nice 0 (lv_start),
+# case two failed in each of three runs of the controller of 26ff14f and
+# 469003d (V's p99 1004 us against 388, 922 against 522, 518 against
+# 412), and buffered in one (N at 78.6% of alone).
 if [ -z "$ONLY" ]; then
 	L_CASES="trace badinput lone"
 	skip "25. latency targets met, floors kept, p99 against fio's" \
@@ -46,12 +44,19 @@ CG_V2=$(stat -c %i /sys/fs/cgroup/lv2)
 CG_N=$(stat -c %i /sys/fs/cgroup/ln)
 LN="--rw=randwrite --bs=64k --iodepth=32"
 
+# lv_start OUT CGROUP FILE FIO_ARG...: v_start with V at nice -20, so that
+# what V waits for is the I/O path and not the vCPUs: N's fio and the
+# dispatcher that sends N's held bios share them, and on one vCPU (under
+# IOBAND_ICOUNT) V's p99 was 285 us at nice 0 (ioband's own 23 us), 55
+# at -20, against 59 alone.
+lv_start() { v_start "$@" --nice=-20; }
+
 # l_pair V_OUT [V_CGROUP]: N in ln and V together; V measures after
 # QW_WARM seconds for QW_LEN, N's rate is ioband's count over that window
 # (qw_kib $CG_N).
 l_pair() {
 	q_load n ln "--filename=/dev/mapper/ibl $LN"
-	v_start "$1" "${2:-lv}" /dev/mapper/ibl --ramp_time=$QW_WARM --runtime=$QW_LEN
+	lv_start "$1" "${2:-lv}" /dev/mapper/ibl --ramp_time=$QW_WARM --runtime=$QW_LEN
 	qos_window ibl
 	q_wait
 }
@@ -67,7 +72,7 @@ l_beside() {
 	dm_create iblo "$(ioband_table /dev/q64o l1o cgroup weight-iosize 0 :100 $CG_V:100 $CG_V2:100 $CG_N:100)"
 	Q_RUN=9 q_load n ln "--filename=/dev/mapper/iblo $LN"
 	for cg in "$@"; do
-		v_start /tmp/lva_$cg $cg /dev/mapper/ibl --ramp_time=1 --runtime=6
+		lv_start /tmp/lva_$cg $cg /dev/mapper/ibl --ramp_time=1 --runtime=6
 	done
 	q_wait
 	dm_remove iblo
@@ -78,7 +83,7 @@ l_beside() {
 # (N_ALONE, KiB/s) on ibl, one after the other.  V's p99 with nothing
 # else running is P99_IDLE, shown beside it.
 l_alone() {
-	v_start /tmp/lva lv /dev/mapper/ibl --ramp_time=1 --runtime=6
+	lv_start /tmp/lva lv /dev/mapper/ibl --ramp_time=1 --runtime=6
 	wait
 	P99_IDLE=$(v_p99 /tmp/lva)
 	l_beside lv
@@ -115,13 +120,12 @@ if l_want agree || l_want target || l_want unmeetable || l_want two; then
 	TARGET=$((2 * P99_ALONE))
 	say "alone: V p99 $P99_ALONE us (N on another device; $P99_IDLE us with nothing else running), N $N_ALONE KiB/s; V's target $TARGET us (twice $P99_ALONE)"
 fi
-
 # --- 5. the p99 ioband reports for V against fio's -----------------------------
 if l_want agree || l_want target; then
 	# without a target: from V's first bio, so that both count the same bios
 	dmsetup message ibl 0 reset
 	q_load n ln "--filename=/dev/mapper/ibl $LN"
-	v_start /tmp/lv0 lv /dev/mapper/ibl --runtime=$QW_LEN
+	lv_start /tmp/lv0 lv /dev/mapper/ibl --runtime=$QW_LEN
 	qos_window ibl
 	q_wait
 	p0=$(v_p99 /tmp/lv0) n0=$(qw_kib $CG_N) ip0=$(l_rp99 $CG_V)
@@ -196,8 +200,8 @@ if l_want two; then
 	m4=$(l_query $CG_V missed) m5=$(l_query $CG_V2 missed)
 	q_load n ln "--filename=/dev/mapper/ibl $LN"
 	( sleep 5; l_query $CG_N floor > /tmp/lfloor ) &
-	v_start /tmp/lv4 lv /dev/mapper/ibl --ramp_time=$QW_WARM --runtime=$QW_LEN
-	v_start /tmp/lv5 lv2 /dev/mapper/ibl --ramp_time=$QW_WARM --runtime=$QW_LEN
+	lv_start /tmp/lv4 lv /dev/mapper/ibl --ramp_time=$QW_WARM --runtime=$QW_LEN
+	lv_start /tmp/lv5 lv2 /dev/mapper/ibl --ramp_time=$QW_WARM --runtime=$QW_LEN
 	qos_window ibl
 	q_wait
 	p4=$(v_p99 /tmp/lv4) p5=$(v_p99 /tmp/lv5) n4=$(qw_kib $CG_N) floor=$(cat /tmp/lfloor)
@@ -221,16 +225,35 @@ if l_want buffered; then
 	mkdir -p /mnt/l
 	/bin/mke2fs -q -F -t ext4 -E lazy_itable_init=0,lazy_journal_init=0 /dev/mapper/ibl &&
 		mount -t ext4 /dev/mapper/ibl /mnt/l
+	# and one like it on a device like it, where N writes while V's p99
+	# alone is measured
+	nullb_create l32o 384 mbps=32 memory_backed=1 max_sectors=128
+	dm_create iblo "$(ioband_table /dev/l32o l2o cgroup weight-iosize 0 :100 $CG_V:100 $CG_N:100)"
+	mkdir -p /mnt/lo
+	/bin/mke2fs -q -F -t ext4 -E lazy_itable_init=0,lazy_journal_init=0 /dev/mapper/iblo &&
+		mount -t ext4 /dev/mapper/iblo /mnt/lo
 	dd if=/dev/zero of=/mnt/l/v bs=1M count=64 2>/dev/null
 	sync
 	# N writes back all the time: at the default ratios (10% of 2 GiB)
 	# its 128 MiB file never reached the background threshold, and N
 	# alone once wrote back nothing in its window
 	dirty_at 16 32 3000
-	v_start /tmp/lvb lv /mnt/l/v --ramp_time=1 --runtime=6
+	LB="--rw=write --bs=1M --size=128m --direct=0 --ioengine=psync"
+	lv_start /tmp/lvb lv /mnt/l/v --ramp_time=1 --runtime=6
 	wait
+	pi=$(v_p99 /tmp/lvb)
+	# V's p99 alone: N writes back as much to the other ext4, so that
+	# the emulator carries the same load (as l_beside).  With nothing
+	# else running, V's p99 on 6.12 was 281 us, and beside N with the
+	# target 668 us, though ioband saw none of V's reads take over 562 us
+	# after the first second: the rest was N's page-cache copies and
+	# flusher on the vCPUs.
+	Q_RUN=9 q_load n ln "--filename=/mnt/lo/n $LB"
+	lv_start /tmp/lvb lv /mnt/l/v --ramp_time=2 --runtime=6
+	q_wait
 	pa=$(v_p99 /tmp/lvb)
-	LB="--filename=/mnt/l/n --rw=write --bs=1M --size=128m --direct=0 --ioengine=psync"
+	rm -f /mnt/lo/n
+	LB="--filename=/mnt/l/n $LB"
 	q_load n ln "$LB"
 	QW_LEN=3 qos_window ibl
 	q_wait
@@ -239,26 +262,23 @@ if l_want buffered; then
 	sync
 	t2=$((2 * pa))
 	q_load n ln "$LB"
-	v_start /tmp/lvb0 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$QW_LEN
+	lv_start /tmp/lvb0 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$QW_LEN
 	qos_window ibl
 	q_wait
 	p20=$(v_p99 /tmp/lvb0) n20=$(qw_kib $CG_N)
 	dmsetup message ibl 0 latency $CG_V:$t2
 	q_load n ln "$LB"
-	v_start /tmp/lvb1 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$QW_LEN
+	lv_start /tmp/lvb1 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$QW_LEN
 	qos_window ibl
 	q_wait
 	p2=$(v_p99 /tmp/lvb1) n2=$(qw_kib $CG_N)
-	# Under emulation V's tail is also the page-cache copies' CPU time,
-	# and ext4's journal bios pass caps: with cuts of a thirty-second V's
-	# p99 was within twice alone in three runs of five, one of them
-	# exactly at it.  The test asks that the target at least halve V's
-	# p99, N at 80% or more, and says whether it was within twice alone.
-	at_least "$t2" "$p2" && w2=yes || w2=no
-	positive "$pa" "$na" "$p20" "$p2" "$n2" && at_least $((p20 / 2)) "$p2" &&
-		at_least "$n2" $((na * 80 / 100))
-	q_result "2. a buffered writer as N (ext4 writeback): V's p99 halved or better, N >= 80% of alone" $? \
-		"alone: V p99 $pa us, N $na KiB/s written back; without a target: V p99 $p20 us, N $n20 KiB/s; target $t2 us (2x alone): V p99 $p2 us (within it: $w2), N $n2 KiB/s ($(pct $n2 $na)%); $(l_query $CG_V missed) windows missed"
+	positive "$pa" "$na" "$p20" "$p2" "$n2" && at_least "$p20" "$t2" &&
+		at_least "$t2" "$p2" && at_least "$n2" $((na * 80 / 100))
+	q_result "2. a buffered writer as N (ext4 writeback): V's p99 within 2x alone, N >= 80% of alone" $? \
+		"alone: V p99 $pa us (N on another device; $pi us with nothing else running), N $na KiB/s written back; without a target: V p99 $p20 us, N $n20 KiB/s; target $t2 us (2x alone): V p99 $p2 us, N $n2 KiB/s ($(pct $n2 $na)%); $(l_query $CG_V missed) windows missed"
+	umount /mnt/lo
+	dm_remove iblo
+	[ -n "$DEBUGKERNEL" ] || nullb_remove l32o
 	umount /mnt/l
 	dirty_defaults
 	dm_remove ibl
@@ -354,7 +374,7 @@ if l_want lone; then
 		done
 	} > /tmp/lv7.fio
 	runas --cgroup /sys/fs/cgroup/lv -- fio --output-format=json --output=/tmp/lv7 \
-		--cpus_allowed=1 /tmp/lv7.fio > /tmp/lv7.log 2>&1
+		--cpus_allowed=$(($(nproc) - 1)) /tmp/lv7.fio > /tmp/lv7.log 2>&1
 	# each job's median latency (submission to completion), us
 	awk '/"jobname" :/ { gsub(/[",]/, "", $3); j = $3 }
 		/"read" :/ { r = 1 } /"write" :/ { r = 0 }
