@@ -242,14 +242,8 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 	pin = late + d->late >= IOB_LAT_MISS_MIN;
 	d->late = late;
 	if (missed) {
-		/*
-		 * A miss after a window that held: the caps grew too fast.
-		 * Not when one bio was late (anybody's stall: see pin), or
-		 * a writer's stray ones would each halve the growth, its cap
-		 * sinking a cut at a time (ext4 writeback, latency section's
-		 * case 2: 79% of its rate alone after six of them).
-		 */
-		if (pin && d->calm && d->step < IOB_LAT_STEP_MAX)
+		/* a miss after a window that held: the caps grew too fast */
+		if (d->calm && d->step < IOB_LAT_STEP_MAX)
 			d->step++;
 		d->calm = 0;
 		for (g = head; g; g = g->next) {

@@ -59,8 +59,7 @@
 #define IOB_LAT_CUT_DIV		32
 /*
  * While targets are met, each cap grows by the device's rate >> step a
- * window; a miss after a window that held, with late bios in it and the
- * window before (IOB_LAT_MISS_MIN or more), makes the step one larger
+ * window; a miss after a window that held makes the step one larger
  * (growth halves), and this many windows in a row without a miss make it
  * one smaller again.
  */

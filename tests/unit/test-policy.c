@@ -1327,33 +1327,6 @@ static void test_lat_control(void)
 		      "a lull beside a group that fills the device: cut from its cap: %llu from %llu",
 		      (unsigned long long)n4.cap_bps, (unsigned long long)cap);
 	}
-	{
-		/*
-		 * A miss after a window that held halves the caps' growth
-		 * when bios were late in it and the window before (pin);
-		 * one stray late bio a miss does not, however many times.
-		 */
-		struct iob_lat v5 = {}, n5 = {};
-		struct iob_lat_dom d5;
-		u32 step;
-
-		iob_lat_dom_init(&d5);
-		lat_step(&d5, &v5, &n5, 0);
-		lat_step(&d5, &v5, &n5, 2);
-		lat_step(&d5, &v5, &n5, 0);
-		step = d5.step;
-		for (i = 0; i < 6; i++) {
-			lat_step(&d5, &v5, &n5, 1);
-			CHECK(v5.missed && n5.cap_bps, "one late bio: a miss, N capped");
-			cap = lat_step(&d5, &v5, &n5, 0);
-		}
-		CHECK(d5.step == step && n5.cap_bps == cap + (d5.peak_bps >> step) + 1,
-		      "six stray late bios: growth stays: step %u, cap %llu from %llu",
-		      d5.step, (unsigned long long)n5.cap_bps, (unsigned long long)cap);
-		lat_step(&d5, &v5, &n5, 2);
-		CHECK(d5.step == step + 1, "two late bios: growth halves: step %u from %u",
-		      d5.step, step);
-	}
 }
 
 /* A cap's clock: a bio moves it by its time at the rate, from at most a depth back. */
