@@ -129,7 +129,7 @@ if l_want agree || l_want target; then
 	qos_window ibl
 	q_wait
 	p0=$(v_p99 /tmp/lv0) n0=$(qw_kib $CG_N) ip0=$(l_rp99 $CG_V)
-	positive "$p0" && at_least "$p0" "$TARGET"
+	positive "$P99_ALONE" "$p0" && at_least "$p0" "$TARGET"
 	q_result "1. without a target V's p99 is over twice its p99 alone (the test can fail)" $? \
 		"V p99 $p0 us without a target, against $TARGET us"
 	# ioband shows its bucket's midpoint (a bucket is an eighth of its
@@ -252,7 +252,7 @@ l_buffered() {
 	qos_window ibl
 	q_wait
 	p20=$(v_p99 /tmp/lvb0) n20=$(qw_kib $CG_N)
-	positive "$p20" && at_least "$p20" "$t2"
+	positive "$pa" "$p20" && at_least "$p20" "$t2"
 	q_result "2. without a target V's p99 is over twice its p99 alone (the test can fail)" $? \
 		"V p99 $p20 us without a target, against $t2 us; N $n20 KiB/s"
 	dmsetup message ibl 0 latency $CG_V:$t2
@@ -286,11 +286,13 @@ if l_want buffered; then
 	fi
 	grep -q " /mnt/lo " /proc/mounts && umount /mnt/lo
 	grep -q " /mnt/l " /proc/mounts && umount /mnt/l
-	[ -b /dev/mapper/iblo ] && dm_remove iblo
-	[ -b /dev/mapper/ibl ] && dm_remove ibl
+	dmsetup info iblo > /dev/null 2>&1 && dm_remove iblo
+	dmsetup info ibl > /dev/null 2>&1 && dm_remove ibl
 	# freeing their memory holds a vCPU for minutes under KASAN (a soft
-	# lockup in null_blk's teardown, seen on the debug kernel): kept there
-	[ -n "$DEBUGKERNEL" ] || { nullb_remove l32m; nullb_remove l32o; }
+	# lockup in null_blk's teardown, seen on the debug kernel): kept there;
+	# and kept under a device that could not be removed
+	dmsetup info ibl > /dev/null 2>&1 || dmsetup info iblo > /dev/null 2>&1 ||
+		[ -n "$DEBUGKERNEL" ] || { nullb_remove l32m; nullb_remove l32o; }
 fi
 
 # --- 6. tracepoints: one event of each kind per bio ----------------------------

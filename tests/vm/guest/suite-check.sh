@@ -1190,6 +1190,7 @@ if want memmax; then
 		[ "${w:-0}" -gt $wbmax ] && wbmax=$w && echo $wbmax > /tmp/fc.wb
 		sleep 0.2
 	done ) &
+	sp=$!
 	fio_start /tmp/fa "--cgroup /sys/fs/cgroup/a" --name=a --filename=/dev/mapper/ib19 \
 		--rw=randread --bs=64k --iodepth=16 --invalidate=0 --runtime=600 --time_based
 	fp=$!
@@ -1197,9 +1198,10 @@ if want memmax; then
 		bs=64k conv=fsync > /tmp/fc.log 2>&1
 	rc=$?
 	touch /tmp/fc.done
-	kill $fp 2>/dev/null
+	kill $fp $sp 2>/dev/null
 	wait
 	wb=$(cat /tmp/fc.wb 2>/dev/null)
+	rm -f /tmp/fc.done /tmp/fc.wb
 	mx=$(grep -s '^max ' /sys/fs/cgroup/c/memory.events | cut -d' ' -f2)
 	[ $rc = 0 ] || { cat /tmp/fc.log /sys/fs/cgroup/c/memory.events /sys/fs/cgroup/c/memory.stat | grep -E "^(oom|max|file|anon|file_dirty|file_writeback) |dd:"; dmesg | grep -iE "oom|killed process|invoked" | head -5; } | sed 's/^/  .. /'
 	# an OOM kill or a timeout may leave the writer in
