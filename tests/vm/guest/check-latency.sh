@@ -47,8 +47,8 @@ LN="--rw=randwrite --bs=64k --iodepth=32"
 # lv_start OUT CGROUP FILE FIO_ARG...: v_start with V at nice -20, so that
 # what V waits for is the I/O path and not the vCPUs: N's fio and the
 # dispatcher that sends N's held bios share them, and on one vCPU (under
-# IOBAND_ICOUNT) V's p99 was 285 us at nice 0 (ioband's own 23 us), 55
-# at -20, against 59 alone.
+# IOBAND_ICOUNT) V's p99 was 285 us at nice 0, and 55 at -20 (ioband's
+# own, from map to end_io, 23 us), against 59 alone.
 lv_start() { v_start "$@" --nice=-20; }
 
 # l_pair V_OUT [V_CGROUP]: N in ln and V together; V measures after
