@@ -44,13 +44,6 @@ CG_V2=$(stat -c %i /sys/fs/cgroup/lv2)
 CG_N=$(stat -c %i /sys/fs/cgroup/ln)
 LN="--rw=randwrite --bs=64k --iodepth=32"
 
-# lv_start OUT CGROUP FILE FIO_ARG...: v_start with V at nice -20, so that
-# what V waits for is the I/O path and not the vCPUs: N's fio and the
-# dispatcher that sends N's held bios share them, and on one vCPU (under
-# IOBAND_ICOUNT) V's p99 was 285 us at nice 0, and 55 at -20 (ioband's
-# own, from map to end_io, 23 us), against 59 alone.
-lv_start() { v_start "$@" --nice=-20; }
-
 # l_pair V_OUT [V_CGROUP]: N in ln and V together; V measures after
 # QW_WARM seconds for QW_LEN, N's rate is ioband's count over that window
 # (qw_kib $CG_N).
@@ -120,6 +113,7 @@ if l_want agree || l_want target || l_want unmeetable || l_want two; then
 	TARGET=$((2 * P99_ALONE))
 	say "alone: V p99 $P99_ALONE us (N on another device; $P99_IDLE us with nothing else running), N $N_ALONE KiB/s; V's target $TARGET us (twice $P99_ALONE)"
 fi
+
 # --- 5. the p99 ioband reports for V against fio's -----------------------------
 if l_want agree || l_want target; then
 	# without a target: from V's first bio, so that both count the same bios

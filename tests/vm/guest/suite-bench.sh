@@ -113,7 +113,7 @@ bench_qos() {
 # QD32.  V's p99 (fio, submission to completion) and N's rate under each
 # controller, after LRAMP seconds, for LRT seconds.  V runs at nice -20
 # under every controller, so that its tail is the I/O path's and not the
-# vCPUs' (check-latency.sh's lv_start).
+# vCPUs' (lib.sh's lv_start).
 LRT=${LRT:-8}
 LRAMP=2
 bench_latency() {
@@ -124,7 +124,7 @@ bench_latency() {
 	NW="--name=n --rw=randwrite --bs=64k --iodepth=32 --ramp_time=$LRAMP --runtime=$LRT --time_based"
 	lat_run() {	# lat_run DEV: V and N together on DEV
 		fio_start /tmp/ln "--cgroup /sys/fs/cgroup/n" --filename=$1 $NW
-		v_start /tmp/lv v $1 --ramp_time=$LRAMP --runtime=$LRT --nice=-20
+		lv_start /tmp/lv v $1 --ramp_time=$LRAMP --runtime=$LRT
 		wait
 	}
 	lat_row() {	# lat_row NAME: after lat_run
@@ -134,7 +134,7 @@ bench_latency() {
 	}
 	dm_create linl "0 $(sectors /dev/l64) linear /dev/l64 0"
 	lmaj=$(dmsetup info -c --noheadings -o major,minor linl | tr -d ' ')
-	v_start /tmp/lv v /dev/mapper/linl --ramp_time=1 --runtime=$LRT --nice=-20
+	lv_start /tmp/lv v /dev/mapper/linl --ramp_time=1 --runtime=$LRT
 	wait
 	pa=$(v_p99 /tmp/lv)
 	fio_start /tmp/ln "--cgroup /sys/fs/cgroup/n" --filename=/dev/mapper/linl $NW
