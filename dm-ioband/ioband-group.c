@@ -154,6 +154,7 @@ static struct ioband_group *spawn(struct ioband_target *ib,
 			return old;
 		goto fallback;
 	}
+	ioband_groups_changed(ib);
 	ioband_domain_link(ib->dom, g, parent);
 	/* groups attached below the child's cgroup have a new parent */
 	WRITE_ONCE(ib->relink, true);
@@ -164,21 +165,75 @@ fallback:
 	return parent;
 }
 
+/*
+ * Which group an id's bios go to has changed (ib->xarray, a mark, the
+ * type): each CPU looks its next id up again.  After the change, and
+ * before a group that left the xarray can be freed.
+ */
+void ioband_groups_changed(struct ioband_target *ib)
+{
+	smp_mb__before_atomic();	/* the change first: owner_lookup */
+	atomic64_inc(&ib->groups_gen);
+}
+
+/*
+ * The group of id @id as this CPU last found it, at groups_gen @gen, or
+ * false.  A bio usually comes from the tenant the CPU's last bio came
+ * from: one compare, not a walk up a cgroup's ancestors with an xarray
+ * load at each level.
+ */
+static bool last_found(struct ioband_target *ib, u64 gen, u64 id,
+		       struct ioband_group **g)
+{
+	struct ioband_target_pcpu *pc;
+	unsigned long flags;
+	bool hit;
+
+	local_irq_save(flags);
+	pc = this_cpu_ptr(ib->pc);
+	hit = pc->last_gen == gen && pc->last_id == id;
+	*g = pc->last_g;
+	local_irq_restore(flags);
+	return hit;
+}
+
+static void set_last_found(struct ioband_target *ib, u64 gen, u64 id,
+			   struct ioband_group *g)
+{
+	struct ioband_target_pcpu *pc;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	pc = this_cpu_ptr(ib->pc);
+	pc->last_gen = gen;
+	pc->last_id = id;
+	pc->last_g = g;
+	local_irq_restore(flags);
+}
+
 static struct ioband_group *owner_lookup(struct ioband_target *ib,
 					 struct bio *bio, struct cgroup **owner)
 {
+	/*
+	 * Read before the xarray (ioband_groups_changed): what is found is
+	 * kept under a gen no newer than what it saw.  A group kept under
+	 * the gen this RCU read section read is freed only a grace period
+	 * after a move of the gen that the section has not seen: not
+	 * during the section.
+	 */
+	u64 gen = atomic64_read_acquire(&ib->groups_gen);
+	enum iob_type type = READ_ONCE(ib->type);
+	struct cgroup *cgrp = NULL, *below;
 	struct ioband_group *g;
-	struct cgroup *below;
-	unsigned long id;
+	u64 id;
 
-	switch (READ_ONCE(ib->type)) {
+	switch (type) {
 	case IOB_TYPE_CGROUP:
 		/* the pages' owner: writeback belongs to who dirtied */
-		*owner = bio_cgroup_owner(bio);
-		g = ioband_group_of_cgroup(ib, *owner, &below);
-		if (g && below && READ_ONCE(g->children))
-			g = spawn(ib, g, below);
-		return g;
+		cgrp = bio_cgroup_owner(bio);
+		*owner = cgrp;
+		id = cgroup_id(cgrp);
+		break;
 	case IOB_TYPE_UID:
 		id = from_kuid(&init_user_ns, current_uid());
 		break;
@@ -194,7 +249,18 @@ static struct ioband_group *owner_lookup(struct ioband_target *ib,
 	default:
 		return NULL;
 	}
-	return xa_load(&ib->groups, id);
+	if (last_found(ib, gen, id, &g))
+		return g;
+	if (type == IOB_TYPE_CGROUP) {
+		g = ioband_group_of_cgroup(ib, cgrp, &below);
+		/* made or not, not kept: a group made moved the gen */
+		if (g && below && READ_ONCE(g->children))
+			return spawn(ib, g, below);
+	} else {
+		g = xa_load(&ib->groups, (unsigned long)id);
+	}
+	set_last_found(ib, gen, id, g);
+	return g;
 }
 
 /*
@@ -278,6 +344,7 @@ static void remove_made_by(struct ioband_target *ib, struct ioband_group *g)
 	xa_for_each(&ib->groups, id, c) {
 		if (c->auto_child && c->parent == g) {
 			xa_erase_irq(&ib->groups, id);
+			ioband_groups_changed(ib);
 			remove_group(ib, c);
 		}
 	}
@@ -319,6 +386,8 @@ int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight)
 	if (!g)
 		return -ENOMEM;
 	r = xa_insert_irq(&ib->groups, (unsigned long)id, g, GFP_KERNEL);
+	if (!r)
+		ioband_groups_changed(ib);
 	if (r) {
 		group_free(g);
 		if (r != -EBUSY)
@@ -349,6 +418,7 @@ int ioband_group_detach(struct ioband_target *ib, s64 id)
 	if (!g || g->auto_child)
 		return -ENOENT;
 	xa_erase_irq(&ib->groups, (unsigned long)id);
+	ioband_groups_changed(ib);
 	remove_group(ib, g);
 	return 0;
 }
@@ -368,6 +438,7 @@ int ioband_group_mark(struct ioband_target *ib, s64 id, bool children)
 	xa_lock_irq(&ib->groups);
 	WRITE_ONCE(g->children, children);
 	xa_unlock_irq(&ib->groups);
+	ioband_groups_changed(ib);
 	if (children) {
 		if (!ib->nr_marked++ && ib->resumed)
 			mod_delayed_work(system_wq, &ib->reaper, HZ);
@@ -409,6 +480,7 @@ void ioband_reaper_fn(struct work_struct *work)
 	xa_for_each(&ib->groups, id, g) {
 		if (reapable(g)) {
 			xa_erase_irq(&ib->groups, id);
+			ioband_groups_changed(ib);
 			remove_group(ib, g);
 		}
 	}
@@ -429,6 +501,7 @@ void ioband_group_destroy_all(struct ioband_target *ib)
 
 	xa_for_each(&ib->groups, id, g) {
 		xa_erase_irq(&ib->groups, id);
+		ioband_groups_changed(ib);
 		group_retire(ib, g);
 	}
 	ib->nr_groups = 0;

@@ -143,6 +143,7 @@ static int ioband_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ib->devt = disk_devt(dm_disk(ib->md));
 	mutex_init(&ib->cfg_lock);
 	xa_init_flags(&ib->groups, XA_FLAGS_LOCK_IRQ);
+	atomic64_set(&ib->groups_gen, 1);	/* a CPU's 0: nothing found */
 	INIT_DELAYED_WORK(&ib->reaper, ioband_reaper_fn);
 	INIT_LIST_HEAD(&ib->dom_node);
 	ti->private = ib;
@@ -759,6 +760,7 @@ static int msg_type(struct ioband_target *ib, const char *arg)
 		return ioband_refuse(ib, "type %s: detach the %u attached groups first",
 				     arg, ib->nr_groups);
 	WRITE_ONCE(ib->type, type);
+	ioband_groups_changed(ib);
 	return 0;
 }
 

@@ -23,7 +23,9 @@
  * marked parent makes for its child cgroups.  Order: dom->lock, g->lock,
  * qos_lock.
  *
- * Group lifetime: map() finds a group under RCU and admits the bio with
+ * Group lifetime: map() finds a group under RCU (in the xarray, or as
+ * its CPU found it before under the same groups_gen, whose move comes
+ * before a group that left can be freed) and admits the bio with
  * its magazine or under the group's lock.  g->users counts the CPUs with
  * bios of the group in flight plus one, the group's own reference, as
  * percpu_ref's base reference (ioband-inflight.h): a detach marks the
@@ -285,6 +287,14 @@ struct ioband_target {
 	bool resumed;			/* cfg_lock; link() reads it without */
 	struct ioband_group *def;	/* the default group, id -1 */
 	struct xarray groups;		/* id -> attached group (irq-safe lock) */
+	/*
+	 * Moves after every change of which group an id's bios go to (a
+	 * group attached, detached, made for a child cgroup, reaped or
+	 * removed with its parent, a mark, the type): what a CPU found
+	 * before is then looked up again (ioband-group.c).  64 bits: it
+	 * never comes back to a value a CPU kept.
+	 */
+	atomic64_t groups_gen;
 	unsigned int nr_groups;		/* attached by table or message */
 	unsigned int nr_marked;		/* groups with per-child groups */
 	atomic_t nr_auto;		/* per-child groups */
@@ -299,10 +309,15 @@ struct ioband_target {
 /*
  * What one CPU keeps of a target: whether a batch of completions of one of
  * its groups on this CPU may not be in the histograms yet (set by
- * ioband_complete, irqs off), and the work that adds them (cfg_lock).
+ * ioband_complete, irqs off), and the work that adds them (cfg_lock); the
+ * group its last bio's id went to (NULL: the default group), found at
+ * groups_gen last_gen (irqs off; 0: none).
  */
 struct ioband_target_pcpu {
 	bool lat_dirty;
+	u64 last_gen;
+	u64 last_id;
+	struct ioband_group *last_g;
 	struct work_struct lat_work;
 	struct ioband_target *ib;
 	int cpu;
@@ -341,6 +356,7 @@ void ioband_group_put(struct ioband_group *g);
 struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
 					u32 weight);
 void ioband_group_retire(struct ioband_group *g);
+void ioband_groups_changed(struct ioband_target *ib);
 struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
 					 struct bio *bio, struct cgroup **owner);
 int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight);

@@ -81,6 +81,40 @@ if want ids; then
 	[ "$n" = 96 ] && [ "$d" = 16 ]
 	result "nested cgroup charged to the nearest attached ancestor" $? "a/sub: $n of 96 to a; after detach $d of 16 to the default group"
 	rmdir /sys/fs/cgroup/a/sub
+	# Each CPU keeps the group its last bio's cgroup went to: b's reads
+	# go to the default group, then to b's group from its attach on, on
+	# the same CPU, and back after its detach (with a attached, so that
+	# bios are looked up at all; b's group is dead after its detach, and
+	# its bios would go to the default group whatever the CPU kept).
+	dmsetup message ib0 0 attach $CG_A
+	rd() { taskset -c 0 runas --cgroup /sys/fs/cgroup/$1 -- dd if=/dev/mapper/ib0 of=/dev/null bs=4k count=$2 iflag=direct 2>/dev/null; }
+	d0=$(group_field ib0 -1 1)
+	rd b 8
+	dmsetup message ib0 0 attach $CG_B
+	rd b 24
+	n=$(group_field ib0 $CG_B 1)
+	dmsetup message ib0 0 detach $CG_B
+	rd b 4
+	d=$(group_field ib0 -1 1)
+	[ "$n" = 24 ] && [ $((d - d0)) = 12 ]
+	result "a cgroup's bios follow its attach and detach on the same CPU" $? "b: $n of 24 after its attach; default group $((d - d0)) of 12 (8 before, 4 after)"
+	# m/sub's reads go to m, then, on the same CPU, to a group of its
+	# own once m is marked (memory on in m's subtree: the pages' owner
+	# is m/sub)
+	mkdir -p /sys/fs/cgroup/m
+	echo "+memory" > /sys/fs/cgroup/m/cgroup.subtree_control
+	mkdir -p /sys/fs/cgroup/m/sub
+	m=$(stat -c %i /sys/fs/cgroup/m) sub=$(stat -c %i /sys/fs/cgroup/m/sub)
+	dmsetup message ib0 0 attach $m
+	rd m/sub 8
+	dmsetup message ib0 0 children $m:1
+	rd m/sub 16
+	n=$(group_field ib0 $sub 1) nm=$(group_field ib0 $m 1)
+	dmsetup message ib0 0 children $m:0
+	dmsetup message ib0 0 detach $m
+	rmdir /sys/fs/cgroup/m/sub /sys/fs/cgroup/m
+	[ "$n" = 16 ] && [ "$nm" = 8 ]
+	result "a child cgroup's bios go to a group of its own from its parent's mark on, on the same CPU" $? "m/sub: m got $nm of the 8 before the mark, its own group $n of the 16 after"
 	dm_remove ib0
 fi
 
