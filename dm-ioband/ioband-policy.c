@@ -124,27 +124,6 @@ void iob_resume_bucket(struct iob_bucket *b, u64 epoch)
 }
 
 /*
- * Think time: an exponentially weighted mean (1/8) of the time from the
- * completion that left a group with nothing queued or in flight to its
- * next bio; a bio that finds the group with I/O outstanding is a sample
- * of 0 (the group is backlogged).  One long pause (a descheduled
- * submitter) counts as at most IOB_THINK_CAP_NS.
- */
-void iob_think(u64 *think_ns, bool was_empty, u64 now_ns, u64 last_done_ns)
-{
-	u64 sample = 0;
-
-	if (was_empty) {
-		if (!last_done_ns)
-			return;		/* the group's first bio */
-		sample = now_ns > last_done_ns ? now_ns - last_done_ns : 0;
-		if (sample > IOB_THINK_CAP_NS)
-			sample = IOB_THINK_CAP_NS;
-	}
-	*think_ns = *think_ns - *think_ns / 8 + sample / 8;
-}
-
-/*
  * Service time: an exponentially weighted mean (1/8) of the time a group's
  * bios spend below ioband, from dispatch to completion.
  */

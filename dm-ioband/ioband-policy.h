@@ -132,7 +132,33 @@ static inline s64 iob_cap(const struct iob_bucket *b, u32 carryover)
 void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover);
 void iob_resume_bucket(struct iob_bucket *b, u64 epoch);
 u32 iob_cost(enum iob_policy policy, u32 sectors, bool has_data);
-void iob_think(u64 *think_ns, bool was_empty, u64 now_ns, u64 last_done_ns);
+
+/*
+ * Think time: an exponentially weighted mean (1/8) of the time from the
+ * completion that left a group with nothing queued or in flight to its
+ * next bio; a bio that finds the group with I/O outstanding is a sample
+ * of 0 (the group is backlogged).  One long pause (a descheduled
+ * submitter) counts as at most IOB_THINK_CAP_NS.  Inline: a backlogged
+ * group's every bio comes here, and a mean below 8 ns stays where it is
+ * for a sample of 0.
+ */
+static inline void iob_think(u64 *think_ns, bool was_empty, u64 now_ns,
+			     u64 last_done_ns)
+{
+	u64 sample = 0;
+
+	if (was_empty) {
+		if (!last_done_ns)
+			return;		/* the group's first bio */
+		sample = now_ns > last_done_ns ? now_ns - last_done_ns : 0;
+		if (sample > IOB_THINK_CAP_NS)
+			sample = IOB_THINK_CAP_NS;
+	} else if (*think_ns < 8) {
+		return;			/* t - t / 8 is t */
+	}
+	*think_ns = *think_ns - *think_ns / 8 + sample / 8;
+}
+
 void iob_svc(u64 *svc_ns, u64 sample_ns);
 
 /* What a group means for the dispatcher right now. */
