@@ -35,7 +35,7 @@
 #include "ioband.h"
 
 static struct dentry *ioband_debugfs;
-static DEFINE_STATIC_KEY_FALSE(ioband_attr_key);
+DEFINE_STATIC_KEY_FALSE(ioband_attr_key);
 
 static int attr_param_set(const char *val, const struct kernel_param *kp)
 {
@@ -135,14 +135,13 @@ static struct cgroup *kernel_owner(struct bio *bio)
  * it was resolved from (NULL: no group attached, so everything is the
  * default group's).  Under rcu_read_lock().
  */
-void ioband_attr_count(struct ioband_target *ib, struct bio *bio,
-		       struct ioband_group *g, struct cgroup *owner)
+void __ioband_attr_count(struct ioband_target *ib, struct bio *bio,
+			 struct ioband_group *g, struct cgroup *owner)
 {
 	struct ioband_group *kg = g;
 	struct cgroup *kcg, *below;
 
-	if (!static_branch_unlikely(&ioband_attr_key) ||
-	    READ_ONCE(ib->type) != IOB_TYPE_CGROUP)
+	if (READ_ONCE(ib->type) != IOB_TYPE_CGROUP)
 		return;
 	/* The same cgroup (the usual case) needs no second lookup. */
 	if (owner) {

@@ -144,19 +144,6 @@ bool iob_thinks(const struct iob_gstate *g)
 }
 
 /*
- * Discards, write-zeroes and flushes move no data through the bus: charge
- * them as one small I/O, so a 1 GiB discard cannot bankrupt its group.
- */
-u32 iob_cost(enum iob_policy policy, u32 sectors, bool has_data)
-{
-	if (policy == IOB_POLICY_WEIGHT)
-		return 1;
-	if (!has_data)
-		return 8;
-	return sectors ? sectors : 1;
-}
-
-/*
  * Below io_throttle in flight a group may run half an epoch into debt, so
  * that the next refill still leaves it with tokens.
  */

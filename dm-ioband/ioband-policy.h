@@ -131,7 +131,20 @@ static inline s64 iob_cap(const struct iob_bucket *b, u32 carryover)
 
 void iob_refill(struct iob_bucket *b, u64 epoch, u32 carryover);
 void iob_resume_bucket(struct iob_bucket *b, u64 epoch);
-u32 iob_cost(enum iob_policy policy, u32 sectors, bool has_data);
+
+/*
+ * Discards, write-zeroes and flushes move no data through the bus: charge
+ * them as one small I/O, so a 1 GiB discard cannot bankrupt its group.
+ */
+static inline u32 iob_cost(enum iob_policy policy, u32 sectors,
+			   bool has_data)
+{
+	if (policy == IOB_POLICY_WEIGHT)
+		return 1;
+	if (!has_data)
+		return 8;
+	return sectors ? sectors : 1;
+}
 
 /*
  * Think time: an exponentially weighted mean (1/8) of the time from the

@@ -45,6 +45,7 @@
 #include <linux/device-mapper.h>
 #include <linux/bio.h>
 #include <linux/hrtimer.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -400,8 +401,18 @@ int ioband_attr_init(struct ioband_target *ib);
 void ioband_attr_exit(struct ioband_target *ib);
 void ioband_attr_show(struct ioband_target *ib);
 void ioband_attr_hide(struct ioband_target *ib);
-void ioband_attr_count(struct ioband_target *ib, struct bio *bio,
-		       struct ioband_group *g, struct cgroup *owner);
+void __ioband_attr_count(struct ioband_target *ib, struct bio *bio,
+			 struct ioband_group *g, struct cgroup *owner);
+DECLARE_STATIC_KEY_FALSE(ioband_attr_key);
+
+/* Counted only while the counters are on: map() does not call otherwise. */
+static inline void ioband_attr_count(struct ioband_target *ib,
+				     struct bio *bio, struct ioband_group *g,
+				     struct cgroup *owner)
+{
+	if (static_branch_unlikely(&ioband_attr_key))
+		__ioband_attr_count(ib, bio, g, owner);
+}
 void ioband_attr_module_init(void);
 void ioband_attr_module_exit(void);
 
