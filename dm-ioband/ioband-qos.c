@@ -68,11 +68,6 @@ bool iob_key_applies(enum iob_key k, int dir)
 	}
 }
 
-bool iob_key_is_bytes(enum iob_key k)
-{
-	return k == IOB_BPS || k == IOB_RBPS || k == IOB_WBPS;
-}
-
 u32 iob_burst_ms(const struct iob_qos *q)
 {
 	return q->burst_ms ? q->burst_ms : IOB_DEFAULT_BURST_MS;
@@ -86,14 +81,6 @@ bool iob_qos_empty(const struct iob_qos *q)
 		if (q->limit[k] || q->reserve[k])
 			return false;
 	return !q->burst_ms && !q->latency_us;
-}
-
-/* What a bio of @bytes counts for key @k. */
-u64 iob_qos_units(enum iob_key k, u32 bytes)
-{
-	if (!iob_key_is_bytes(k))
-		return 1;
-	return bytes ? bytes : IOB_NODATA_BYTES;
 }
 
 /* Nanoseconds for @rate (per second) to pass @units, rounded up. */

@@ -58,13 +58,24 @@ struct iob_qos_state {
 	bool has_reserve;
 };
 
+static inline bool iob_key_is_bytes(enum iob_key k)
+{
+	return k == IOB_BPS || k == IOB_RBPS || k == IOB_WBPS;
+}
+
+/* What a bio of @bytes counts for key @k (every completion asks). */
+static inline u64 iob_qos_units(enum iob_key k, u32 bytes)
+{
+	if (!iob_key_is_bytes(k))
+		return 1;
+	return bytes ? bytes : IOB_NODATA_BYTES;
+}
+
 bool iob_key_applies(enum iob_key k, int dir);
-bool iob_key_is_bytes(enum iob_key k);
 const char *iob_key_name(enum iob_key k);
 u32 iob_burst_ms(const struct iob_qos *q);
 bool iob_qos_empty(const struct iob_qos *q);
 void iob_qos_set(struct iob_qos_state *s, const struct iob_qos *q, u64 now_ns);
-u64 iob_qos_units(enum iob_key k, u32 bytes);
 u64 iob_qos_limit_at(const struct iob_qos_state *s, int dir);
 bool iob_qos_limit_bound(const struct iob_qos_state *s, u64 now_ns);
 void iob_qos_charge(struct iob_qos_state *s, int dir, u32 bytes, u64 now_ns,
