@@ -166,7 +166,7 @@ fallback:
 }
 
 /*
- * Which group an id's bios go to has changed (ib->xarray, a mark, the
+ * Which group an id's bios go to has changed (ib->groups, a mark, the
  * type): each CPU looks its next id up again.  After the change, and
  * before a group that left the xarray can be freed.
  */
@@ -386,9 +386,9 @@ int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight)
 	if (!g)
 		return -ENOMEM;
 	r = xa_insert_irq(&ib->groups, (unsigned long)id, g, GFP_KERNEL);
-	if (!r)
+	if (!r) {
 		ioband_groups_changed(ib);
-	if (r) {
+	} else {
 		group_free(g);
 		if (r != -EBUSY)
 			return r;

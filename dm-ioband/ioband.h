@@ -278,6 +278,15 @@ struct ioband_target {
 	struct mutex cfg_lock;		/* serialises messages and suspend */
 	enum iob_type type;
 	/*
+	 * Moves after every change of which group an id's bios go to (a
+	 * group attached, detached, made for a child cgroup, reaped or
+	 * removed with its parent, a mark, the type): what a CPU found
+	 * before is then looked up again (ioband-group.c).  64 bits: it
+	 * never comes back to a value a CPU kept.  Beside type, which map()
+	 * reads too, away from the counts map() writes.
+	 */
+	atomic64_t groups_gen;
+	/*
 	 * The device group's parameters as this table says them: written by
 	 * the ctr and, for every member at once, by messages; read and
 	 * written under ioband_domains_lock.  They become the domain's when
@@ -288,14 +297,6 @@ struct ioband_target {
 	bool resumed;			/* cfg_lock; link() reads it without */
 	struct ioband_group *def;	/* the default group, id -1 */
 	struct xarray groups;		/* id -> attached group (irq-safe lock) */
-	/*
-	 * Moves after every change of which group an id's bios go to (a
-	 * group attached, detached, made for a child cgroup, reaped or
-	 * removed with its parent, a mark, the type): what a CPU found
-	 * before is then looked up again (ioband-group.c).  64 bits: it
-	 * never comes back to a value a CPU kept.
-	 */
-	atomic64_t groups_gen;
 	unsigned int nr_groups;		/* attached by table or message */
 	unsigned int nr_marked;		/* groups with per-child groups */
 	atomic_t nr_auto;		/* per-child groups */
