@@ -32,6 +32,7 @@
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 
+#include "bio-cgroup.h"
 #include "ioband.h"
 
 static struct dentry *ioband_debugfs;
@@ -131,20 +132,22 @@ static struct cgroup *kernel_owner(struct bio *bio)
 }
 
 /*
- * At map, with the group @g the bio is charged to and the cgroup @owner
- * it was resolved from (NULL: no group attached, so everything is the
- * default group's).  Under rcu_read_lock().
+ * At map, with the group @g the bio is charged to.  Its owner is asked
+ * again here, not kept by the lookup: that would cost every bio a stack
+ * slot the counters seldom read.  With no group attached everything is
+ * the default group's.  Under rcu_read_lock().
  */
 void __ioband_attr_count(struct ioband_target *ib, struct bio *bio,
-			 struct ioband_group *g, struct cgroup *owner)
+			 struct ioband_group *g)
 {
 	struct ioband_group *kg = g;
-	struct cgroup *kcg, *below;
+	struct cgroup *owner, *kcg, *below;
 
 	if (READ_ONCE(ib->type) != IOB_TYPE_CGROUP)
 		return;
 	/* The same cgroup (the usual case) needs no second lookup. */
-	if (owner) {
+	if (READ_ONCE(ib->nr_groups)) {
+		owner = bio_cgroup_owner(bio);
 		kcg = kernel_owner(bio);
 		if (kcg != owner) {
 			kg = ioband_group_of_cgroup(ib, kcg, &below);

@@ -549,7 +549,8 @@ void ioband_domain_kick(struct ioband_domain *dom)
  * (ioband-slots.h).  The CPU may change under the caller: a stock is
  * atomic, any CPU's is as good.
  */
-static bool io_limit_reached(struct ioband_domain *dom, int dir, bool collect)
+static __always_inline bool io_limit_reached(struct ioband_domain *dom, int dir,
+					     bool collect)
 {
 	struct iob_slots *s = &dom->slots[dir];
 
@@ -712,8 +713,8 @@ static void busy_from(struct ioband_group *g, bool first, u64 now)
  * group is being freed (never under g->lock, see start_bio),
  * IOB_INFLIGHT_EDGE if @g had none in flight.
  */
-static int __inflight_get(struct ioband_group *g, struct ioband_io *io,
-			  u64 now)
+static __always_inline int __inflight_get(struct ioband_group *g,
+					  struct ioband_io *io, u64 now)
 {
 	int r;
 
@@ -737,7 +738,8 @@ static int inflight_get(struct ioband_group *g, struct ioband_io *io, u64 now)
 }
 
 /* @io of @g is no longer in flight; true if @g has none left. */
-static bool inflight_put(struct ioband_group *g, struct ioband_io *io)
+static __always_inline bool inflight_put(struct ioband_group *g,
+					 struct ioband_io *io)
 {
 	int r = iob_inflight_put(&per_cpu_ptr(g->pc, io->cpu)->inflight,
 				 &g->users);
@@ -751,7 +753,8 @@ static bool inflight_put(struct ioband_group *g, struct ioband_io *io)
  * A bio leaves ioband for the device below, counted in flight by the
  * caller (inflight_get).
  */
-static void send_bio(struct ioband_group *g, struct ioband_io *io, u64 now)
+static __always_inline void send_bio(struct ioband_group *g,
+				     struct ioband_io *io, u64 now)
 {
 	struct ioband_domain *dom = g->ib->dom;
 
@@ -885,7 +888,8 @@ static void busy_check(struct ioband_group *g, const struct iob_gstate *st,
 }
 
 /* Update @g's mean think time (iob_think) if it changes: a shared line. */
-static void think(struct ioband_group *g, bool was_empty, u64 now)
+static __always_inline void think(struct ioband_group *g, bool was_empty,
+				  u64 now)
 {
 	u64 t = READ_ONCE(g->think_ns), old = t;
 
@@ -970,15 +974,15 @@ static void mag_return(struct ioband_group *g, u32 carryover)
 }
 
 /*
- * Map-time admission.  Returns true if @bio may go down now; otherwise it
- * has been queued on its group and the dispatcher will submit it.  Takes
- * no lock while the group has tokens in this CPU's magazine, else the
- * group's lock, and the device group's once when the group was idle
- * (busy_add); never sleeps.
+ * Map-time admission of @bio, whose per-bio data @io map() has filled in.
+ * Returns true if @bio may go down now; otherwise it has been queued on
+ * its group and the dispatcher will submit it.  Takes no lock while the
+ * group has tokens in this CPU's magazine, else the group's lock, and the
+ * device group's once when the group was idle (busy_add); never sleeps.
  */
-bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent)
+bool ioband_admit(struct ioband_group *g, struct bio *bio,
+		  struct ioband_io *io, bool urgent)
 {
-	struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
 	struct ioband_domain *dom = g->ib->dom;
 	u64 now = io->arrive_ns, epoch;
 	unsigned long flags;
@@ -1105,7 +1109,7 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 	if (iob_lat_batch_add(&pc->lat, dir, iob_lat_bucket(lat))) {
 		/* added to the histogram's shared lines with irqs on */
 		full = pc->lat;
-		pc->lat.n = 0;
+		iob_lat_batch_clear(&pc->lat);
 		flush = true;
 	} else if (pc->lat.n == 1) {
 		WRITE_ONCE(this_cpu_ptr(g->ib->pc)->lat_dirty, true);

@@ -212,7 +212,7 @@ static void set_last_found(struct ioband_target *ib, u64 gen, u64 id,
 }
 
 static struct ioband_group *owner_lookup(struct ioband_target *ib,
-					 struct bio *bio, struct cgroup **owner)
+					 struct bio *bio)
 {
 	/*
 	 * Read before the xarray (ioband_groups_changed): what is found is
@@ -231,7 +231,6 @@ static struct ioband_group *owner_lookup(struct ioband_target *ib,
 	case IOB_TYPE_CGROUP:
 		/* the pages' owner: writeback belongs to who dirtied */
 		cgrp = bio_cgroup_owner(bio);
-		*owner = cgrp;
 		id = cgroup_id(cgrp);
 		break;
 	case IOB_TYPE_UID:
@@ -263,18 +262,14 @@ static struct ioband_group *owner_lookup(struct ioband_target *ib,
 	return g;
 }
 
-/*
- * The group @bio is charged to; for a cgroup type device with groups
- * attached, *@owner is the cgroup that owns the bio (else left alone).
- * Called under rcu_read_lock().
- */
+/* The group @bio is charged to.  Called under rcu_read_lock(). */
 struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
-					 struct bio *bio, struct cgroup **owner)
+					 struct bio *bio)
 {
 	struct ioband_group *g = NULL;
 
 	if (READ_ONCE(ib->nr_groups))
-		g = owner_lookup(ib, bio, owner);
+		g = owner_lookup(ib, bio);
 	return g ? g : ib->def;
 }
 

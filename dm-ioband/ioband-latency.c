@@ -36,33 +36,7 @@
  */
 #include "ioband-latency.h"
 
-#ifdef __KERNEL__
-#include <linux/log2.h>
-#include <linux/math64.h>
-#else
-#define div64_u64(a, b) ((a) / (b))
-static unsigned int ilog2(u64 v)
-{
-	return 63 - (unsigned int)__builtin_clzll(v);
-}
-#endif
-
 #define NS_PER_SEC 1000000000ULL
-
-/* The histogram bucket of a latency of @ns. */
-u32 iob_lat_bucket(u64 ns)
-{
-	u64 us = div64_u64(ns, 1000);
-	unsigned int msb;
-
-	if (us < IOB_LAT_SUB)
-		return (u32)us;
-	msb = ilog2(us);
-	if (msb > IOB_LAT_MAX_LOG2)
-		return IOB_LAT_BUCKETS - 1;
-	return (msb - IOB_LAT_SUB_BITS + 1) * IOB_LAT_SUB +
-	       (u32)((us >> (msb - IOB_LAT_SUB_BITS)) & (IOB_LAT_SUB - 1));
-}
 
 /* The midpoint of bucket @idx, in microseconds. */
 u64 iob_lat_bucket_us(u32 idx)
@@ -96,35 +70,6 @@ u64 iob_lat_percentile_us(const u64 *hist, u32 pct)
 			break;
 	}
 	return iob_lat_bucket_us(i < IOB_LAT_BUCKETS ? i : IOB_LAT_BUCKETS - 1);
-}
-
-/*
- * Take the entries of one bucket out of @b: its direction and bucket in
- * @dir and @idx, how many as the result; 0 when @b is empty.
- */
-u32 iob_lat_batch_take(struct iob_lat_batch *b, int *dir, u32 *idx)
-{
-	u32 i, k = 0, count = 0;
-	u8 dirs = 0;
-
-	if (!b->n)
-		return 0;
-	*idx = b->idx[0];
-	*dir = b->dirs & 1;
-	for (i = 0; i < b->n; i++) {
-		int d = (b->dirs >> i) & 1;
-
-		if (b->idx[i] == *idx && d == *dir) {
-			count++;
-			continue;
-		}
-		b->idx[k] = b->idx[i];
-		dirs |= d << k;
-		k++;
-	}
-	b->n = k;
-	b->dirs = dirs;
-	return count;
 }
 
 /* Control starts again from nothing learnt; the count of windows goes on. */

@@ -10,6 +10,17 @@
 
 #include "ioband-policy.h"
 
+#ifdef __KERNEL__
+#include <linux/log2.h>
+#include <linux/math64.h>
+#else
+#define div64_u64(a, b) ((a) / (b))
+static inline unsigned int ilog2(u64 v)
+{
+	return 63 - (unsigned int)__builtin_clzll(v);
+}
+#endif
+
 /*
  * Histogram buckets of microseconds: exact below 16 us, then eight a power
  * of two (each 1/8 to 1/16 of its value wide), up to 2^26 us (67 s); a
@@ -81,27 +92,44 @@
 /* The device's rate is a moving average over this many windows. */
 #define IOB_LAT_AVG_DIV		8
 
-u32 iob_lat_bucket(u64 ns);
+/* The histogram bucket of a latency of @ns. */
+static inline u32 iob_lat_bucket(u64 ns)
+{
+	u64 us = div64_u64(ns, 1000);
+	unsigned int msb;
+
+	if (us < IOB_LAT_SUB)
+		return (u32)us;
+	msb = ilog2(us);
+	if (msb > IOB_LAT_MAX_LOG2)
+		return IOB_LAT_BUCKETS - 1;
+	return (msb - IOB_LAT_SUB_BITS + 1) * IOB_LAT_SUB +
+	       (u32)((us >> (msb - IOB_LAT_SUB_BITS)) & (IOB_LAT_SUB - 1));
+}
+
 u64 iob_lat_bucket_us(u32 idx);
 u64 iob_lat_percentile_us(const u64 *hist, u32 pct);
 
 /*
  * A CPU's completions of a group that are not yet in the group's
- * histogram: their buckets, and in @dirs a bit per entry that is a write.
+ * histogram, as distinct (direction, bucket) keys with their counts.
  * Every CPU the group's bios complete on writes the histogram's lines, so
  * a CPU adds its completions IOB_LAT_BATCH at a time, each bucket once: a
- * line moves once a batch, not once a bio.
+ * line moves once a batch, not once a bio.  A completion finds its key
+ * among the few a batch has, so taking the batch out is one add per key.
  */
 #define IOB_LAT_BATCH		8
 
 struct iob_lat_batch {
-	u8 n;
-	u8 dirs;
-	u8 idx[IOB_LAT_BATCH];
+	u8 n;			/* completions in it */
+	u8 keys;		/* distinct keys */
+	u8 first;		/* the next key to take */
+	u8 count[IOB_LAT_BATCH];
+	u16 key[IOB_LAT_BATCH];	/* bucket | direction << 8 */
 };
 
-/* a bucket fits a u8, and a batch's directions the bits of one */
-_Static_assert(IOB_LAT_BUCKETS <= 256 && IOB_LAT_BATCH <= 8, "iob_lat_batch");
+/* a bucket fits the key's low byte, and a count a u8 */
+_Static_assert(IOB_LAT_BUCKETS <= 256 && IOB_LAT_BATCH <= 255, "iob_lat_batch");
 
 /*
  * A completion in bucket @idx of direction @dir; true when @b is full (the
@@ -109,17 +137,49 @@ _Static_assert(IOB_LAT_BUCKETS <= 256 && IOB_LAT_BATCH <= 8, "iob_lat_batch");
  */
 static inline bool iob_lat_batch_add(struct iob_lat_batch *b, int dir, u32 idx)
 {
-	u8 bit;
+	u16 key = idx | (dir ? 1U << 8 : 0);
+	u32 i;
 
 	if (b->n >= IOB_LAT_BATCH)
 		return true;
-	bit = 1U << b->n;
-	b->idx[b->n] = idx;
-	b->dirs = dir ? b->dirs | bit : b->dirs & ~bit;
+	for (i = 0; i < b->keys; i++)
+		if (b->key[i] == key)
+			break;
+	if (i == b->keys) {
+		b->key[i] = key;
+		b->count[i] = 0;
+		b->keys++;
+	}
+	b->count[i]++;
 	return ++b->n == IOB_LAT_BATCH;
 }
 
-u32 iob_lat_batch_take(struct iob_lat_batch *b, int *dir, u32 *idx);
+/* @b emptied, its completions elsewhere (a copy of it taken out). */
+static inline void iob_lat_batch_clear(struct iob_lat_batch *b)
+{
+	b->n = 0;
+	b->keys = 0;
+	b->first = 0;
+}
+
+/*
+ * The next key of @b: its completions' count, their direction in @dir and
+ * bucket in @idx; 0 when @b is empty (then it is cleared).
+ */
+static inline u32 iob_lat_batch_take(struct iob_lat_batch *b, int *dir,
+				     u32 *idx)
+{
+	u32 k;
+
+	if (b->first >= b->keys) {
+		iob_lat_batch_clear(b);
+		return 0;
+	}
+	k = b->first++;
+	*dir = b->key[k] >> 8;
+	*idx = b->key[k] & 0xff;
+	return b->count[k];
+}
 
 /*
  * One group as the controller sees it, on a list.  In: its target (0:

@@ -20,6 +20,7 @@
 typedef int64_t s64;
 typedef uint64_t u64;
 typedef uint32_t u32;
+typedef uint16_t u16;
 typedef uint8_t u8;
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)

@@ -265,7 +265,6 @@ static int ioband_map(struct dm_target *ti, struct bio *bio)
 {
 	struct ioband_target *ib = ti->private;
 	struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
-	struct cgroup *owner = NULL;
 	struct ioband_group *g;
 	bool go;
 
@@ -281,10 +280,10 @@ static int ioband_map(struct dm_target *ti, struct bio *bio)
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 
 	rcu_read_lock();
-	g = ioband_group_of_bio(ib, bio, &owner);
+	g = ioband_group_of_bio(ib, bio);
 	io->g = g;
-	ioband_attr_count(ib, bio, g, owner);
-	go = ioband_admit(g, bio, bio_is_urgent(bio));
+	ioband_attr_count(ib, bio, g);
+	go = ioband_admit(g, bio, io, bio_is_urgent(bio));
 	rcu_read_unlock();
 	return go ? DM_MAPIO_REMAPPED : DM_MAPIO_SUBMITTED;
 }
@@ -297,7 +296,9 @@ static int ioband_end_io(struct dm_target *ti, struct bio *bio,
 
 	if (g) {
 		io->g = NULL;
-		ioband_complete(g, io, blk_status_to_errno(*error));
+		/* a call per bio spared: nearly all complete without error */
+		ioband_complete(g, io,
+				*error ? blk_status_to_errno(*error) : 0);
 	}
 	return DM_ENDIO_DONE;
 }

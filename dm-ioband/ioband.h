@@ -360,7 +360,7 @@ struct ioband_group *ioband_group_alloc(struct ioband_target *ib, s64 id,
 void ioband_group_retire(struct ioband_group *g);
 void ioband_groups_changed(struct ioband_target *ib);
 struct ioband_group *ioband_group_of_bio(struct ioband_target *ib,
-					 struct bio *bio, struct cgroup **owner);
+					 struct bio *bio);
 int ioband_group_attach(struct ioband_target *ib, s64 id, u32 weight);
 int ioband_group_detach(struct ioband_target *ib, s64 id);
 struct ioband_group *ioband_group_find(struct ioband_target *ib, s64 id);
@@ -391,7 +391,8 @@ void ioband_domain_reweight(struct ioband_domain *dom);
 void ioband_domain_settle(struct ioband_domain *dom);
 void ioband_group_set_qos(struct ioband_group *g, const struct iob_qos *q);
 void ioband_domain_kick(struct ioband_domain *dom);
-bool ioband_admit(struct ioband_group *g, struct bio *bio, bool urgent);
+bool ioband_admit(struct ioband_group *g, struct bio *bio,
+		  struct ioband_io *io, bool urgent);
 void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error);
 void ioband_group_release_held(struct ioband_group *g);
 void ioband_group_lat_flush(struct ioband_group *g, int cpu);
@@ -403,16 +404,15 @@ void ioband_attr_exit(struct ioband_target *ib);
 void ioband_attr_show(struct ioband_target *ib);
 void ioband_attr_hide(struct ioband_target *ib);
 void __ioband_attr_count(struct ioband_target *ib, struct bio *bio,
-			 struct ioband_group *g, struct cgroup *owner);
+			 struct ioband_group *g);
 DECLARE_STATIC_KEY_FALSE(ioband_attr_key);
 
 /* Counted only while the counters are on: map() does not call otherwise. */
 static inline void ioband_attr_count(struct ioband_target *ib,
-				     struct bio *bio, struct ioband_group *g,
-				     struct cgroup *owner)
+				     struct bio *bio, struct ioband_group *g)
 {
 	if (static_branch_unlikely(&ioband_attr_key))
-		__ioband_attr_count(ib, bio, g, owner);
+		__ioband_attr_count(ib, bio, g);
 }
 void ioband_attr_module_init(void);
 void ioband_attr_module_exit(void);

@@ -1431,16 +1431,17 @@ static void test_lat_batch(void)
 	CHECK(!memcmp(hist, want, sizeof(hist)), "the counts are the completions'");
 	CHECK(iob_lat_batch_take(&b, &d, &got) == 0, "empty: nothing");
 	/*
-	 * emptied as the module does (n = 0, dirs left): an entry's direction
-	 * is its own, not the one before it in that place
+	 * emptied as the module does (a copy taken out): nothing of the
+	 * keys before is counted again, and a key's direction is its own
 	 */
 	for (i = 0; i < IOB_LAT_BATCH; i++)
 		iob_lat_batch_add(&b, 1, 3);
-	b.n = 0;
+	iob_lat_batch_clear(&b);
 	iob_lat_batch_add(&b, 0, 199);
 	iob_lat_batch_add(&b, 1, 199);
 	CHECK(iob_lat_batch_take(&b, &d, &got) == 1 && got == 199 && d == 0, "reused: read 199");
 	CHECK(iob_lat_batch_take(&b, &d, &got) == 1 && got == 199 && d == 1, "reused: write 199");
+	CHECK(iob_lat_batch_take(&b, &d, &got) == 0 && b.n == 0, "reused: no more");
 	/* full: a further add changes nothing and says full */
 	for (i = 0; i < IOB_LAT_BATCH; i++)
 		iob_lat_batch_add(&b, 0, 1);
