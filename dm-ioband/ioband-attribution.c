@@ -95,14 +95,23 @@ DEFINE_SHOW_ATTRIBUTE(attr);
 
 /*
  * The file appears at resume and goes at suspend, so that a reload's two
- * tables never show at once.  dm_device_name() is the major:minor.
+ * tables never show at once.  It is named by the device's major:minor
+ * (dm_device_name()), and a target that does not start the table also by
+ * its start sector: "253:0+2048".
  */
 void ioband_attr_show(struct ioband_target *ib)
 {
+	char name[64];
+
 	if (!ioband_debugfs || ib->attr_file)
 		return;
-	ib->attr_file = debugfs_create_file(dm_device_name(ib->md), 0444,
-					    ioband_debugfs, ib, &attr_fops);
+	if (ib->ti->begin)
+		snprintf(name, sizeof(name), "%s+%llu", dm_device_name(ib->md),
+			 (unsigned long long)ib->ti->begin);
+	else
+		strscpy(name, dm_device_name(ib->md), sizeof(name));
+	ib->attr_file = debugfs_create_file(name, 0444, ioband_debugfs, ib,
+					    &attr_fops);
 	if (IS_ERR(ib->attr_file))
 		ib->attr_file = NULL;
 }

@@ -635,6 +635,25 @@ if want writeback; then
 		awk -v k="$2" '$1 == k { print $2 }' \
 			/sys/kernel/debug/ioband/$(dmsetup info -c -o major,minor --noheadings --separator : "$1")
 	}
+	# Two ioband targets in one table: a file each, the second's name
+	# with its start sector (they were one name: the second had none, and
+	# debugfs warned of a file already present).
+	if halves /dev/nbdisc h11a h11b; then
+		hs=$(sectors /dev/mapper/h11a)
+		w0=$(dmesg | grep -c "already present")
+		printf '0 %s ioband /dev/mapper/h11a t11h 0 0 cgroup weight 0 :100\n%s %s ioband /dev/mapper/h11b t11h 0 0 cgroup weight 0 :100\n' \
+			$hs $hs $hs | dmsetup create ib11h --noudevsync
+		mm=$(dmsetup info -c -o major,minor --noheadings --separator : ib11h)
+		f1=/sys/kernel/debug/ioband/$mm f2=/sys/kernel/debug/ioband/$mm+$hs
+		w=$(( $(dmesg | grep -c "already present") - w0 ))
+		[ -r "$f1" ] && [ -r "$f2" ] && grep -q "^agree " "$f2" && [ "$w" = 0 ]
+		result "two ioband targets in one table: a counters' file each" $? \
+			"$(ls /sys/kernel/debug/ioband | grep "^$mm" | tr '\n' ' ')(want $mm and $mm+$hs); $w warnings"
+		dm_remove ib11h
+		dm_remove h11a; dm_remove h11b
+	else
+		result "two ioband targets in one table: a counters' file each" 1 "the halves of nbdisc could not be made"
+	fi
 
 	# 1. Two writers dirty 48 MiB each through the page cache; a sync
 	# from the root cgroup has the flushers write them back, b at 3 MB/s
