@@ -10,7 +10,7 @@ PREFIX  ?= /usr/local
 CFLAGS_USER := -std=c11 -O2 -Wall -Wextra -Werror
 
 .PHONY: all module tools unit check check-run check-long check-debug demo \
-	bench vm-6.1 install clean distclean deps help
+	bench profile vm-6.1 install clean distclean deps help
 
 all: module tools
 
@@ -24,6 +24,8 @@ help:
 	@echo "                Debian's 6.1 source (opt-in; about 40 minutes to build it once)"
 	@echo "make demo       deps, build, boot a VM and show two groups sharing a disk 1:3"
 	@echo "make bench      deps, build, benchmarks in one VM boot (ioband, dm-linear, BFQ, ...)"
+	@echo "make profile    deps, build, the kernel's instructions per I/O, function by function,"
+	@echo "                through dm-linear and ioband (a QEMU plugin counts them; one VM boot)"
 	@echo "make install    install dm-ioband.ko for KVER ($(KVER)), run depmod; iobandctl,"
 	@echo "                its man page, bash completion and ioband.service under PREFIX ($(PREFIX))"
 	@echo "make clean      remove build outputs; distclean also removes $(CACHE)/"
@@ -114,6 +116,10 @@ bench: deps $(BUILD)/admit-bench
 	@$(BUILD)/admit-bench 1 | tee $(BUILD)/admit.txt
 	@$(MAKE) --no-print-directory vm-6.1
 	@bench/run-bench.sh $(BUILD)/6.1/vmlinuz $(BUILD)/6.1/initrd.cpio $(BUILD)
+
+profile: deps
+	@$(MAKE) --no-print-directory vm-6.1
+	@bench/run-profile.sh $(BUILD)/6.1/vmlinuz $(BUILD)/6.1/initrd.cpio $(BUILD)/profile
 
 install: module tools
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \

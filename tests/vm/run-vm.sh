@@ -23,11 +23,14 @@ smp=2
 # TCG only, whatever IOBAND_KVM says.
 [ -n "${IOBAND_ICOUNT:-}" ] && smp=1 && clock="clocksource=tsc tsc=reliable" &&
 	accel="-accel tcg -cpu max -icount shift=$IOBAND_ICOUNT,sleep=off"
+# IOBAND_QEMU_ARGS: more of QEMU's options (make profile: a plugin, and a
+# second serial port after the console's).
+extra_qemu=${IOBAND_QEMU_ARGS:-}
 
 echo "vm: booting $(basename "$vmlinuz") for suite '$suite' (software emulation, up to ${timeout}s)"
 timeout --foreground -k 10 "$timeout" \
 	qemu-system-x86_64 $accel -m 2048 -smp $smp -nodefaults -display none \
-	-serial stdio -no-reboot \
+	-serial stdio $extra_qemu -no-reboot \
 	-kernel "$vmlinuz" -initrd "$initrd" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic $clock ioband.suite=$suite $extra" \
 	< /dev/null 2>&1 | sed -u 's/\r$//' | tee "$log"
