@@ -14,7 +14,8 @@
  * everything else, the submitting task's io cgroup (bio_associate_blkg()).
  *
  * The counts are in /sys/kernel/debug/ioband/<major:minor> while the
- * device is resumed:
+ * device is resumed (<major:minor>+<start sector> for a target that does
+ * not start at sector 0 of its table):
  *   agree N      same group
  *   disagree N   another group
  * They are kept only while the module parameter "attribution" is 1 (a
@@ -62,7 +63,7 @@ static const struct kernel_param_ops attr_param_ops = {
 	.get = attr_param_get,
 };
 module_param_cb(attribution, &attr_param_ops, NULL, 0644);
-MODULE_PARM_DESC(attribution, "Count how often ioband's owner of a bio agrees with the kernel's (debugfs ioband/<major:minor>)");
+MODULE_PARM_DESC(attribution, "Count how often ioband's owner of a bio agrees with the kernel's (debugfs ioband/<major:minor>[+<start>])");
 
 int ioband_attr_init(struct ioband_target *ib)
 {
@@ -143,8 +144,10 @@ static struct cgroup *kernel_owner(struct bio *bio)
 /*
  * At map, with the group @g the bio is charged to.  Its owner is asked
  * again here, not kept by the lookup: that would cost every bio a stack
- * slot the counters seldom read.  With no group attached everything is
- * the default group's.  Under rcu_read_lock().
+ * slot the counters seldom read (an attach, a detach or bio-cgroup
+ * switched off between the two may count one bio on the wrong side).
+ * With no group attached everything is the default group's.  Under
+ * rcu_read_lock().
  */
 void __ioband_attr_count(struct ioband_target *ib, struct bio *bio,
 			 struct ioband_group *g)

@@ -133,7 +133,8 @@ _Static_assert(IOB_LAT_BUCKETS <= 256 && IOB_LAT_BATCH <= 255, "iob_lat_batch");
 
 /*
  * A completion in bucket @idx of direction @dir; true when @b is full (the
- * caller empties it before the next).
+ * caller empties it before the next).  Keys already taken out are not
+ * counted into again: an add between two takes starts a key of its own.
  */
 static inline bool iob_lat_batch_add(struct iob_lat_batch *b, int dir, u32 idx)
 {
@@ -142,7 +143,7 @@ static inline bool iob_lat_batch_add(struct iob_lat_batch *b, int dir, u32 idx)
 
 	if (b->n >= IOB_LAT_BATCH)
 		return true;
-	for (i = 0; i < b->keys; i++)
+	for (i = b->first; i < b->keys; i++)
 		if (b->key[i] == key)
 			break;
 	if (i == b->keys) {

@@ -641,19 +641,27 @@ if want writeback; then
 	if halves /dev/nbdisc h11a h11b; then
 		hs=$(sectors /dev/mapper/h11a)
 		w0=$(dmesg | grep -c "already present")
-		printf '0 %s ioband /dev/mapper/h11a t11h 0 0 cgroup weight 0 :100\n%s %s ioband /dev/mapper/h11b t11h 0 0 cgroup weight 0 :100\n' \
-			$hs $hs $hs | dmsetup create ib11h --noudevsync
-		mm=$(dmsetup info -c -o major,minor --noheadings --separator : ib11h)
-		f1=/sys/kernel/debug/ioband/$mm f2=/sys/kernel/debug/ioband/$mm+$hs
-		w=$(( $(dmesg | grep -c "already present") - w0 ))
-		[ -r "$f1" ] && [ -r "$f2" ] && grep -q "^agree " "$f2" && [ "$w" = 0 ]
-		result "two ioband targets in one table: a counters' file each" $? \
-			"$(ls /sys/kernel/debug/ioband | grep "^$mm" | tr '\n' ' ')(want $mm and $mm+$hs); $w warnings"
-		dm_remove ib11h
-		dm_remove h11a; dm_remove h11b
+		if printf '0 %s ioband /dev/mapper/h11a t11h 0 0 cgroup weight 0 :100\n%s %s ioband /dev/mapper/h11b t11h 0 0 cgroup weight 0 :100\n' \
+			$hs $hs $hs | dmsetup create ib11h --noudevsync; then
+			mm=$(dmsetup info -c -o major,minor --noheadings --separator : ib11h)
+			f1=/sys/kernel/debug/ioband/$mm f2=/sys/kernel/debug/ioband/$mm+$hs
+			w=$(( $(dmesg | grep -c "already present") - w0 ))
+			seen=$(ls /sys/kernel/debug/ioband | grep -E "^$mm(\+|\$)" | tr '\n' ' ')
+			[ -n "$mm" ] && [ -f "$f1" ] && [ -f "$f2" ] && grep -q "^agree " "$f2" && [ "$w" = 0 ]
+			r=$?
+			dm_remove ib11h
+			# and both gone with the device
+			[ $r = 0 ] && [ ! -e "$f1" ] && [ ! -e "$f2" ]
+			result "two ioband targets in one table: a counters' file each" $? \
+				"${seen}(want $mm and $mm+$hs); $w warnings; after removal: $(ls /sys/kernel/debug/ioband | grep -cE "^$mm(\+|\$)") left"
+		else
+			result "two ioband targets in one table: a counters' file each" 1 "the table was refused"
+		fi
 	else
 		result "two ioband targets in one table: a counters' file each" 1 "the halves of nbdisc could not be made"
 	fi
+	dmsetup info h11a > /dev/null 2>&1 && dm_remove h11a
+	dmsetup info h11b > /dev/null 2>&1 && dm_remove h11b
 
 	# 1. Two writers dirty 48 MiB each through the page cache; a sync
 	# from the root cgroup has the flushers write them back, b at 3 MB/s
