@@ -16,6 +16,7 @@ gcc -nostdlib -static -no-pie -Wl,-Ttext=$mark -Wl,--build-id=none \
 	-o "$out/prof-mark" "$here/prof-mark.S"
 ov=$(mktemp -d)
 trap 'rm -rf "$ov"' EXIT
+chmod 755 "$ov"	# it is the guest's / when unpacked
 mkdir -p "$ov/bin"
 cp "$out/prof-mark" "$ov/bin/"
 (cd "$ov" && find . | cpio -o -H newc --quiet) > "$out/overlay.cpio"
@@ -33,10 +34,11 @@ grep -q '^profile: done' "$log" && [ -s "$out/windows.txt" ] || {
 	exit 1
 }
 # Instructions per I/O of each function on each device, and where ioband
-# differs from dm-linear.  "own" is what dm-ioband, dm core around it,
-# bio-cgroup and the clock reads add: the rest of the kernel (page
-# zeroing and freeing for fio, timers) moves by tens of instructions per
-# I/O from boot to boot with the same code.
+# differs from dm-linear.  "own" sums dm core, dm-ioband, bio-cgroup and
+# the clock (whoever reads it) on each device, and its difference is what
+# ioband adds there: the rest of the kernel (page zeroing and freeing for
+# fio, timers) moves by tens of instructions per I/O from boot to boot
+# with the same code.
 awk -v top=${PROF_TOP:-30} '
 	FNR == NR {
 		if ($1 == "profile:" && $2 == "window") { dev[$3] = $4; ios[$4] += $5 }
@@ -44,6 +46,10 @@ awk -v top=${PROF_TOP:-30} '
 	}
 	($1 in dev) { d = dev[$1]; n[d, $2] += $3; sym[$2] = 1 }
 	END {
+		if (!ios["lin"] || !ios["ibf"]) {
+			print "profile: no reads counted for dm-linear or ioband: see the VM log"
+			exit 1
+		}
 		printf "profile: %-44s %10s %10s %10s\n", "instructions per I/O", "dm-linear", "ioband", "difference"
 		for (s in sym) {
 			l = n["lin", s] / ios["lin"]; i = n["ibf", s] / ios["ibf"]

@@ -9,13 +9,13 @@
  * time the guest runs user code at the address @mark (a tiny program,
  * prof-mark.S, linked there), the counts are copied: a window is the
  * difference between two copies.  At exit the kernel's text symbols are
- * read from @syms (/proc/kallsyms as the guest wrote it, with modules'
- * names as "name[module]"), and each window's instructions are summed
- * per function to @out, a line "window symbol instructions" each.
+ * read from @syms (/proc/kallsyms as the guest wrote it; a module's
+ * function is named "name[module]"), and each window's instructions are
+ * summed per function to @out, a line "window symbol instructions" each.
  *
- * A block interrupted by an exception counts in full, so the figures can
- * be above the truth by a few instructions per interrupt.  One vCPU: the
- * counts are plain adds, not atomic.
+ * A block that an exception (a page fault) leaves early counts in full,
+ * so the figures can be above the truth by a few instructions per
+ * exception.  One vCPU: the counts are plain adds, not atomic.
  *
  * The plugin API is declared in qemu-plugin-api.h, as QEMU 7.2 (Debian
  * 12) defines it (plugin API version 1): Debian ships no header for it.

@@ -15,7 +15,7 @@ A=$(stat -c %i /sys/fs/cgroup/a)
 B=$(stat -c %i /sys/fs/cgroup/b)
 dm_create lin "0 $(sectors /dev/fast) linear /dev/fast 0"
 dm_create ibf "$(ioband_table /dev/fast bf cgroup weight 0 :100 $A:100 $B:300)"
-# the symbols, modules' as name[module], for the plugin at exit
+# the symbols (a module's with its name after), for the plugin at exit
 awk '$2 ~ /^[tT]$/' /proc/kallsyms > /dev/ttyS1
 
 F="--rw=randread --bs=4k --iodepth=32 --direct=1 --ioengine=libaio --disk_util=0"
@@ -23,6 +23,7 @@ window=0
 # prof_run DEV: a warm-up, then PIOS reads between two marks
 prof_run() {
 	fio --name=warm --filename=$1 $F --io_size=$((PIOS / 4 * 4))k --output=/dev/null
+	rm -f /tmp/prof
 	/bin/prof-mark
 	fio --name=p --filename=$1 $F --io_size=$((PIOS * 4))k \
 		--output-format=terse --output=/tmp/prof > /dev/null
