@@ -835,25 +835,24 @@ if want workcons; then
 		esac
 		want=$(awk -v u="$u" 'BEGIN { printf "%.3f", 0.95 * (1 - u) }')
 		r=$(ratio "$ref" "$got")
-		# The victim: held in ioband for at most 1% of its reads' time,
-		# and 95% of what it gets on the bare device.  At QD1 its rate
-		# is one over its mean latency, and that is the device's: on
-		# mb64 a read that finds the tick's bytes spent waits for the
-		# next tick, and without a latency target (section 25's case
-		# target, run when named, asserts the victim's rate under one)
-		# nothing keeps the writer off them.  In fifteen runs it got 183 to 207 IOPS through
-		# ioband, 56 to 188 on the bare device in eight: 85% of its 200
-		# (170) is a floor against starving it, not a latency bound.
-		# What it gets on the bare device counts up to the 200 it asks
-		# (800 KiB/s): counted there over a window of its own, it once
-		# came to 206, and 195 through ioband failed 95% of that.
-		rvc=$((rv < 800 ? rv : 800))
+		# The victim: held in ioband for at most 1% of its reads' time
+		# (what ioband does to it), and 85% of its 200 (170) as a floor
+		# against starving it.  At QD1 its rate is one over its mean
+		# latency, and with ioband holding none of its reads that is the
+		# device's and the vCPUs': on mb64 a read that finds the tick's
+		# bytes spent waits for the next tick, and without a latency
+		# target (section 25's case target, run when named, asserts the
+		# victim's rate under one) nothing keeps the writer off them.
+		# Its rate on the bare device is shown, not compared: it got 183
+		# to 207 IOPS through ioband and 56 to 207 on the bare device,
+		# and three CI runs failed a bound of 95% of the bare device's
+		# (188 IOPS against 204, 194 against 207, 195 against 206)
+		# with 0 ms held in ioband.
 		vq=$(group_field ib12 $CG_A 11) vt=$(group_field ib12 $CG_A 4)
 		at_least "$r" "$want" && at_least "$vic" $((pairs * 200 * 4 * 85 / 100)) &&
-			at_least "$((vic / pairs))" "$((rvc * 95 / 100))" &&
 			[ -n "$vq" ] && [ -n "$vt" ] && at_least "$vt" $((vq * 100))
 		result "light steady reader does not hold a heavy writer back ($dev)" $? \
-			"neighbour $((got / pairs)) KiB/s = $r of $((ref / pairs)) with the victim on $other (want >= $want, 95% of what the victim leaves); victim $((vic / pairs / 4)) IOPS (want >= 170 and >= 95% of bare, at most 200), held in ioband $vq ms of its reads' $vt ms (want <= 1%); on the bare device: neighbour $rn KiB/s, victim $((rv / 4)) IOPS; runs (reference/shared):$runs"
+			"neighbour $((got / pairs)) KiB/s = $r of $((ref / pairs)) with the victim on $other (want >= $want, 95% of what the victim leaves); victim $((vic / pairs / 4)) IOPS (want >= 170), held in ioband $vq ms of its reads' $vt ms (want <= 1%); on the bare device: neighbour $rn KiB/s, victim $((rv / 4)) IOPS; runs (reference/shared):$runs"
 		dm_remove ib12
 		dm_remove ib12o
 	done
