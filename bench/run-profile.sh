@@ -26,7 +26,7 @@ log=$out/profile-vm.log
 echo "profile: one VM boot, about a minute under emulation"
 # one vCPU (the plugin's counts are plain adds); its symbols on ttyS1
 IOBAND_ICOUNT=${IOBAND_ICOUNT:-2} \
-IOBAND_QEMU_ARGS="-serial file:$out/kallsyms.txt -plugin $out/tb-profile.so,mark=$mark,syms=$out/kallsyms.txt,out=$out/windows.txt" \
+IOBAND_QEMU_ARGS="-serial file:$out/kallsyms.txt -plugin $out/tb-profile.so,mark=$mark,syms=$out/kallsyms.txt,out=$out/windows.txt${PROF_BLOCKS:+,blocks=$PROF_BLOCKS}" \
 	"$here/../tests/vm/run-vm.sh" "$vmlinuz" "$out/initrd-profile.cpio" profile "$log" |
 	grep --line-buffered -E '^(profile:|vm:|guest:)' || true
 grep -q '^profile: done' "$log" && [ -s "$out/windows.txt" ] || {
@@ -44,7 +44,7 @@ awk -v top=${PROF_TOP:-30} '
 		if ($1 == "profile:" && $2 == "window") { dev[$3] = $4; ios[$4] += $5 }
 		next
 	}
-	($1 in dev) { d = dev[$1]; n[d, $2] += $3; sym[$2] = 1 }
+	($1 in dev) && NF == 3 { d = dev[$1]; n[d, $2] += $3; sym[$2] = 1 }
 	END {
 		if (!ios["lin"] || !ios["ibf"]) {
 			print "profile: no reads counted for dm-linear or ioband: see the VM log"

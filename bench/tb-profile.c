@@ -17,6 +17,11 @@
  * so the figures can be above the truth by a few instructions per
  * exception.  One vCPU: the counts are plain adds, not atomic.
  *
+ * With blocks=STRING, the blocks of each function whose name contains
+ * STRING are written too, a line "window symbol+offset instructions runs"
+ * each: where within a function its instructions go (objdump -d of the
+ * module gives the offsets).
+ *
  * The plugin API is declared in qemu-plugin-api.h, as QEMU 7.2 (Debian
  * 12) defines it (plugin API version 1): Debian ships no header for it.
  */
@@ -53,7 +58,7 @@ static uint64_t *copies[MAX_WINDOWS + 1];	/* runs of each block at a mark */
 static size_t ncopied[MAX_WINDOWS + 1];
 static int marks;
 static uint64_t mark;
-static const char *syms_path, *out_path;
+static const char *syms_path, *out_path, *blocks_of;
 
 static struct block *block_of(uint64_t va, uint64_t insns)
 {
@@ -205,6 +210,12 @@ static void write_windows(uint64_t id, void *udata)
 				continue;
 			k = sym_of(s, n, blocks[i]->va);
 			sum[k < 0 ? n : (size_t)k] += runs * blocks[i]->insns;
+			if (blocks_of && k >= 0 && strstr(s[k].name, blocks_of))
+				fprintf(out, "%d %s+0x%llx %llu %llu\n", w,
+					s[k].name,
+					(unsigned long long)(blocks[i]->va - s[k].va),
+					(unsigned long long)blocks[i]->insns,
+					(unsigned long long)runs);
 		}
 		for (i = 0; i <= n; i++)
 			if (sum[i])
@@ -229,6 +240,8 @@ int qemu_plugin_install(uint64_t id, const struct qemu_info_t *info,
 			syms_path = argv[i] + 5;
 		else if (!strncmp(argv[i], "out=", 4))
 			out_path = argv[i] + 4;
+		else if (!strncmp(argv[i], "blocks=", 7))
+			blocks_of = argv[i] + 7;
 	}
 	if (!mark || !syms_path || !out_path) {
 		fprintf(stderr, "tb-profile: needs mark=, syms= and out=\n");
