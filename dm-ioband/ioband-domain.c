@@ -23,8 +23,6 @@ static LIST_HEAD(ioband_domains);
 
 /* Bios dispatched per group per round, so that groups interleave. */
 #define IOBAND_BATCH 16
-/* A CPU's completions update a group's mean service time one in this many. */
-#define IOBAND_SVC_EVERY 8
 /* last_active_ns is stamped when it is older than this. */
 #define IOBAND_STAMP_NS NSEC_PER_MSEC
 
@@ -973,27 +971,15 @@ static void mag_return(struct ioband_group *g, u32 carryover)
 	local_irq_restore(flags);
 }
 
-/*
- * Map-time admission of @bio, whose per-bio data @io map() has filled in.
- * Returns true if @bio may go down now; otherwise it has been queued on
- * its group and the dispatcher will submit it.  Takes no lock while the
- * group has tokens in this CPU's magazine, else the group's lock, and the
- * device group's once when the group was idle (busy_add); never sleeps.
- */
-bool ioband_admit(struct ioband_group *g, struct bio *bio,
-		  struct ioband_io *io, bool urgent)
+/* ioband_admit() under the group's lock: a bio the fast path did not send. */
+static noinline bool admit_locked(struct ioband_group *g, struct bio *bio,
+				  struct ioband_io *io, bool urgent)
 {
 	struct ioband_domain *dom = g->ib->dom;
 	u64 now = io->arrive_ns, epoch;
 	unsigned long flags;
 	bool go, kick = false;
 
-	if (likely(!urgent && !READ_ONCE(g->ib->suspending)) &&
-	    admit_fast(g, io, now)) {
-		trace_ioband_admit(g->ib->devt, g->id, bio->bi_iter.bi_sector,
-				   io->sectors, io->dir, 0);
-		return true;
-	}
 	spin_lock_irqsave(&g->lock, flags);
 	if (unlikely(g->dead)) {
 		/* Detached after the lookup: the bio is the default group's. */
@@ -1050,6 +1036,25 @@ bool ioband_admit(struct ioband_group *g, struct bio *bio,
 	return go;
 }
 
+/*
+ * Map-time admission of @bio, whose per-bio data @io map() has filled in.
+ * Returns true if @bio may go down now; otherwise it has been queued on
+ * its group and the dispatcher will submit it.  Takes no lock while the
+ * group has tokens in this CPU's magazine, else the group's lock, and the
+ * device group's once when the group was idle (busy_add); never sleeps.
+ */
+bool ioband_admit(struct ioband_group *g, struct bio *bio,
+		  struct ioband_io *io, bool urgent)
+{
+	if (likely(!urgent && !READ_ONCE(g->ib->suspending)) &&
+	    admit_fast(g, io, io->arrive_ns)) {
+		trace_ioband_admit(g->ib->devt, g->id, bio->bi_iter.bi_sector,
+				   io->sectors, io->dir, 0);
+		return true;
+	}
+	return admit_locked(g, bio, io, urgent);
+}
+
 /* A per-CPU count grows (WRITE_ONCE: others read it without a lock). */
 #define pc_add(x, v) WRITE_ONCE(x, (x) + (v))
 
@@ -1089,31 +1094,36 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 	u64 lat = ioband_since(now, io->arrive_ns);
 	u64 bytes = iob_qos_units(IOB_BPS, io->bytes);
 	u32 target_us = READ_ONCE(g->qos.conf.latency_us);
-	struct iob_lat_batch full;
 	struct ioband_pcpu *pc;
 	struct ioband_stats *s;
 	unsigned long flags;
-	bool kick, svc, empty, flush = false;
+	bool kick, svc, full, empty;
 	int dir = io->dir;
 
 	trace_ioband_complete(g->ib->devt, g->id, io->sectors, dir,
 			      ioband_since(io->start_ns, io->arrive_ns), lat,
 			      error);
 	/*
-	 * Until a full batch is in the histogram: this CPU's flush work
-	 * (ioband-target.c) must not run in between and find it empty.
+	 * An RCU read section (preemption off): once this bio no longer
+	 * counts, another completion may free the group after a grace
+	 * period, and the section's end is where this one stops using it.
 	 */
-	preempt_disable();
+	rcu_read_lock_sched();
 	local_irq_save(flags);
 	pc = this_cpu_ptr(g->pc);
-	if (iob_lat_batch_add(&pc->lat, dir, iob_lat_bucket(lat))) {
-		/* added to the histogram's shared lines with irqs on */
-		full = pc->lat;
-		iob_lat_batch_clear(&pc->lat);
-		flush = true;
-	} else if (pc->lat.n == 1) {
+	/*
+	 * A full batch goes into the histogram here, with irqs off: this
+	 * CPU's flush work (ioband-target.c) never finds part of one.  The
+	 * first completion of a batch updates the mean service time: one in
+	 * IOB_LAT_BATCH per CPU, more while the histograms are read (which
+	 * takes the batches out early), and every one until it has a sample.
+	 */
+	full = iob_lat_batch_add(&pc->lat, dir, iob_lat_bucket(lat));
+	svc = pc->lat.n == 1;
+	if (full)
+		lat_flush(g, &pc->lat);
+	else if (svc)
 		WRITE_ONCE(this_cpu_ptr(g->ib->pc)->lat_dirty, true);
-	}
 	s = &pc->s;
 	pc_add(s->ios[dir], 1);
 	pc_add(s->sectors[dir], io->sectors);
@@ -1123,26 +1133,15 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 		pc_add(s->lat_n, 1);
 		pc_add(s->lat_over, lat > (u64)target_us * NSEC_PER_USEC);
 	}
-	/* until it has a first sample, every completion gives one */
-	svc = !((s->ios[READ] + s->ios[WRITE]) % IOBAND_SVC_EVERY) ||
-	      !READ_ONCE(g->svc_ns);
 	__this_cpu_add(dom->pc->completed, io->cost);
 	local_irq_restore(flags);
-	if (flush)
-		lat_flush(g, &full);
-	preempt_enable();
-	if (svc) {
+	if (svc || !READ_ONCE(g->svc_ns)) {
 		u64 v = READ_ONCE(g->svc_ns);
 
 		iob_svc(&v, ioband_since(now, io->start_ns));
 		WRITE_ONCE(g->svc_ns, v);
 	}
 	stamp_active(g, now);
-	/*
-	 * Under RCU: once this bio no longer counts, another completion may
-	 * free the group (after a grace period).
-	 */
-	rcu_read_lock();
 	empty = inflight_put(g, io);
 	if (empty) {
 		WRITE_ONCE(g->last_done_ns, now);
@@ -1156,7 +1155,7 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 	 */
 	kick = iob_slot_put(&dom->slots[dir], &raw_cpu_ptr(dom->pc)->stock[dir]);
 	kick |= empty;
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	if (kick && atomic_read(&dom->held))
 		ioband_domain_kick(dom);
 	else if (READ_ONCE(dom->lat_on) && now >= READ_ONCE(dom->lat_next_ns))

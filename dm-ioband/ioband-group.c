@@ -211,6 +211,31 @@ static void set_last_found(struct ioband_target *ib, u64 gen, u64 id,
 	local_irq_restore(flags);
 }
 
+/*
+ * The group of @id (@cgrp's, for cgroups), not kept on this CPU: looked
+ * up, and kept under @gen.  Out of line: the path of a bio of the tenant
+ * the CPU last saw is owner_lookup's first half.
+ */
+static noinline struct ioband_group *owner_find(struct ioband_target *ib,
+						enum iob_type type,
+						struct cgroup *cgrp, u64 id,
+						u64 gen)
+{
+	struct ioband_group *g;
+	struct cgroup *below;
+
+	if (type == IOB_TYPE_CGROUP) {
+		g = ioband_group_of_cgroup(ib, cgrp, &below);
+		/* made or not, not kept: a group made moved the gen */
+		if (g && below && READ_ONCE(g->children))
+			return spawn(ib, g, below);
+	} else {
+		g = xa_load(&ib->groups, (unsigned long)id);
+	}
+	set_last_found(ib, gen, id, g);
+	return g;
+}
+
 static struct ioband_group *owner_lookup(struct ioband_target *ib,
 					 struct bio *bio)
 {
@@ -223,7 +248,7 @@ static struct ioband_group *owner_lookup(struct ioband_target *ib,
 	 */
 	u64 gen = atomic64_read_acquire(&ib->groups_gen);
 	enum iob_type type = READ_ONCE(ib->type);
-	struct cgroup *cgrp = NULL, *below;
+	struct cgroup *cgrp = NULL;
 	struct ioband_group *g;
 	u64 id;
 
@@ -250,16 +275,7 @@ static struct ioband_group *owner_lookup(struct ioband_target *ib,
 	}
 	if (last_found(ib, gen, id, &g))
 		return g;
-	if (type == IOB_TYPE_CGROUP) {
-		g = ioband_group_of_cgroup(ib, cgrp, &below);
-		/* made or not, not kept: a group made moved the gen */
-		if (g && below && READ_ONCE(g->children))
-			return spawn(ib, g, below);
-	} else {
-		g = xa_load(&ib->groups, (unsigned long)id);
-	}
-	set_last_found(ib, gen, id, g);
-	return g;
+	return owner_find(ib, type, cgrp, id, gen);
 }
 
 /* The group @bio is charged to.  Called under rcu_read_lock(). */

@@ -124,15 +124,6 @@ void iob_resume_bucket(struct iob_bucket *b, u64 epoch)
 }
 
 /*
- * Service time: an exponentially weighted mean (1/8) of the time a group's
- * bios spend below ioband, from dispatch to completion.
- */
-void iob_svc(u64 *svc_ns, u64 sample_ns)
-{
-	*svc_ns = *svc_ns - *svc_ns / 8 + sample_ns / 8;
-}
-
-/*
  * Does the group pause between its bios, rather than keep the device busy
  * (see IOB_THINK_NS and IOB_THINK_MIN_NS)?
  */

@@ -173,7 +173,15 @@ static inline void iob_think(u64 *think_ns, bool was_empty, u64 now_ns,
 	*think_ns = *think_ns - *think_ns / 8 + sample / 8;
 }
 
-void iob_svc(u64 *svc_ns, u64 sample_ns);
+/*
+ * Service time: an exponentially weighted mean (1/8) of the time a group's
+ * bios spend below ioband, from dispatch to completion.  Inline: the
+ * completion path's.
+ */
+static inline void iob_svc(u64 *svc_ns, u64 sample_ns)
+{
+	*svc_ns = *svc_ns - *svc_ns / 8 + sample_ns / 8;
+}
 
 /* What a group means for the dispatcher right now. */
 enum iob_class {

@@ -252,12 +252,15 @@ static void ioband_dtr(struct dm_target *ti)
 static bool bio_is_urgent(struct bio *bio)
 {
 	/* Empty flushes carry no data; meta, swap and reclaim I/O must not
-	 * wait behind throttled groups (priority inversion).
+	 * wait behind throttled groups (priority inversion).  One test of
+	 * the flags for the common bio, which has none of them.
 	 */
-	if (op_is_flush(bio->bi_opf) && !bio_sectors(bio))
-		return true;
-	if (bio->bi_opf & (REQ_META | REQ_SWAP))
-		return true;
+	if (unlikely(bio->bi_opf & (REQ_PREFLUSH | REQ_FUA | REQ_META | REQ_SWAP))) {
+		if (bio->bi_opf & (REQ_META | REQ_SWAP))
+			return true;
+		if (!bio_sectors(bio))
+			return true;	/* an empty flush */
+	}
 	return current->flags & PF_MEMALLOC;
 }
 
@@ -265,15 +268,15 @@ static int ioband_map(struct dm_target *ti, struct bio *bio)
 {
 	struct ioband_target *ib = ti->private;
 	struct ioband_io *io = dm_per_bio_data(bio, sizeof(*io));
+	bool data = bio_has_data(bio), go;
 	struct ioband_group *g;
-	bool go;
 
 	io->arrive_ns = ktime_get_ns();
 	io->sectors = bio_sectors(bio);
 	io->dir = bio_data_dir(bio);
-	io->bytes = bio_has_data(bio) ? bio->bi_iter.bi_size : 0;
+	io->bytes = data ? bio->bi_iter.bi_size : 0;
 	io->cost = iob_cost(READ_ONCE(ib->dom->params.policy), io->sectors,
-			    bio_has_data(bio));
+			    data);
 
 	bio_set_dev(bio, ib->dev->bdev);
 	if (io->sectors)

@@ -139,7 +139,8 @@ struct ioband_group {
 	 * Read and written without the lock (READ_ONCE/WRITE_ONCE): held
 	 * changes under it; last_active_ns is stamped at most once a
 	 * millisecond; last_done_ns when a completion leaves nothing in
-	 * flight; svc_ns by one completion in IOBAND_SVC_EVERY per CPU.
+	 * flight; svc_ns by the first completion of each CPU's batch of
+	 * IOB_LAT_BATCH (ioband_complete).
 	 */
 	atomic_t users;			/* 1 + CPUs with bios in flight (above) */
 	u64 last_active_ns;
