@@ -1152,9 +1152,15 @@ void ioband_complete(struct ioband_group *g, struct ioband_io *io, int error)
 	/*
 	 * Its slot to this CPU's stock, or, while the dispatcher waits for
 	 * slots, to the pool: one that refills it kicks (ioband-slots.h).
+	 * The group's last bio kicks only while the dispatcher waits for
+	 * busy groups (dom->wait_busy): held bios that wait for a limit, a
+	 * cap or a slot do not wait for this group, and the kick would wake
+	 * a worker on another CPU from a light group's completion, for
+	 * nothing.  The fully ordered atomic_dec_return() of g->users in
+	 * inflight_put() pairs with dispatch_round()'s smp_mb().
 	 */
 	kick = iob_slot_put(&dom->slots[dir], &raw_cpu_ptr(dom->pc)->stock[dir]);
-	kick |= empty;
+	kick |= empty && READ_ONCE(dom->wait_busy);
 	rcu_read_unlock_sched();
 	if (kick && atomic_read(&dom->held))
 		ioband_domain_kick(dom);
@@ -1403,6 +1409,16 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 	u64 now;
 
 	spin_lock_irq(&dom->lock);
+	/*
+	 * Waiting for busy groups until this round says otherwise, before it
+	 * reads their users counts: a completion that empties a group after
+	 * the round read it sees this and kicks (a store, a full barrier and
+	 * a load on both sides; the completion's is its atomic_dec_return).
+	 */
+	if (!dom->wait_busy)
+		WRITE_ONCE(dom->wait_busy, true);
+	/* pairs with the atomic_dec_return() of g->users in ioband_complete() */
+	smp_mb();
 	domain_settle(dom);
 	/* a round that finds no room takes the stocks back again */
 	iob_slots_unwait(&dom->slots[READ]);
@@ -1482,6 +1498,13 @@ static enum iob_verdict dispatch_round(struct ioband_domain *dom,
 	*wake_at = r.wake_ns;
 	if (v == IOB_WAIT && (!*wake_at || retry < *wake_at))
 		*wake_at = retry;
+	/*
+	 * A round that found a group ready and sent nothing (the domain no
+	 * longer quiet by the time it took) keeps it too: the completion
+	 * that makes the domain quiet again is what that group waits for.
+	 */
+	if (v != IOB_WAIT && !(v == IOB_DISPATCH && bio_list_empty(out)))
+		WRITE_ONCE(dom->wait_busy, false);
 	spin_unlock_irq(&dom->lock);
 	return v;
 }

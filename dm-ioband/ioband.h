@@ -244,6 +244,14 @@ struct ioband_domain {
 	struct iob_slots slots[2] ____cacheline_aligned_in_smp;
 	/* bios held by its groups: read by every completion */
 	atomic_t held ____cacheline_aligned_in_smp;
+	/*
+	 * True during a round and after one that waits for busy groups to
+	 * end an epoch (IOB_WAIT) or found a group ready and sent nothing:
+	 * only then is a group's last completion worth a kick.  Written by
+	 * dispatch_round() under the lock, read by a completion that
+	 * empties its group.
+	 */
+	bool wait_busy;
 
 	/*
 	 * Reservations get res_scale / IOB_SCALE_ONE of what they ask, less
