@@ -11,16 +11,14 @@
 # only by keeping N just under the device's rate.
 #
 # make check runs only cases trace, badinput and lone; the others run when
-# named (ONLY=latency, or latency-CASE): under emulation V's own tail
-# decides too many outcomes.  In five runs of the section with cuts of a
-# thirty-second (before quiet windows and caps' 8 ms buckets), three had
-# a case fail: V's p99 1 us over its target; a neighbour held at 34% of
-# its rate for nothing (case two, V still 2073 us against 2024: its own
-# tail); a neighbour at its floor 15% under it (case unmeetable, a slow
-# boot where V's p99 alone was 2.6 ms).  With V at nice 0 (before lv_start),
-# case two failed in each of three runs of the controller of 26ff14f and
-# 469003d (V's p99 1004 us against 388, 922 against 522, 518 against
-# 412), and buffered in one (N at 78.6% of alone).
+# named (ONLY=latency, or latency-CASE): under emulation a boot's timing
+# still decides too many outcomes.  The p99 they assert is the block
+# layer's (bl_arm below), not fio's.  Over eight runs of the section on
+# both kernels (the tree of "tests: the latency cases assert the block
+# layer's p99"), case target passed in seven, unmeetable in all, agree
+# in seven, two in three (a target of twice a lucky alone of 71 to 160 us
+# is missed by the emulator's own stalls) and buffered in two (N at 67%
+# to 79% of its rate alone, V within its target).
 if [ -z "$ONLY" ]; then
 	L_CASES="trace badinput lone"
 	skip "25. latency targets met, floors kept, p99 against fio's" \
@@ -44,43 +42,71 @@ CG_V2=$(stat -c %i /sys/fs/cgroup/lv2)
 CG_N=$(stat -c %i /sys/fs/cgroup/ln)
 LN="--rw=randwrite --bs=64k --iodepth=32"
 
-# l_pair V_OUT [V_CGROUP]: N in ln and V together; V measures after
-# QW_WARM seconds for QW_LEN, N's rate is ioband's count over that window
-# (qw_kib $CG_N).
-l_pair() {
-	q_load n ln "--filename=/dev/mapper/ibl $LN"
-	lv_start "$1" "${2:-lv}" /dev/mapper/ibl --ramp_time=$QW_WARM --runtime=$QW_LEN
-	qos_window ibl
-	q_wait
+# l_lo CGROUP, l_hi CGROUP: the sectors of ibl that CGROUP's victim
+# reads (l_v), from and below.
+l_lo() { case $1 in lv2) echo 2097152 ;; *) echo 0 ;; esac; }
+l_hi() { case $1 in lv) echo 2097152 ;; *) echo 1000000000000 ;; esac; }
+# l_v OUT CGROUP FIOARGS: lv_start on ibl; lv reads its first GiB and lv2
+# its second, so that bl_p99 tells their reads apart.
+l_v() {
+	local out=$1 cg=$2
+	shift 2
+	case $cg in
+	lv) set -- --size=1g "$@" ;;
+	lv2) set -- --offset=1g --size=1g "$@" ;;
+	esac
+	lv_start "$out" $cg /dev/mapper/ibl "$@"
 }
 
-# l_beside CGROUP...: a victim in each CGROUP reads ibl (its p99 in
-# /tmp/lva_CGROUP) while N writes through an ioband device like ibl over
-# another null_blk like q64 (iblo on q64o): the victims are alone on
-# their device, and the emulator carries the same load as when they share
-# one with N, so that only the sharing differs (as in section 12).
+# l_pair V_OUT BL_OUT: N in ln and V together; V measures after QW_WARM
+# seconds for QW_LEN, its reads' latencies in BL_OUT (bl_window), N's
+# rate is ioband's count over that window (qw_kib $CG_N).
+l_pair() {
+	bl_arm ibl
+	Q_RUN=${Q_RUN:-$L_RUN} q_load n ln "--filename=/dev/mapper/ibl $LN"
+	l_v "$1" lv --ramp_time=$QW_WARM --runtime=$QW_LEN
+	bl_window ibl $CG_V $CG_N
+	q_wait
+	bl_off "$2"
+}
+
+# l_beside CGROUP...: a victim in each CGROUP reads ibl (fio's figures
+# in /tmp/lva_CGROUP, the block layer's over 6 s after their first second
+# in /tmp/bla) while N
+# writes through an ioband device like ibl over another null_blk like q64
+# (iblo on q64o): the victims are alone on their device, and the emulator
+# carries the same load as when they share one with N, so that only the
+# sharing differs (as in section 12).
 l_beside() {
 	local cg
 	nullb_create q64o 2048 mbps=64
 	dm_create iblo "$(ioband_table /dev/q64o l1o cgroup weight-iosize 0 :100 $CG_V:100 $CG_V2:100 $CG_N:100)"
-	Q_RUN=9 q_load n ln "--filename=/dev/mapper/iblo $LN"
+	bl_arm ibl
+	Q_RUN=11 q_load n ln "--filename=/dev/mapper/iblo $LN"
 	for cg in "$@"; do
-		lv_start /tmp/lva_$cg $cg /dev/mapper/ibl --ramp_time=1 --runtime=6
+		l_v /tmp/lva_$cg $cg --ramp_time=1 --runtime=8
 	done
+	started ibl $(for cg in "$@"; do stat -c %i /sys/fs/cgroup/$cg; done) ||
+		echo "  .. $* did no I/O through ibl"
+	sleep 1
+	echo 1 > $T/tracing_on
+	sleep 6
+	echo 0 > $T/tracing_on
 	q_wait
+	bl_off /tmp/bla
 	dm_remove iblo
 	nullb_remove q64o
 }
 
-# l_alone: V's p99 alone (P99_ALONE, us: l_beside) and N's rate alone
-# (N_ALONE, KiB/s) on ibl, one after the other.  V's p99 with nothing
-# else running is P99_IDLE, shown beside it.
+# l_alone: V's p99 alone (P99_ALONE, us, the block layer's: l_beside;
+# fio's F99_ALONE) and N's rate alone (N_ALONE, KiB/s) on ibl, one after
+# the other.  fio's p99 of V with nothing else running is P99_IDLE.
 l_alone() {
-	lv_start /tmp/lva lv /dev/mapper/ibl --ramp_time=1 --runtime=6
+	l_v /tmp/lva lv --ramp_time=1 --runtime=6
 	wait
 	P99_IDLE=$(v_p99 /tmp/lva)
 	l_beside lv
-	P99_ALONE=$(v_p99 /tmp/lva_lv)
+	P99_ALONE=$(bl_p99 /tmp/bla lv) F99_ALONE=$(v_p99 /tmp/lva_lv)
 	q_load n ln "--filename=/dev/mapper/ibl $LN"
 	QW_LEN=3 qos_window ibl
 	q_wait
@@ -94,6 +120,93 @@ positive() {
 	for v in "$@"; do
 		awk -v v="$v" 'BEGIN { exit !(v ~ /^[0-9.]+$/ && v > 0) }' || return 1
 	done
+}
+
+# The figure a target is for: a read's completion latency from its
+# arrival at the ioband device to its completion there, as the block
+# layer's own tracepoints (block_bio_queue, block_bio_complete on DEV)
+# time it, not ioband.  fio's latency adds V's system call and its
+# wake-up after the completion, which under emulation are most of its
+# tail: beside a buffered writer, V's slowest reads spent 1.5 to 2.3 ms
+# after ioband's end_io before io_getevents returned, with a vCPU each
+# running fio and the flusher.  No I/O controller can shorten that.
+# bl_arm DEV: trace DEV's bios, on the monotonic clock (the default
+# clock is per CPU, and a bio may complete on another CPU), while
+# tracing_on is 1; it is 0 until the window opens.  bl_off OUT: stop,
+# and write every 4 KiB read (not metadata nor readahead: a filesystem's
+# own reads are not the victims') that both arrived and completed in the
+# window to OUT, a line each: its sector and its latency in us.  The
+# tracepoints are enabled once, while nothing runs, and stay so until
+# bl_done (also while nothing runs): a tracepoint is patched in and out
+# with int3 and IPIs, and under emulation, with CPUs running through it,
+# one such patch stopped a vCPU on a stale int3 (an oops in
+# handle_softirqs) and another left a shell spinning for minutes (a soft
+# lockup).  Between windows only the filter changes, which patches
+# nothing.
+T=/sys/kernel/tracing
+bl_arm() {
+	local mm e
+	[ -d $T/events ] || mount -t tracefs nodev $T
+	mm=$(dmsetup info -c --noheadings -o major,minor "$1")
+	BL_DEV="${mm%:*},${mm#*:}"
+	echo 0 > $T/tracing_on
+	for e in block_bio_queue block_bio_complete; do
+		echo "dev == $(((${mm%:*} << 20) | ${mm#*:}))" > $T/events/block/$e/filter
+	done
+	if [ "$(cat $T/events/block/block_bio_queue/enable)" != 1 ]; then
+		echo mono > $T/trace_clock
+		echo 4096 > $T/buffer_size_kb
+		for e in block_bio_queue block_bio_complete; do
+			echo 1 > $T/events/block/$e/enable
+		done
+	fi
+	echo > $T/trace
+}
+bl_off() {
+	echo 0 > $T/tracing_on
+	awk -v dev="$BL_DEV" '
+		/LOST/ { print "lost"; next }
+		{ for (i = 5; i < NF; i++) if ($i ~ /^block_bio_(queue|complete):$/) break }
+		i == NF || $(i + 1) != dev || $(i + 2) !~ /^R/ || $(i + 2) ~ /[MA]/ ||
+			$(i + 5) != 8 { next }
+		{ t = $(i - 1); sub(/:$/, "", t); s = $(i + 3) }
+		$i == "block_bio_queue:" { q[s] = t; next }
+		s in q { printf "%s %.0f\n", s, (t - q[s]) * 1000000; delete q[s] }
+	' $T/trace > "$1"
+	echo > $T/trace
+}
+bl_done() {
+	local e
+	[ -d $T/events/block ] || return 0
+	for e in block_bio_queue block_bio_complete; do
+		echo 0 > $T/events/block/$e/enable
+		echo 0 > $T/events/block/$e/filter
+	done
+	echo local > $T/trace_clock
+	echo 1 > $T/tracing_on
+}
+# bl_p99 FILE [CGROUP]: the 99th percentile (the smallest latency that
+# 99% are at or under, us) of bl_off's reads, or of CGROUP's victim's
+# (l_v); nothing if there are none or events were lost.
+bl_p99() {
+	grep -q lost "$1" && return
+	awk -v lo=$(l_lo "$2") -v hi=$(l_hi "$2") '$1 >= lo && $1 < hi { print $2 }' "$1" | sort -n |
+		awk '{ v[NR] = $1 } END { r = int(NR * 0.99); if (r < NR * 0.99) r++; if (NR) print v[r] }'
+}
+# bl_window DEV ID...: qos_window on DEV, recording bl_arm's trace over
+# its QW_LEN, from QW_WARM after every group ID has done I/O through DEV
+# (started): as the victims' fio counts from its ramp's end, not from
+# its launch, which under emulation can take a second or two.  Their
+# neighbour runs for L_RUN seconds, so as to outlast the window.
+L_RUN=$((QW_WARM + QW_LEN + 4))
+bl_window() {
+	local dev=$1
+	shift
+	started "$dev" "$@" || echo "  .. $* did no I/O through $dev"
+	sleep $QW_WARM
+	echo 1 > $T/tracing_on
+	QW_WARM=0 qos_window "$dev"
+	echo 0 > $T/tracing_on
 }
 
 # l_query ID FIELD: a field of a group's line of the latency query
@@ -111,21 +224,24 @@ if l_want agree || l_want target || l_want unmeetable || l_want two; then
 	dm_create ibl "$(ioband_table /dev/q64 l1 cgroup weight-iosize 0 :100 $CG_V:100 $CG_V2:100 $CG_N:100)"
 	l_alone
 	TARGET=$((2 * P99_ALONE))
-	say "alone: V p99 $P99_ALONE us (N on another device; $P99_IDLE us with nothing else running), N $N_ALONE KiB/s; V's target $TARGET us (twice $P99_ALONE)"
+	say "alone: V p99 $P99_ALONE us (N on another device; by fio $F99_ALONE us, and $P99_IDLE us with nothing else running), N $N_ALONE KiB/s; V's target $TARGET us (twice $P99_ALONE)"
 fi
 
 # --- 5. the p99 ioband reports for V against fio's -----------------------------
 if l_want agree || l_want target; then
 	# without a target: from V's first bio, so that both count the same bios
 	dmsetup message ibl 0 reset
+	bl_arm ibl
+	echo 1 > $T/tracing_on
 	q_load n ln "--filename=/dev/mapper/ibl $LN"
-	lv_start /tmp/lv0 lv /dev/mapper/ibl --runtime=$QW_LEN
+	l_v /tmp/lv0 lv --runtime=$QW_LEN
 	qos_window ibl
 	q_wait
-	p0=$(v_p99 /tmp/lv0) n0=$(qw_kib $CG_N) ip0=$(l_rp99 $CG_V)
-	positive "$P99_ALONE" "$p0" && at_least "$p0" "$TARGET"
+	bl_off /tmp/bl0
+	p0=$(v_p99 /tmp/lv0) n0=$(qw_kib $CG_N) ip0=$(l_rp99 $CG_V) b0=$(bl_p99 /tmp/bl0 lv)
+	positive "$P99_ALONE" "$b0" && at_least "$b0" "$TARGET"
 	q_result "1. without a target V's p99 is over twice its p99 alone (the test can fail)" $? \
-		"V p99 $p0 us without a target, against $TARGET us"
+		"V p99 $b0 us without a target (by fio $p0 us), against $TARGET us"
 	# ioband shows its bucket's midpoint (a bucket is an eighth of its
 	# power of two wide, ioband-latency.h): the value of that bucket
 	# nearest fio's p99 must be within 10% of it.  Here the p99 is in
@@ -144,13 +260,13 @@ fi
 if l_want target; then
 	dmsetup message ibl 0 latency $CG_V:$TARGET
 	dmsetup message ibl 0 reset
-	l_pair /tmp/lv1
-	p1=$(v_p99 /tmp/lv1) n1=$(qw_kib $CG_N) ios1=$(v_ios /tmp/lv1)
+	l_pair /tmp/lv1 /tmp/bl1
+	p1=$(bl_p99 /tmp/bl1 lv) f1=$(v_p99 /tmp/lv1) n1=$(qw_kib $CG_N) ios1=$(v_ios /tmp/lv1)
 	# and V, at QD1, gets its 200 IOPS (section 12 has it without a target)
 	positive "$P99_ALONE" "$N_ALONE" "$p1" "$n1" && at_least "$TARGET" "$p1" &&
 		at_least "$n1" $((N_ALONE * 80 / 100)) && at_least "$ios1" $((200 * QW_LEN * 95 / 100))
 	q_result "1. V's target 2x its p99 alone: V's p99 within it, V >= 95% of its 200 IOPS, N >= 80% of alone" $? \
-		"target $TARGET us: V p99 $p1 us, $ios1 reads in $QW_LEN s (want >= $((200 * QW_LEN * 95 / 100))), N $n1 KiB/s ($(pct $n1 $N_ALONE)% of alone); without a target: V p99 $p0 us, N $n0 KiB/s ($(pct $n0 $N_ALONE)%); V's group: $(l_query $CG_V missed) windows missed, N's: $(l_query $CG_N capped) capped"
+		"target $TARGET us: V p99 $p1 us (by fio $f1, alone $F99_ALONE), $ios1 reads in $QW_LEN s (want >= $((200 * QW_LEN * 95 / 100))), N $n1 KiB/s ($(pct $n1 $N_ALONE)% of alone); without a target: V p99 $b0 us, N $n0 KiB/s ($(pct $n0 $N_ALONE)%); V's group: $(l_query $CG_V missed) windows missed, N's: $(l_query $CG_N capped) capped"
 	dmsetup message ibl 0 latency $CG_V:0
 fi
 
@@ -158,10 +274,10 @@ fi
 if l_want unmeetable; then
 	dmsetup message ibl 0 latency $CG_V:10
 	dmsetup message ibl 0 reset
-	Q_RUN=$((QW_WARM + QW_LEN + 2))
+	Q_RUN=$L_RUN
 	# the floor while V is busy: N's part of the device is then half
 	( sleep 5; l_query $CG_N floor > /tmp/lfloor ) &
-	l_pair /tmp/lv3
+	l_pair /tmp/lv3 /tmp/bl3
 	Q_RUN=
 	n3=$(qw_kib $CG_N) floor=$(cat /tmp/lfloor) ios=$(v_ios /tmp/lv3)
 	missed=$(l_query $CG_V missed)
@@ -183,30 +299,31 @@ fi
 # --- 4. two groups with targets, one without -----------------------------------
 if l_want two; then
 	# each victim's target twice its p99 alone, with the other victim
-	# reading too (four fio processes on two vCPUs, as in the case: with
-	# V's target of case 1, from three, the victims' p99 by fio was
-	# 807 and 1270 us against 536 while ioband's own was 152 and 336)
+	# reading too (four fio processes on two vCPUs, as in the case)
 	l_beside lv lv2
-	a4=$(v_p99 /tmp/lva_lv) a5=$(v_p99 /tmp/lva_lv2)
+	a4=$(bl_p99 /tmp/bla lv) a5=$(bl_p99 /tmp/bla lv2)
 	t4=$((2 * a4)) t5=$((2 * a5))
 	dmsetup message ibl 0 latency $CG_V:$t4
 	dmsetup message ibl 0 latency $CG_V2:$t5
 	m4=$(l_query $CG_V missed) m5=$(l_query $CG_V2 missed)
-	q_load n ln "--filename=/dev/mapper/ibl $LN"
+	bl_arm ibl
+	Q_RUN=$L_RUN q_load n ln "--filename=/dev/mapper/ibl $LN"
 	( sleep 5; l_query $CG_N floor > /tmp/lfloor ) &
-	lv_start /tmp/lv4 lv /dev/mapper/ibl --ramp_time=$QW_WARM --runtime=$QW_LEN
-	lv_start /tmp/lv5 lv2 /dev/mapper/ibl --ramp_time=$QW_WARM --runtime=$QW_LEN
-	qos_window ibl
+	l_v /tmp/lv4 lv --ramp_time=$QW_WARM --runtime=$QW_LEN
+	l_v /tmp/lv5 lv2 --ramp_time=$QW_WARM --runtime=$QW_LEN
+	bl_window ibl $CG_V $CG_V2 $CG_N
 	q_wait
-	p4=$(v_p99 /tmp/lv4) p5=$(v_p99 /tmp/lv5) n4=$(qw_kib $CG_N) floor=$(cat /tmp/lfloor)
+	bl_off /tmp/bl4
+	p4=$(bl_p99 /tmp/bl4 lv) p5=$(bl_p99 /tmp/bl4 lv2) n4=$(qw_kib $CG_N) floor=$(cat /tmp/lfloor)
 	positive "$a4" "$a5" "$p4" "$p5" "$n4" "$floor" && at_least "$t4" "$p4" && at_least "$t5" "$p5" &&
 		at_least "$n4" $((floor / 1024))
 	q_result "4. two groups with targets (2x their p99 alone), one without: both within, N above its floor" $? \
-		"V p99 $p4 us against $t4 (alone $a4), V2 p99 $p5 us against $t5 (alone $a5), N $n4 KiB/s ($(pct $n4 $N_ALONE)% of alone), its floor $((floor / 1024)) KiB/s; $(($(l_query $CG_V missed) - m4)), $(($(l_query $CG_V2 missed) - m5)) windows missed"
+		"V p99 $p4 us against $t4 (alone $a4; by fio $(v_p99 /tmp/lv4), alone $(v_p99 /tmp/lva_lv)), V2 p99 $p5 us against $t5 (alone $a5; by fio $(v_p99 /tmp/lv5), alone $(v_p99 /tmp/lva_lv2)), N $n4 KiB/s ($(pct $n4 $N_ALONE)% of alone), its floor $((floor / 1024)) KiB/s; $(($(l_query $CG_V missed) - m4)), $(($(l_query $CG_V2 missed) - m5)) windows missed"
 	dmsetup message ibl 0 latency $CG_V:0
 	dmsetup message ibl 0 latency $CG_V2:0
 fi
 [ -b /dev/mapper/ibl ] && dm_remove ibl
+bl_done
 
 # --- 2. the neighbour a buffered writer: ext4 writeback, charged to N -------
 # l_buffered: the case, ext4 on ibl mounted on /mnt/l and on iblo on
@@ -223,15 +340,18 @@ l_buffered() {
 	wait
 	pi=$(v_p99 /tmp/lvb)
 	# V's p99 alone: N writes back as much to the other ext4, so that
-	# the emulator carries the same load (as l_beside).  With nothing
-	# else running, V's p99 on 6.12 was 281 us, and beside N with the
-	# target 668 us, though ioband saw none of V's reads take over 562 us
-	# after the first second: the rest was N's page-cache copies and
-	# flusher on the vCPUs.
+	# the emulator carries the same load (as l_beside)
+	bl_arm ibl
 	Q_RUN=10 q_load n ln "--filename=/mnt/lo/n $LB"
 	lv_start /tmp/lvb lv /mnt/l/v --ramp_time=2 --runtime=6
+	started ibl $CG_V || echo "  .. V did no I/O through ibl"
+	sleep 2
+	echo 1 > $T/tracing_on
+	sleep 5
+	echo 0 > $T/tracing_on
 	q_wait
-	pa=$(v_p99 /tmp/lvb)
+	bl_off /tmp/blba
+	pa=$(bl_p99 /tmp/blba) fa=$(v_p99 /tmp/lvb)
 	rm -f /mnt/lo/n
 	LB="--filename=/mnt/l/n $LB"
 	q_load n ln "$LB"
@@ -241,23 +361,27 @@ l_buffered() {
 	rm -f /mnt/l/n
 	sync
 	t2=$((2 * pa))
-	q_load n ln "$LB"
+	bl_arm ibl
+	Q_RUN=$L_RUN q_load n ln "$LB"
 	lv_start /tmp/lvb0 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$QW_LEN
-	qos_window ibl
+	bl_window ibl $CG_V $CG_N
 	q_wait
-	p20=$(v_p99 /tmp/lvb0) n20=$(qw_kib $CG_N)
+	bl_off /tmp/blb0
+	p20=$(bl_p99 /tmp/blb0) n20=$(qw_kib $CG_N)
 	positive "$pa" "$p20" && at_least "$p20" "$t2"
 	q_result "2. without a target V's p99 is over twice its p99 alone (the test can fail)" $? \
-		"V p99 $p20 us without a target, against $t2 us; N $n20 KiB/s"
+		"V p99 $p20 us without a target (by fio $(v_p99 /tmp/lvb0)), against $t2 us; N $n20 KiB/s"
 	dmsetup message ibl 0 latency $CG_V:$t2
-	q_load n ln "$LB"
+	bl_arm ibl
+	Q_RUN=$L_RUN q_load n ln "$LB"
 	lv_start /tmp/lvb1 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$QW_LEN
-	qos_window ibl
+	bl_window ibl $CG_V $CG_N
 	q_wait
-	p2=$(v_p99 /tmp/lvb1) n2=$(qw_kib $CG_N)
+	bl_off /tmp/blb1
+	p2=$(bl_p99 /tmp/blb1) n2=$(qw_kib $CG_N)
 	positive "$pa" "$na" "$p2" "$n2" && at_least "$t2" "$p2" && at_least "$n2" $((na * 80 / 100))
 	q_result "2. a buffered writer as N (ext4 writeback): V's p99 within 2x alone, N >= 80% of alone" $? \
-		"alone: V p99 $pa us (N on another device; $pi us with nothing else running), N $na KiB/s written back; without a target: V p99 $p20 us, N $n20 KiB/s; target $t2 us (2x alone): V p99 $p2 us, N $n2 KiB/s ($(pct $n2 $na)%); $(l_query $CG_V missed) windows missed"
+		"alone: V p99 $pa us (N on another device; by fio $fa us, and $pi us with nothing else running), N $na KiB/s written back; without a target: V p99 $p20 us, N $n20 KiB/s; target $t2 us (2x alone): V p99 $p2 us (by fio $(v_p99 /tmp/lvb1)), N $n2 KiB/s ($(pct $n2 $na)%); $(l_query $CG_V missed) windows missed"
 	dirty_defaults
 }
 if l_want buffered; then
@@ -287,6 +411,7 @@ if l_want buffered; then
 	# and kept under a device that could not be removed
 	dmsetup info ibl > /dev/null 2>&1 || dmsetup info iblo > /dev/null 2>&1 ||
 		[ -n "$DEBUGKERNEL" ] || { nullb_remove l32m; nullb_remove l32o; }
+	bl_done
 fi
 
 # --- 6. tracepoints: one event of each kind per bio ----------------------------
