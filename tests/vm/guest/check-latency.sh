@@ -64,7 +64,7 @@ l_v() {
 l_pair() {
 	bl_arm ibl
 	Q_RUN=${Q_RUN:-$L_RUN} q_load n ln "--filename=/dev/mapper/ibl $LN"
-	l_v "$1" lv --ramp_time=$QW_WARM --runtime=$QW_LEN
+	l_v "$1" lv --ramp_time=$QW_WARM --runtime=$L_VRUN
 	bl_window ibl $CG_V $CG_N
 	q_wait
 	bl_off "$2"
@@ -88,6 +88,7 @@ l_beside() {
 	done
 	started ibl $(for cg in "$@"; do stat -c %i /sys/fs/cgroup/$cg; done) ||
 		echo "  .. $* did no I/O through ibl"
+	started iblo $CG_N || echo "  .. N did no I/O through iblo"
 	sleep 1
 	echo 1 > $T/tracing_on
 	sleep 6
@@ -108,6 +109,7 @@ l_alone() {
 	l_beside lv
 	P99_ALONE=$(bl_p99 /tmp/bla lv) F99_ALONE=$(v_p99 /tmp/lva_lv)
 	q_load n ln "--filename=/dev/mapper/ibl $LN"
+	started ibl $CG_N || echo "  .. N did no I/O through ibl"
 	QW_LEN=3 qos_window ibl
 	q_wait
 	N_ALONE=$(qw_kib $CG_N)
@@ -149,11 +151,14 @@ bl_arm() {
 	[ -d $T/events ] || mount -t tracefs nodev $T
 	mm=$(dmsetup info -c --noheadings -o major,minor "$1")
 	BL_DEV="${mm%:*},${mm#*:}"
+	case $mm in *:*) ;; *) echo "  .. bl_arm: no device $1"; return 1 ;; esac
 	echo 0 > $T/tracing_on
 	for e in block_bio_queue block_bio_complete; do
 		echo "dev == $(((${mm%:*} << 20) | ${mm#*:}))" > $T/events/block/$e/filter
 	done
 	if [ "$(cat $T/events/block/block_bio_queue/enable)" != 1 ]; then
+		# "7 (expanded: 1408)" until a tracer first ran
+		BL_BUF=$(awk '{ v = $1; if ($2 == "(expanded:") v = $3 + 0; print v }' $T/buffer_size_kb)
 		echo mono > $T/trace_clock
 		echo 4096 > $T/buffer_size_kb
 		for e in block_bio_queue block_bio_complete; do
@@ -164,6 +169,8 @@ bl_arm() {
 }
 bl_off() {
 	echo 0 > $T/tracing_on
+	# events a full buffer overwrote (a read of "trace" shows no LOST line)
+	cat $T/per_cpu/cpu*/stats | awk '$1 == "overrun:" && $2 > 0 { print "lost" }' > "$1.lost"
 	awk -v dev="$BL_DEV" '
 		/LOST/ { print "lost"; next }
 		{ for (i = 5; i < NF; i++) if ($i ~ /^block_bio_(queue|complete):$/) break }
@@ -173,6 +180,7 @@ bl_off() {
 		$i == "block_bio_queue:" { q[s] = t; next }
 		s in q { printf "%s %.0f\n", s, (t - q[s]) * 1000000; delete q[s] }
 	' $T/trace > "$1"
+	cat "$1.lost" >> "$1"
 	echo > $T/trace
 }
 bl_done() {
@@ -183,6 +191,8 @@ bl_done() {
 		echo 0 > $T/events/block/$e/filter
 	done
 	echo local > $T/trace_clock
+	[ -n "$BL_BUF" ] && echo "$BL_BUF" > $T/buffer_size_kb
+	BL_BUF=
 	echo 1 > $T/tracing_on
 }
 # bl_p99 FILE [CGROUP]: the 99th percentile (the smallest latency that
@@ -196,8 +206,11 @@ bl_p99() {
 # bl_window DEV ID...: qos_window on DEV, recording bl_arm's trace over
 # its QW_LEN, from QW_WARM after every group ID has done I/O through DEV
 # (started): as the victims' fio counts from its ramp's end, not from
-# its launch, which under emulation can take a second or two.  Their
-# neighbour runs for L_RUN seconds, so as to outlast the window.
+# its launch, which under emulation can take a second or two.  So that
+# the window does not outlast them either (N's rate would then count a
+# stretch without them), the victims run L_VRUN seconds after their
+# ramp, and their neighbour L_RUN seconds in all.
+L_VRUN=$((QW_LEN + 2))
 L_RUN=$((QW_WARM + QW_LEN + 4))
 bl_window() {
 	local dev=$1
@@ -264,9 +277,9 @@ if l_want target; then
 	p1=$(bl_p99 /tmp/bl1 lv) f1=$(v_p99 /tmp/lv1) n1=$(qw_kib $CG_N) ios1=$(v_ios /tmp/lv1)
 	# and V, at QD1, gets its 200 IOPS (section 12 has it without a target)
 	positive "$P99_ALONE" "$N_ALONE" "$p1" "$n1" && at_least "$TARGET" "$p1" &&
-		at_least "$n1" $((N_ALONE * 80 / 100)) && at_least "$ios1" $((200 * QW_LEN * 95 / 100))
+		at_least "$n1" $((N_ALONE * 80 / 100)) && at_least "$ios1" $((200 * L_VRUN * 95 / 100))
 	q_result "1. V's target 2x its p99 alone: V's p99 within it, V >= 95% of its 200 IOPS, N >= 80% of alone" $? \
-		"target $TARGET us: V p99 $p1 us (by fio $f1, alone $F99_ALONE), $ios1 reads in $QW_LEN s (want >= $((200 * QW_LEN * 95 / 100))), N $n1 KiB/s ($(pct $n1 $N_ALONE)% of alone); without a target: V p99 $b0 us, N $n0 KiB/s ($(pct $n0 $N_ALONE)%); V's group: $(l_query $CG_V missed) windows missed, N's: $(l_query $CG_N capped) capped"
+		"target $TARGET us: V p99 $p1 us (by fio $f1, alone $F99_ALONE), $ios1 reads in $L_VRUN s (want >= $((200 * L_VRUN * 95 / 100))), N $n1 KiB/s ($(pct $n1 $N_ALONE)% of alone); without a target: V p99 $b0 us, N $n0 KiB/s ($(pct $n0 $N_ALONE)%); V's group: $(l_query $CG_V missed) windows missed, N's: $(l_query $CG_N capped) capped"
 	dmsetup message ibl 0 latency $CG_V:0
 fi
 
@@ -286,10 +299,10 @@ if l_want unmeetable; then
 	ip3=$(l_rp99 $CG_V)
 	dmsetup message ibl 0 latency $CG_V:0
 	# V's 200 IOPS over its QW_LEN s (the ramp is not counted)
-	positive "$n3" "$floor" && at_least "$n3" $((floor / 1024 * 90 / 100)) && at_least "$ios" $((200 * QW_LEN * 95 / 100)) &&
+	positive "$n3" "$floor" && at_least "$n3" $((floor / 1024 * 90 / 100)) && at_least "$ios" $((200 * L_VRUN * 95 / 100)) &&
 		at_least "$missed" 1
 	q_result "3. a 10 us target: N keeps its floor, V is not stalled" $? \
-		"N $n3 KiB/s, its floor $((floor / 1024)) KiB/s (half its part of the device); V completed $ios reads in ${QW_LEN} s (want >= $((200 * QW_LEN * 95 / 100))); $missed windows missed"
+		"N $n3 KiB/s, its floor $((floor / 1024)) KiB/s (half its part of the device); V completed $ios reads in $L_VRUN s (want >= $((200 * L_VRUN * 95 / 100))); $missed windows missed"
 	grep -q "^  /sys/fs/cgroup/lv: target 10 us ([0-9]* windows missed) read p50/p90/p99 [0-9]*/[0-9]*/$ip3 us of [0-9]*\$" /tmp/lstats &&
 		grep -q "\"latency\": {\"target_us\": 10, .*\"read\": {\"ios\": [1-9][0-9]*, \"p50_us\": [0-9]*, \"p90_us\": [0-9]*, \"p99_us\": $ip3}" /tmp/lstats.json
 	result "iobandctl stats shows V's target and percentiles (text and --json)" $? \
@@ -309,8 +322,8 @@ if l_want two; then
 	bl_arm ibl
 	Q_RUN=$L_RUN q_load n ln "--filename=/dev/mapper/ibl $LN"
 	( sleep 5; l_query $CG_N floor > /tmp/lfloor ) &
-	l_v /tmp/lv4 lv --ramp_time=$QW_WARM --runtime=$QW_LEN
-	l_v /tmp/lv5 lv2 --ramp_time=$QW_WARM --runtime=$QW_LEN
+	l_v /tmp/lv4 lv --ramp_time=$QW_WARM --runtime=$L_VRUN
+	l_v /tmp/lv5 lv2 --ramp_time=$QW_WARM --runtime=$L_VRUN
 	bl_window ibl $CG_V $CG_V2 $CG_N
 	q_wait
 	bl_off /tmp/bl4
@@ -345,6 +358,7 @@ l_buffered() {
 	Q_RUN=10 q_load n ln "--filename=/mnt/lo/n $LB"
 	lv_start /tmp/lvb lv /mnt/l/v --ramp_time=2 --runtime=6
 	started ibl $CG_V || echo "  .. V did no I/O through ibl"
+	started iblo $CG_N || echo "  .. N did no I/O through iblo"
 	sleep 2
 	echo 1 > $T/tracing_on
 	sleep 5
@@ -355,6 +369,7 @@ l_buffered() {
 	rm -f /mnt/lo/n
 	LB="--filename=/mnt/l/n $LB"
 	q_load n ln "$LB"
+	started ibl $CG_N || echo "  .. N did no I/O through ibl"
 	QW_LEN=3 qos_window ibl
 	q_wait
 	na=$(qw_kib $CG_N)
@@ -363,7 +378,7 @@ l_buffered() {
 	t2=$((2 * pa))
 	bl_arm ibl
 	Q_RUN=$L_RUN q_load n ln "$LB"
-	lv_start /tmp/lvb0 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$QW_LEN
+	lv_start /tmp/lvb0 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$L_VRUN
 	bl_window ibl $CG_V $CG_N
 	q_wait
 	bl_off /tmp/blb0
@@ -374,7 +389,7 @@ l_buffered() {
 	dmsetup message ibl 0 latency $CG_V:$t2
 	bl_arm ibl
 	Q_RUN=$L_RUN q_load n ln "$LB"
-	lv_start /tmp/lvb1 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$QW_LEN
+	lv_start /tmp/lvb1 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$L_VRUN
 	bl_window ibl $CG_V $CG_N
 	q_wait
 	bl_off /tmp/blb1
