@@ -42,6 +42,13 @@ CG_V2=$(stat -c %i /sys/fs/cgroup/lv2)
 CG_N=$(stat -c %i /sys/fs/cgroup/ln)
 LN="--rw=randwrite --bs=64k --iodepth=32"
 
+# l_started DEV ID...: started, saying so when a group never did I/O.
+l_started() {
+	local dev=$1
+	shift
+	started "$dev" "$@" || echo "  .. groups $* did no I/O through $dev"
+}
+
 # l_lo CGROUP, l_hi CGROUP: the sectors of ibl that CGROUP's victim
 # reads (l_v), from and below.
 l_lo() { case $1 in lv2) echo 2097152 ;; *) echo 0 ;; esac; }
@@ -86,9 +93,8 @@ l_beside() {
 	for cg in "$@"; do
 		l_v /tmp/lva_$cg $cg --ramp_time=1 --runtime=8
 	done
-	started ibl $(for cg in "$@"; do stat -c %i /sys/fs/cgroup/$cg; done) ||
-		echo "  .. $* did no I/O through ibl"
-	started iblo $CG_N || echo "  .. N did no I/O through iblo"
+	l_started ibl $(for cg in "$@"; do stat -c %i /sys/fs/cgroup/$cg; done)
+	l_started iblo $CG_N
 	sleep 1
 	echo 1 > $T/tracing_on
 	sleep 6
@@ -109,7 +115,7 @@ l_alone() {
 	l_beside lv
 	P99_ALONE=$(bl_p99 /tmp/bla lv) F99_ALONE=$(v_p99 /tmp/lva_lv)
 	q_load n ln "--filename=/dev/mapper/ibl $LN"
-	started ibl $CG_N || echo "  .. N did no I/O through ibl"
+	l_started ibl $CG_N
 	QW_LEN=3 qos_window ibl
 	q_wait
 	N_ALONE=$(qw_kib $CG_N)
@@ -215,7 +221,7 @@ L_RUN=$((QW_WARM + QW_LEN + 4))
 bl_window() {
 	local dev=$1
 	shift
-	started "$dev" "$@" || echo "  .. $* did no I/O through $dev"
+	l_started "$dev" "$@"
 	sleep $QW_WARM
 	echo 1 > $T/tracing_on
 	QW_WARM=0 qos_window "$dev"
@@ -357,8 +363,8 @@ l_buffered() {
 	bl_arm ibl
 	Q_RUN=10 q_load n ln "--filename=/mnt/lo/n $LB"
 	lv_start /tmp/lvb lv /mnt/l/v --ramp_time=2 --runtime=6
-	started ibl $CG_V || echo "  .. V did no I/O through ibl"
-	started iblo $CG_N || echo "  .. N did no I/O through iblo"
+	l_started ibl $CG_V
+	l_started iblo $CG_N
 	sleep 2
 	echo 1 > $T/tracing_on
 	sleep 5
@@ -369,7 +375,7 @@ l_buffered() {
 	rm -f /mnt/lo/n
 	LB="--filename=/mnt/l/n $LB"
 	q_load n ln "$LB"
-	started ibl $CG_N || echo "  .. N did no I/O through ibl"
+	l_started ibl $CG_N
 	QW_LEN=3 qos_window ibl
 	q_wait
 	na=$(qw_kib $CG_N)
