@@ -18,11 +18,12 @@
  * the cap, not from the group's rate.  Each window in which every target
  * holds, the caps grow by a step; a cap an eighth above the device's rate
  * is gone.  A miss that follows a window that held halves the growth (the
- * step one larger).  A miss with two or more late bios (IOB_LAT_MISS_MIN)
- * in it and the window before pins each cap that its group used and that
- * was not cut from the group's own rate a window before: the cap does not
- * grow past the rate at which it missed, less a thirty-second, until a
- * calm spell (IOB_LAT_CALM_WINDOWS without a miss) has passed.  So the
+ * step one larger).  Once a window has held since control began, a miss
+ * with two or more late bios (IOB_LAT_MISS_MIN) in it and the window
+ * before pins each cap that its group used and that was not cut from the
+ * group's own rate a window before: the cap does not grow past the rate
+ * at which it missed, less a thirty-second, until a calm spell
+ * (IOB_LAT_CALM_WINDOWS without a miss) has passed.  So the
  * caps settle just under the rate at which the targets are missed instead
  * of probing into it every few seconds, and a calm spell lets them probe
  * again.  When no group with a target completes anything in a window,
@@ -80,6 +81,7 @@ void iob_lat_dom_restart(struct iob_lat_dom *d)
 	d->step = IOB_LAT_STEP_MIN;
 	d->calm = 0;
 	d->late = 0;
+	d->held = false;
 }
 
 void iob_lat_dom_init(struct iob_lat_dom *d)
@@ -180,11 +182,12 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		d->step = IOB_LAT_STEP_MIN;
 		d->calm = 0;
 		d->late = 0;
+		d->held = false;
 		return IOB_LAT_IDLE;
 	}
 	/* the device did about all it can: a group's shortfall is its queue */
 	full = bps >= d->peak_bps - d->peak_bps / 16;
-	pin = late + d->late >= IOB_LAT_MISS_MIN;
+	pin = d->held && late + d->late >= IOB_LAT_MISS_MIN;
 	d->late = late;
 	if (missed) {
 		/* a miss after a window that held: the caps grew too fast */
@@ -199,22 +202,24 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 				continue;
 			/*
 			 * A cap it used is the rate that missed: not again
-			 * for a calm spell, if the misses had two or more
-			 * late bios in this window and the one before (one
-			 * may be anybody's: a stall of a CPU or of the
-			 * device), and the cap was not cut from its rate a
-			 * window ago (that window may have begun part way, or
-			 * with the group only starting, and what it queued
-			 * before the cut drains in this one).  A first cut,
-			 * or one of a cap it does not use, is from what it
-			 * did in the window.  But a quiet window (a writer's
-			 * flusher waiting, say) says nothing of what a group
-			 * that moved little in it will do: then none gets a
-			 * first cap, and a cap its group did not use is cut
-			 * from itself.  On a full device that the group moved
-			 * at least half of, a cap it used but did a
-			 * thirty-second below does not hold it (its bios queue
-			 * in the device): the cut is from what it did.
+			 * for a calm spell, if a window has held since
+			 * control began (until then what the groups queued
+			 * before their first caps may still drain), if the
+			 * misses had two or more late bios in this window and
+			 * the one before (one may be anybody's: a stall of a
+			 * CPU or of the device), and the cap was not cut from
+			 * its rate a window ago (that window may have begun
+			 * part way, or with the group only starting, and what
+			 * it queued before the cut drains in this one).  A
+			 * first cut, or one of a cap it does not use, is from
+			 * what it did in the window.  But a quiet window (a
+			 * writer's flusher waiting, say) says nothing of what
+			 * a group that moved little in it will do: then none
+			 * gets a first cap, and a cap its group did not use
+			 * is cut from itself.  On a full device that the
+			 * group moved at least half of, a cap it used but did
+			 * a thirty-second below does not hold it (its bios
+			 * queue in the device): the cut is from what it did.
 			 */
 			cur = rate_of(g->bytes, len_ns);
 			if (g->cap_bps && cur > g->cap_bps / 2) {
@@ -236,6 +241,7 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		}
 		return IOB_LAT_MISSED;
 	}
+	d->held = true;
 	calm = ++d->calm >= IOB_LAT_CALM_WINDOWS;
 	if (calm) {
 		d->calm = 0;

@@ -219,6 +219,7 @@ struct iob_lat_dom {
 	u64 late;
 	u32 step;
 	u32 calm;
+	bool held;		/* a window held since control (re)started */
 	u64 windows;
 };
 

@@ -1171,6 +1171,38 @@ static void test_lat_control(void)
 		      (unsigned long long)n3.cap_bps);
 	}
 	/*
+	 * misses from the first window on, none held yet (what N queued
+	 * before it had a cap still drains): the caps are cut, none pinned;
+	 * after a window that held, a miss at a cap N used pins it
+	 */
+	{
+		struct iob_lat_dom d5;
+		struct iob_lat v5 = {}, n5 = {};
+
+		iob_lat_dom_init(&d5);
+		for (i = 0; i < 8; i++)
+			cap = lat_step(&d5, &v5, &n5, 5);
+		CHECK(v5.missed_windows == 8 && n5.cap_bps == cap - cap / 32 &&
+		      cap < 62 * MBS && !n5.ceil_bps, "a descent: cap %llu, ceil %llu",
+		      (unsigned long long)n5.cap_bps, (unsigned long long)n5.ceil_bps);
+		cap = lat_step(&d5, &v5, &n5, 0);
+		CHECK(n5.cap_bps > cap && !n5.ceil_bps, "held: grows to %llu",
+		      (unsigned long long)n5.cap_bps);
+		cap = lat_step(&d5, &v5, &n5, 2);
+		CHECK(n5.ceil_bps == cap && n5.cap_bps == cap - cap / 32,
+		      "then a miss pins: ceil %llu of %llu", (unsigned long long)n5.ceil_bps,
+		      (unsigned long long)cap);
+		/* a window that decides nothing (nobody with a target) ends it */
+		lat_pair(&v5, &n5, 0);
+		v5.n = 0;
+		iob_lat_window(&d5, &v5, 100000000);
+		lat_step(&d5, &v5, &n5, 0);
+		lat_step(&d5, &v5, &n5, 3);
+		cap = lat_step(&d5, &v5, &n5, 3);
+		CHECK(cap && !n5.ceil_bps, "after idle, a descent again: ceil %llu",
+		      (unsigned long long)n5.ceil_bps);
+	}
+	/*
 	 * 40 bios a window (a span of ~320): a stray late bio after a calm
 	 * spell is not a miss, two in the span are; at 20 a window one is
 	 */
