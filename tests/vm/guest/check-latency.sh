@@ -13,12 +13,12 @@
 # make check runs only cases trace, badinput and lone; the others run when
 # named (ONLY=latency, or latency-CASE): under emulation a boot's timing
 # still decides too many outcomes.  The p99 they assert is the block
-# layer's (bl_arm below), not fio's.  Over eight runs of the section on
-# both kernels (the tree of "tests: the latency cases assert the block
-# layer's p99"), case target passed in seven, unmeetable in all, agree
-# in seven, two in three (a target of twice a lucky alone of 71 to 160 us
-# is missed by the emulator's own stalls) and buffered in two (N at 67%
-# to 79% of its rate alone, V within its target).
+# layer's (bl_arm below), not fio's.  Over three runs of the section on
+# both kernels (the tree of "dm-ioband: no latency cap is pinned before
+# a window held"), and one more of two and buffered, cases target,
+# unmeetable and agree passed in all, two in seven of eight (a slow
+# boot: V 794 us against 500) and buffered in six of eight (a target of
+# twice a lucky alone of 131 us; N held to 60% once, not explained).
 if [ -z "$ONLY" ]; then
 	L_CASES="trace badinput lone"
 	skip "25. latency targets met, floors kept, p99 against fio's" \
@@ -318,10 +318,16 @@ fi
 # --- 4. two groups with targets, one without -----------------------------------
 if l_want two; then
 	# each victim's target twice its p99 alone, with the other victim
-	# reading too (four fio processes on two vCPUs, as in the case)
+	# reading too (four fio processes on two vCPUs, as in the case), but
+	# not under 500 us: with N held, the vCPUs' own stalls put a victim's
+	# p99 at up to some 360 us (block layer, eight runs of both
+	# kernels), and twice a lucky alone (71 us once) is under that.
+	# Without a target V waits 35 to 40 ms for a tick (case 1).
 	l_beside lv lv2
 	a4=$(bl_p99 /tmp/bla lv) a5=$(bl_p99 /tmp/bla lv2)
 	t4=$((2 * a4)) t5=$((2 * a5))
+	[ "$t4" -ge 500 ] || t4=500
+	[ "$t5" -ge 500 ] || t5=500
 	dmsetup message ibl 0 latency $CG_V:$t4
 	dmsetup message ibl 0 latency $CG_V2:$t5
 	m4=$(l_query $CG_V missed) m5=$(l_query $CG_V2 missed)
@@ -336,7 +342,7 @@ if l_want two; then
 	p4=$(bl_p99 /tmp/bl4 lv) p5=$(bl_p99 /tmp/bl4 lv2) n4=$(qw_kib $CG_N) floor=$(cat /tmp/lfloor)
 	positive "$a4" "$a5" "$p4" "$p5" "$n4" "$floor" && at_least "$t4" "$p4" && at_least "$t5" "$p5" &&
 		at_least "$n4" $((floor / 1024))
-	q_result "4. two groups with targets (2x their p99 alone), one without: both within, N above its floor" $? \
+	q_result "4. two groups with targets (2x their p99 alone, >= 500 us), one without: both within, N above its floor" $? \
 		"V p99 $p4 us against $t4 (alone $a4; by fio $(v_p99 /tmp/lv4), alone $(v_p99 /tmp/lva_lv)), V2 p99 $p5 us against $t5 (alone $a5; by fio $(v_p99 /tmp/lv5), alone $(v_p99 /tmp/lva_lv2)), N $n4 KiB/s ($(pct $n4 $N_ALONE)% of alone), its floor $((floor / 1024)) KiB/s; $(($(l_query $CG_V missed) - m4)), $(($(l_query $CG_V2 missed) - m5)) windows missed"
 	dmsetup message ibl 0 latency $CG_V:0
 	dmsetup message ibl 0 latency $CG_V2:0
