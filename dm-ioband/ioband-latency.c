@@ -141,9 +141,9 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		g->ceil_bps = 0;
 		/* a new span starts as if the window's count had been steady */
 		if (!g->span_n)
-			g->span_n = ((u64)g->n << 4) * (IOB_LAT_SPAN - 1);
-		g->span_n += ((u64)g->n << 4) - g->span_n / IOB_LAT_SPAN;
-		g->span_over += ((u64)g->over << 4) - g->span_over / IOB_LAT_SPAN;
+			g->span_n = ((u64)g->n << 8) * (IOB_LAT_SPAN - 1);
+		g->span_n += ((u64)g->n << 8) - g->span_n / IOB_LAT_SPAN;
+		g->span_over += ((u64)g->over << 8) - g->span_over / IOB_LAT_SPAN;
 		if (!g->n)
 			continue;
 		measured = true;

@@ -40,7 +40,9 @@ static inline unsigned int ilog2(u64 v)
  * A target is for the 99th percentile of the group's completion latency.
  * A light group completes only tens of bios a window, so the count is
  * over a moving span of about IOB_LAT_SPAN windows (each window's counts
- * weigh 1/IOB_LAT_SPAN of it): a window misses when a bio in it was late
+ * weigh 1/IOB_LAT_SPAN of it; 256ths of a bio): long enough that a stray
+ * late bio of a group of 200 IOPS, some 640 bios in the span, is not a
+ * miss on its own.  A window misses when a bio in it was late
  * and more than 1/IOB_LAT_SPAN_DIV of the span was (below the target's
  * 1%, so that the caps' probing upwards does not cost it); or when, in
  * the window alone, at least IOB_LAT_MISS_MIN bios and more than
@@ -50,7 +52,7 @@ static inline unsigned int ilog2(u64 v)
  */
 #define IOB_LAT_MISS_DIV	100
 #define IOB_LAT_MISS_MIN	2
-#define IOB_LAT_SPAN		8
+#define IOB_LAT_SPAN		32
 #define IOB_LAT_SPAN_DIV	200
 /*
  * A held-back group keeps at least 1/IOB_LAT_FLOOR_DIV of its part of
@@ -199,7 +201,7 @@ struct iob_lat {
 	u64 bytes;
 	u32 part_ppm;
 	bool reserved;		/* its part is its reservation */
-	u64 span_n;		/* the moving span's counts, x16 */
+	u64 span_n;		/* the moving span's counts, x256 */
 	u64 span_over;
 	u64 cap_bps;
 	u64 ceil_bps;		/* the rate of its last pinning miss: 0 none */

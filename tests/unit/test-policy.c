@@ -1086,8 +1086,8 @@ static void test_lat_control(void)
 		lat_pair(&v2, &n2, 1);
 		w.n = 1000;
 		w.over = 5;
-		w.span_n = 1000 << 7;
-		w.span_over = 5 << 7;
+		w.span_n = 1000 << 13;
+		w.span_over = 5 << 13;
 		w.next = &n2;
 		v2.next = &w;
 		n2.bytes = n2.cap_bps / 10;
@@ -1203,27 +1203,37 @@ static void test_lat_control(void)
 		      (unsigned long long)n5.ceil_bps);
 	}
 	/*
-	 * 40 bios a window (a span of ~320): a stray late bio after a calm
-	 * spell is not a miss, two in the span are; at 20 a window one is
+	 * 20 bios a window (a span of ~640): stray late bios after a calm
+	 * spell, one a window, are not a miss until the span's share of
+	 * them is over 1/200: not the first two, the fourth at the latest;
+	 * at 5 a window (a span of ~160) the first is
 	 */
-	for (i = 0; i < 60; i++) {
-		lat_pair(&v, &n, 0);
-		v.n = 40;
-		iob_lat_window(&d, &v, 100000000);
-	}
-	lat_pair(&v, &n, 1);
-	v.n = 40;
-	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MET, "one stray bio in ~320");
-	lat_pair(&v, &n, 1);
-	v.n = 40;
-	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MISSED, "two in the span");
-	for (i = 0; i < 60; i++) {
+	for (i = 0; i < 100; i++) {
 		lat_pair(&v, &n, 0);
 		iob_lat_window(&d, &v, 100000000);
 	}
-	lat_pair(&v, &n, 1);
-	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MISSED, "one in ~160");
+	for (i = 1; i <= 2; i++) {
+		lat_pair(&v, &n, 1);
+		CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MET && !n.cap_bps,
+		      "stray bio %d in ~640: cap %llu, span %llu of %llu", i,
+		      (unsigned long long)n.cap_bps, (unsigned long long)v.span_over,
+		      (unsigned long long)v.span_n);
+	}
+	i = 2;
+	do {
+		lat_pair(&v, &n, 1);
+		i++;
+	} while (iob_lat_window(&d, &v, 100000000) == IOB_LAT_MET && i < 4);
+	CHECK(v.missed && i >= 3, "missed at stray bio %d in ~640", i);
 	CHECK(n.cap_bps, "held back");
+	for (i = 0; i < 100; i++) {
+		lat_pair(&v, &n, 0);
+		v.n = 5;
+		iob_lat_window(&d, &v, 100000000);
+	}
+	lat_pair(&v, &n, 1);
+	v.n = 5;
+	CHECK(iob_lat_window(&d, &v, 100000000) == IOB_LAT_MISSED, "one in ~160");
 	/* no group with a target completed anything: every cap goes at once */
 	lat_pair(&v, &n, 0);
 	v.n = 0;

@@ -57,6 +57,9 @@ struct sgroup {
 	u64 target_ns;
 	struct iob_lat lat;
 	u64 lat_cap, lat_vt;
+	/* every stray_every-th completion stray_ns late (a CPU's stall) */
+	u32 stray_every, strays;
+	u64 stray_ns;
 	u64 arrived[MAXA];	/* when each of its I/Os came, in order */
 	u32 ah, at;
 	/* results */
@@ -442,6 +445,8 @@ static void lat_done(struct sim *s, struct sgroup *g, u64 t)
 {
 	u64 lat = t - g->arrived[g->ah++ % MAXA];
 
+	if (g->stray_every && ++g->strays % g->stray_every == 0)
+		lat += g->stray_ns;
 	g->lat.bytes += g->bs;
 	if (g->target_ns) {
 		g->lat.n++;
@@ -941,6 +946,28 @@ static void latency_tests(void)
 	       (unsigned long long)v->lat.missed_windows,
 	       (unsigned long long)s.lat.windows,
 	       (unsigned long long)s.g[1].lat.capped_windows);
+
+	/*
+	 * The same with one read in 300 of V's late by 2 ms whatever N does
+	 * (a vCPU's stall under emulation): 0.33%, within its 99th
+	 * percentile, so no reason to hold N back harder.
+	 */
+	lat_sim_init();
+	v = add(&s, 100, 1, 4096);
+	v->period_ns = 5 * MS;
+	v->target_ns = target;
+	v->stray_every = 300;
+	v->stray_ns = 2 * MS;
+	add(&s, 100, 32, 65536)->dir = 1;
+	run(&s, 61000 * MS);
+	p_t = lat_pct(v, 99);
+	with = s.g[1].done_bytes / alone;
+	RESULT(p_t <= target && with >= 0.80,
+	       "sim latency target 1 ms, one read in 300 late whatever N does",
+	       "V p99 %llu us, N %.1f%% of alone (want >= 80%%), %llu of %llu windows missed",
+	       (unsigned long long)(p_t / US), with * 100,
+	       (unsigned long long)v->lat.missed_windows,
+	       (unsigned long long)s.lat.windows);
 }
 
 int main(void)
