@@ -1310,10 +1310,15 @@ static void latency_window(struct ioband_domain *dom, u64 now)
 		tail = &g->lat.next;
 	}
 	*tail = NULL;
-	if (fresh)
+	if (fresh) {
 		d = iob_lat_window(&dom->lat, head, len);
-	else	/* what it did before it was idle is not what it did of late */
+	} else {
+		/* what it did before it was idle is not what it did of late */
 		dom->lat.recent_bps = 0;
+		/* nor did a window hold since: no pin until one does */
+		dom->lat.held = false;
+		dom->lat.late = 0;
+	}
 	list_for_each_entry(g, &dom->groups, dom_node) {
 		if (!fresh) {
 			g->lat.cap_bps = 0;

@@ -122,7 +122,7 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 {
 	bool measured = false, missed = false, capped = false, calm, pin, quiet;
 	bool full;
-	u64 total = 0, bps, late = 0;
+	u64 total = 0, bps, late = 0, steady;
 	struct iob_lat *g;
 
 	if (!len_ns)
@@ -139,9 +139,15 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		}
 		g->cap_bps = 0;		/* never held back: not for others */
 		g->ceil_bps = 0;
-		/* a new span starts as if the window's count had been steady */
-		if (!g->span_n)
-			g->span_n = ((u64)g->n << 8) * (IOB_LAT_SPAN - 1);
+		/*
+		 * A new span, or one under half of what this window's count
+		 * would make of it (the group paused: the decay's rounding
+		 * never takes it to 0), starts as if that count had been
+		 * steady.
+		 */
+		steady = ((u64)g->n << 8) * IOB_LAT_SPAN;
+		if (g->span_n < steady / 2)
+			g->span_n = steady;
 		g->span_n += ((u64)g->n << 8) - g->span_n / IOB_LAT_SPAN;
 		g->span_over += ((u64)g->over << 8) - g->span_over / IOB_LAT_SPAN;
 		if (!g->n)

@@ -192,7 +192,7 @@ bl_off() {
 	if grep -q lost "$1"; then
 		echo "  .. bl_off $1: events lost ($(grep -c lost "$1") CPUs or LOST lines; buffer $(cat $T/buffer_size_kb) KiB)"
 	elif [ ! -s "$1" ]; then
-		echo "  .. bl_off $1: no read both queued and completed in the window ($(wc -l < $T/trace) trace lines, tracing_on $(cat $T/tracing_on), filter $(cat $T/events/block/block_bio_queue/filter))"
+		echo "  .. bl_off $1: no read both queued and completed in the window ($(grep -vc '^#' $T/trace) events, filter $(cat $T/events/block/block_bio_queue/filter))"
 	fi
 	echo > $T/trace
 }
@@ -212,9 +212,12 @@ bl_done() {
 # 99% are at or under, us) of bl_off's reads, or of CGROUP's victim's
 # (l_v); nothing if there are none or events were lost.
 bl_p99() {
+	local p
 	grep -q lost "$1" && return
-	awk -v lo=$(l_lo "$2") -v hi=$(l_hi "$2") '$1 >= lo && $1 < hi { print $2 }' "$1" | sort -n |
-		awk '{ v[NR] = $1 } END { r = int(NR * 0.99); if (r < NR * 0.99) r++; if (NR) print v[r] }'
+	p=$(awk -v lo=$(l_lo "$2") -v hi=$(l_hi "$2") '$1 >= lo && $1 < hi { print $2 }' "$1" | sort -n |
+		awk '{ v[NR] = $1 } END { r = int(NR * 0.99); if (r < NR * 0.99) r++; if (NR) print v[r] }')
+	[ -n "$p" ] || echo "  .. bl_p99 $1 $2: no reads of that victim among the $(wc -l < "$1") recorded" >&2
+	echo "$p"
 }
 # bl_window DEV ID...: qos_window on DEV, recording bl_arm's trace over
 # its QW_LEN, from QW_WARM after every group ID has done I/O through DEV
