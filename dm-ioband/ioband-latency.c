@@ -16,7 +16,8 @@
  * misses; a window in which the device did less than half of what it did
  * of late (quiet) makes no cap, and cuts a cap its group did not use from
  * the cap, not from the group's rate.  Each window in which every target
- * holds, the caps grow by a step; a cap an eighth above the device's rate
+ * holds and no bio was late, the caps grow by a step (one with a late bio
+ * that was no miss leaves them); a cap an eighth above the device's rate
  * is gone.  A miss that follows a window that held halves the growth (the
  * step one larger).  Once a window has held since control began, a miss
  * with two or more late bios (IOB_LAT_MISS_MIN) in it and the window
@@ -121,8 +122,8 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 				     struct iob_lat *head, u64 len_ns)
 {
 	bool measured = false, missed = false, capped = false, calm, pin, quiet;
-	bool full;
-	u64 total = 0, bps, late = 0, steady;
+	bool full, stray = false;
+	u64 total = 0, bps, late = 0, steady, grow;
 	struct iob_lat *g;
 
 	if (!len_ns)
@@ -153,6 +154,7 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		if (!g->n)
 			continue;
 		measured = true;
+		stray |= g->over != 0;
 		g->missed = ((u64)g->over * IOB_LAT_MISS_DIV > g->n &&
 			     g->over >= IOB_LAT_MISS_MIN) ||
 			    (g->over && g->span_over * IOB_LAT_SPAN_DIV > g->span_n);
@@ -160,6 +162,11 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 			g->missed_windows++;
 			missed = true;
 			late += g->over;
+			/*
+			 * This miss answers for the late bios so far: the
+			 * caps it cuts are judged by the ones that follow.
+			 */
+			g->span_over = 0;
 		}
 	}
 	/*
@@ -254,6 +261,12 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		if (d->step > IOB_LAT_STEP_MIN)
 			d->step--;
 	}
+	/*
+	 * A window with a late bio that was no miss (a stray, or late bios
+	 * since the last miss not yet over the span's share) grows nothing:
+	 * else the caps would climb where every window has a late bio.
+	 */
+	grow = stray ? 0 : (d->peak_bps >> d->step) + 1;
 	for (g = head; g; g = g->next) {
 		u64 ceil = g->ceil_bps - g->ceil_bps / IOB_LAT_CUT_DIV;
 
@@ -262,11 +275,10 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 			g->ceil_bps = 0;
 		if (!g->cap_bps)
 			continue;
-		g->cap_bps += (d->peak_bps >> d->step) + 1;
+		g->cap_bps += grow;
 		/* below the rate of its last pinning miss, to a calm spell */
 		if (g->ceil_bps && g->cap_bps > ceil)
-			g->cap_bps = ceil > g->cap_bps - (d->peak_bps >> d->step) - 1 ?
-				     ceil : g->cap_bps - (d->peak_bps >> d->step) - 1;
+			g->cap_bps = ceil > g->cap_bps - grow ? ceil : g->cap_bps - grow;
 		/*
 		 * Gone when an eighth above the device's rate, where it can
 		 * no longer hold the group: released at the rate itself, on

@@ -44,7 +44,9 @@ static inline unsigned int ilog2(u64 v)
  * late bio of a group of 200 IOPS, some 640 bios in the span, is not a
  * miss on its own.  A window misses when a bio in it was late
  * and more than 1/IOB_LAT_SPAN_DIV of the span was (below the target's
- * 1%, so that the caps' probing upwards does not cost it); or when, in
+ * 1%, so that the caps' probing upwards does not cost it; late bios are
+ * counted from the group's last miss, which answered for those before
+ * it); or when, in
  * the window alone, at least IOB_LAT_MISS_MIN bios and more than
  * 1/IOB_LAT_MISS_DIV were late.  A miss pins the caps (ioband-latency.c)
  * when the groups that missed had at least IOB_LAT_MISS_MIN late bios

@@ -921,12 +921,15 @@ static void test_lat_buckets(void)
 #define MBS 1000000ULL
 
 /* V (a target) and N (none) on a list, as the module builds it. */
+/* V's bios a window (lat_pair) */
+static u32 lat_v_n = 20;
+
 static void lat_pair(struct iob_lat *v, struct iob_lat *n, u32 over)
 {
 	v->next = n;
 	n->next = NULL;
 	v->target_ns = 300000;
-	v->n = 20;
+	v->n = lat_v_n;
 	v->over = over;
 	v->bytes = 80000;		/* 0.8 MB/s */
 	v->part_ppm = 500000;
@@ -1057,6 +1060,8 @@ static void test_lat_control(void)
 		struct iob_lat_dom d2;
 		struct iob_lat v2 = {}, n2 = {};
 
+		/* V reads 5 a window: a span of ~160, where one late is a miss */
+		lat_v_n = 5;
 		iob_lat_dom_init(&d2);
 		lat_step(&d2, &v2, &n2, 0);
 		lat_pair(&v2, &n2, 2);
@@ -1100,6 +1105,7 @@ static void test_lat_control(void)
 		cap = lat_step(&d2, &v2, &n2, 1);
 		CHECK(n2.ceil_bps == cap, "late again: ceil %llu of %llu",
 		      (unsigned long long)n2.ceil_bps, (unsigned long long)cap);
+		lat_v_n = 20;
 	}
 	/*
 	 * a miss in a quiet window (the device did less than half of what
@@ -1262,6 +1268,54 @@ static void test_lat_control(void)
 		CHECK(iob_lat_window(&d6, &v6, 100000000) == IOB_LAT_MET,
 		      "back from a pause, one late of 20: span %llu of %llu",
 		      (unsigned long long)v6.span_over, (unsigned long long)v6.span_n);
+	}
+	/*
+	 * a miss answers for the late bios counted before it: after five
+	 * windows with 5 late reads of 20 each, a late read in the window
+	 * after the next is no miss (the span had 3.7% of them late)
+	 */
+	{
+		struct iob_lat_dom d7;
+		struct iob_lat v7 = {}, n7 = {};
+
+		iob_lat_dom_init(&d7);
+		for (i = 0; i < 100; i++)
+			lat_step(&d7, &v7, &n7, 0);
+		for (i = 0; i < 5; i++)
+			lat_step(&d7, &v7, &n7, 5);
+		lat_step(&d7, &v7, &n7, 0);
+		cap = n7.cap_bps;
+		lat_pair(&v7, &n7, 1);
+		n7.bytes = cap / 10;
+		CHECK(iob_lat_window(&d7, &v7, 100000000) == IOB_LAT_MET && n7.cap_bps >= cap,
+		      "after a descent, one late of 20: cap %llu from %llu, span %llu of %llu",
+		      (unsigned long long)n7.cap_bps, (unsigned long long)cap,
+		      (unsigned long long)v7.span_over, (unsigned long long)v7.span_n);
+	}
+	/*
+	 * a late read in every window after a cut: no miss for the first
+	 * few (the span's share is under 1/200 again), but no growth either,
+	 * and a miss (a cut) by the fourth
+	 */
+	{
+		struct iob_lat_dom d8;
+		struct iob_lat v8 = {}, n8 = {};
+		int misses = 0;
+
+		iob_lat_dom_init(&d8);
+		for (i = 0; i < 100; i++)
+			lat_step(&d8, &v8, &n8, 0);
+		lat_step(&d8, &v8, &n8, 3);
+		cap = n8.cap_bps;
+		for (i = 0; i < 4 && !misses; i++) {
+			lat_pair(&v8, &n8, 1);
+			n8.bytes = n8.cap_bps / 10;
+			misses += iob_lat_window(&d8, &v8, 100000000) == IOB_LAT_MISSED;
+			CHECK(n8.cap_bps <= cap, "late read %d after a cut: cap %llu of %llu", i + 1,
+			      (unsigned long long)n8.cap_bps, (unsigned long long)cap);
+		}
+		CHECK(cap && misses && n8.cap_bps < cap, "a late read a window: missed after %d, cap %llu of %llu",
+		      i, (unsigned long long)n8.cap_bps, (unsigned long long)cap);
 	}
 	/* no group with a target completed anything: every cap goes at once */
 	lat_pair(&v, &n, 0);

@@ -13,11 +13,11 @@
 # make check runs only cases trace, badinput and lone; the others run when
 # named (ONLY=latency, or latency-CASE): under emulation a boot's timing
 # still decides too many outcomes.  The p99 they assert is the block
-# layer's (bl_arm below), not fio's.  Over four runs of the section on
-# both kernels with the span of 32 windows, cases target, unmeetable and
-# agree passed in all, two in seven of eight (once the victims' trace
-# alone gave no p99) and buffered in four of eight (N held to 54% to
-# 68%: three times for a target of twice a lucky alone of 106 to 139 us).
+# layer's (bl_arm below), not fio's.  Over two runs of the section on
+# both kernels with late bios counted from the last miss, unmeetable,
+# agree and two passed in all, target in three of four (a target of
+# twice a lucky alone of 115 us) and buffered in two of four (N 78.8%
+# and 73.5% with V within its target): Documentation/ioband.rst.
 if [ -z "$ONLY" ]; then
 	L_CASES="trace badinput lone"
 	skip "25. latency targets met, floors kept, p99 against fio's" \
