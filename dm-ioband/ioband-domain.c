@@ -1315,9 +1315,10 @@ static void latency_window(struct ioband_domain *dom, u64 now)
 	} else {
 		/* what it did before it was idle is not what it did of late */
 		dom->lat.recent_bps = 0;
-		/* nor did a window hold since: no pin until one does */
+		/* nor did a window hold since: no pin, no halving, until one does */
 		dom->lat.held = false;
 		dom->lat.late = 0;
+		dom->lat.grew = false;
 	}
 	list_for_each_entry(g, &dom->groups, dom_node) {
 		if (!fresh) {

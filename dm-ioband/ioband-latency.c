@@ -16,20 +16,20 @@
  * misses; a window in which the device did less than half of what it did
  * of late (quiet) makes no cap, and cuts a cap its group did not use from
  * the cap, not from the group's rate.  Each window in which every target
- * holds and no bio was late, the caps grow by a step (one with a late bio
- * that was no miss leaves them); a cap an eighth above the device's rate
- * is gone.  A miss that follows a window that held halves the growth (the
- * step one larger).  Once a window has held since control began, a miss
- * with two or more late bios (IOB_LAT_MISS_MIN) in it and the window
- * before pins each cap that its group used and that was not cut from the
- * group's own rate a window before: the cap does not grow past the rate
- * at which it missed, less a thirty-second, until a calm spell
- * (IOB_LAT_CALM_WINDOWS without a miss) has passed.  So the
- * caps settle just under the rate at which the targets are missed instead
- * of probing into it every few seconds, and a calm spell lets them probe
- * again.  When no group with a target completes anything in a window,
- * every cap is gone at once: the controller holds back nobody for a
- * tenant that is not there.
+ * holds and none had more than 1/200 of its bios late, the caps grow by a
+ * step (a window with more that was no miss leaves them); a cap an eighth
+ * above the device's rate is gone.  A miss that follows such a window
+ * (the caps grew, if there were any) halves the growth (the step one
+ * larger).  Once a window has held since control began, a miss with two
+ * or more late bios (IOB_LAT_MISS_MIN) in it and the window before pins
+ * each cap that its group used and that was not cut from the group's own
+ * rate a window before: the cap does not grow past the rate at which it
+ * missed, less a thirty-second, until a calm spell (IOB_LAT_CALM_WINDOWS
+ * without a miss) has passed.  So the caps settle just under the rate at
+ * which the targets are missed instead of probing into it every few
+ * seconds, and a calm spell lets them probe again.  When no group with a target
+ * completes anything in a window, every cap is gone at once: the
+ * controller holds back nobody for a tenant that is not there.
  *
  * A held-back group is never cut below half of its part of the device by
  * weight (its floor): a target can take the excess a neighbour gets from
@@ -83,6 +83,7 @@ void iob_lat_dom_restart(struct iob_lat_dom *d)
 	d->calm = 0;
 	d->late = 0;
 	d->held = false;
+	d->grew = false;
 }
 
 void iob_lat_dom_init(struct iob_lat_dom *d)
@@ -154,7 +155,9 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		if (!g->n)
 			continue;
 		measured = true;
-		stray |= g->over != 0;
+		/* more than 1/IOB_LAT_SPAN_DIV of the window's bios late */
+		if ((u64)g->over * IOB_LAT_SPAN_DIV > g->n)
+			stray = true;
 		g->missed = ((u64)g->over * IOB_LAT_MISS_DIV > g->n &&
 			     g->over >= IOB_LAT_MISS_MIN) ||
 			    (g->over && g->span_over * IOB_LAT_SPAN_DIV > g->span_n);
@@ -162,12 +165,15 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 			g->missed_windows++;
 			missed = true;
 			late += g->over;
-			/*
-			 * This miss answers for the late bios so far: the
-			 * caps it cuts are judged by the ones that follow.
-			 */
-			g->span_over = 0;
 		}
+	}
+	/*
+	 * A miss answers for the late bios so far, every target's: the
+	 * caps it cuts are judged by the ones that follow.
+	 */
+	if (missed) {
+		for (g = head; g; g = g->next)
+			g->span_over = 0;
 	}
 	/*
 	 * The device's rate: a moving average of the windows' (an eighth
@@ -196,6 +202,7 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 		d->calm = 0;
 		d->late = 0;
 		d->held = false;
+		d->grew = false;
 		return IOB_LAT_IDLE;
 	}
 	/* the device did about all it can: a group's shortfall is its queue */
@@ -203,9 +210,10 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 	pin = d->held && late + d->late >= IOB_LAT_MISS_MIN;
 	d->late = late;
 	if (missed) {
-		/* a miss after a window that held: the caps grew too fast */
-		if (d->calm && d->step < IOB_LAT_STEP_MAX)
+		/* a miss after a window that held, clean: growth too fast */
+		if (d->grew && d->step < IOB_LAT_STEP_MAX)
 			d->step++;
+		d->grew = false;
 		d->calm = 0;
 		for (g = head; g; g = g->next) {
 			u64 cur, floor = iob_lat_floor_bps(d, g);
@@ -262,11 +270,13 @@ enum iob_lat_decision iob_lat_window(struct iob_lat_dom *d,
 			d->step--;
 	}
 	/*
-	 * A window with a late bio that was no miss (a stray, or late bios
-	 * since the last miss not yet over the span's share) grows nothing:
-	 * else the caps would climb where every window has a late bio.
+	 * A window in which a target had more than 1/IOB_LAT_SPAN_DIV of its
+	 * bios late but did not miss (a stray, or late bios since the last
+	 * miss not yet over the span's share) grows nothing: else the caps
+	 * would climb where every window has a late bio.
 	 */
 	grow = stray ? 0 : (d->peak_bps >> d->step) + 1;
+	d->grew = !stray;
 	for (g = head; g; g = g->next) {
 		u64 ceil = g->ceil_bps - g->ceil_bps / IOB_LAT_CUT_DIV;
 

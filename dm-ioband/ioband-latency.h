@@ -42,13 +42,12 @@ static inline unsigned int ilog2(u64 v)
  * over a moving span of about IOB_LAT_SPAN windows (each window's counts
  * weigh 1/IOB_LAT_SPAN of it; 256ths of a bio): long enough that a stray
  * late bio of a group of 200 IOPS, some 640 bios in the span, is not a
- * miss on its own.  A window misses when a bio in it was late
- * and more than 1/IOB_LAT_SPAN_DIV of the span was (below the target's
- * 1%, so that the caps' probing upwards does not cost it; late bios are
- * counted from the group's last miss, which answered for those before
- * it); or when, in
- * the window alone, at least IOB_LAT_MISS_MIN bios and more than
- * 1/IOB_LAT_MISS_DIV were late.  A miss pins the caps (ioband-latency.c)
+ * miss on its own.  A window misses when a bio in it was late and more
+ * than 1/IOB_LAT_SPAN_DIV of the span was (below the target's 1%, so that
+ * the caps' probing upwards does not cost it; late bios count from the
+ * last miss, which answered for those before it); or when, in the window
+ * alone, at least IOB_LAT_MISS_MIN bios and more than 1/IOB_LAT_MISS_DIV
+ * were late.  A miss pins the caps (ioband-latency.c)
  * when the groups that missed had at least IOB_LAT_MISS_MIN late bios
  * in this window and the one before.
  */
@@ -73,10 +72,11 @@ static inline unsigned int ilog2(u64 v)
  */
 #define IOB_LAT_CUT_DIV		32
 /*
- * While targets are met, each cap grows by the device's rate >> step a
- * window; a miss after a window that held makes the step one larger
- * (growth halves), and this many windows in a row without a miss make it
- * one smaller again.
+ * While targets are met and no target had more than 1/IOB_LAT_SPAN_DIV
+ * of its bios late, each cap grows by the device's rate >> step a window;
+ * a miss after such a window (the caps grew, if any) makes the step one
+ * larger (growth halves), and this many windows in a row without a miss
+ * make it one smaller again.
  */
 #define IOB_LAT_STEP_MIN	5
 #define IOB_LAT_STEP_MAX	11
@@ -224,13 +224,14 @@ struct iob_lat_dom {
 	u32 step;
 	u32 calm;
 	bool held;		/* a window held since control (re)started */
+	bool grew;		/* the last window held with no stray */
 	u64 windows;
 };
 
 /* What a window did, for the tracepoint and the tests. */
 enum iob_lat_decision {
 	IOB_LAT_IDLE,		/* no group with a target completed a bio */
-	IOB_LAT_MET,		/* every target met: caps grow */
+	IOB_LAT_MET,		/* every target met: caps grow (or stay) */
 	IOB_LAT_MISSED,		/* a target missed: caps cut */
 };
 
