@@ -10,23 +10,27 @@
 # 20 ms: a scenario the device fails on its own, which a target fixes
 # only by keeping N just under the device's rate.
 #
-# make check runs only cases trace, badinput and lone; the others run when
-# named (ONLY=latency, or latency-CASE): under emulation a boot's timing
-# still decides too many outcomes.  The p99 they assert is the block
-# layer's (bl_arm below), not fio's.  Over two runs of the section on
-# both kernels with late bios counted from the last miss, target,
-# unmeetable and agree passed in all, two and buffered in three of four
-# (V 570 us against 500; V 568 us against 544 with N at 69.1%); in
-# later boots buffered passed four of ten, where a fixed limit of
-# 27 MB/s on N (82% of its rate alone) kept V within its target in seven
-# of eleven: Documentation/ioband.rst.
+# make check runs cases agree, target, unmeetable, trace, badinput and
+# lone; two and buffered run when named (ONLY=latency, or latency-CASE):
+# under emulation a boot's timing still decides too many of their
+# outcomes (Documentation/ioband.rst, "Limits and known gaps": on the
+# buffered case's 32 MB/s device even a fixed limit of 27 MB/s on N,
+# 82% of its rate alone, kept V within its target in only seven boots
+# of eleven).  The p99 they assert is the block layer's (bl_arm below),
+# not fio's.
 if [ -z "$ONLY" ]; then
-	L_CASES="trace badinput lone"
-	skip "25. latency targets met, floors kept, p99 against fio's" \
+	L_CASES="agree target unmeetable trace badinput lone"
+	skip "25. latency targets: two targets, and a buffered writer as N" \
 		"under emulation their outcome is the emulator's timing as much as ioband's; ONLY=latency runs them"
 else
 	L_CASES="agree target buffered unmeetable two trace badinput lone"
 fi
+# A target is twice a victim's p99 alone, but not under L_LEAST us: with
+# N held, the vCPUs' own stalls put a victim's p99 at up to some 360 us
+# (block layer, case two, eight runs of both kernels), and twice a lucky
+# alone is under that (115 us once in case 1, which then failed with V at
+# 290 us and N at 84%; 71 us once in case two).
+L_LEAST=500
 # l_want CASE: CASE is to run
 l_want() {
 	case " $L_CASES " in *" $1 "*) want "latency-$1" ;; *) return 1 ;; esac
@@ -259,8 +263,10 @@ l_rp99() { l_query "$1" r | cut -d, -f3; }
 if l_want agree || l_want target || l_want unmeetable || l_want two; then
 	dm_create ibl "$(ioband_table /dev/q64 l1 cgroup weight-iosize 0 :100 $CG_V:100 $CG_V2:100 $CG_N:100)"
 	l_alone
+	# twice V's p99 alone, but not under L_LEAST us (as case two)
 	TARGET=$((2 * P99_ALONE))
-	say "alone: V p99 $P99_ALONE us (N on another device; by fio $F99_ALONE us, and $P99_IDLE us with nothing else running), N $N_ALONE KiB/s; V's target $TARGET us (twice $P99_ALONE)"
+	[ "$TARGET" -ge "$L_LEAST" ] || TARGET=$L_LEAST
+	say "alone: V p99 $P99_ALONE us (N on another device; by fio $F99_ALONE us, and $P99_IDLE us with nothing else running), N $N_ALONE KiB/s; V's target $TARGET us (twice $P99_ALONE, at least $L_LEAST)"
 fi
 
 # --- 5. the p99 ioband reports for V against fio's -----------------------------
@@ -301,7 +307,7 @@ if l_want target; then
 	# and V, at QD1, gets its 200 IOPS (section 12 has it without a target)
 	positive "$P99_ALONE" "$N_ALONE" "$p1" "$n1" && at_least "$TARGET" "$p1" &&
 		at_least "$n1" $((N_ALONE * 80 / 100)) && at_least "$ios1" $((200 * L_VRUN * 95 / 100))
-	q_result "1. V's target 2x its p99 alone: V's p99 within it, V >= 95% of its 200 IOPS, N >= 80% of alone" $? \
+	q_result "1. V's target 2x its p99 alone (>= 500 us): V's p99 within it, V >= 95% of its 200 IOPS, N >= 80% of alone" $? \
 		"target $TARGET us: V p99 $p1 us (by fio $f1, alone $F99_ALONE), $ios1 reads in $L_VRUN s (want >= $((200 * L_VRUN * 95 / 100))), N $n1 KiB/s ($(pct $n1 $N_ALONE)% of alone); without a target: V p99 $b0 us, N $n0 KiB/s ($(pct $n0 $N_ALONE)%); V's group: $(l_query $CG_V missed) windows missed, N's: $(l_query $CG_N capped) capped"
 	dmsetup message ibl 0 latency $CG_V:0
 fi
@@ -336,15 +342,13 @@ fi
 if l_want two; then
 	# each victim's target twice its p99 alone, with the other victim
 	# reading too (four fio processes on two vCPUs, as in the case), but
-	# not under 500 us: with N held, the vCPUs' own stalls put a victim's
-	# p99 at up to some 360 us (block layer, eight runs of both
-	# kernels), and twice a lucky alone (71 us once) is under that.
+	# not under L_LEAST us.
 	# Without a target V waits 35 to 40 ms for a tick (case 1).
 	l_beside lv lv2
 	a4=$(bl_p99 /tmp/bla lv) a5=$(bl_p99 /tmp/bla lv2)
 	t4=$((2 * a4)) t5=$((2 * a5))
-	[ "$t4" -ge 500 ] || t4=500
-	[ "$t5" -ge 500 ] || t5=500
+	[ "$t4" -ge "$L_LEAST" ] || t4=$L_LEAST
+	[ "$t5" -ge "$L_LEAST" ] || t5=$L_LEAST
 	dmsetup message ibl 0 latency $CG_V:$t4
 	dmsetup message ibl 0 latency $CG_V2:$t5
 	m4=$(l_query $CG_V missed) m5=$(l_query $CG_V2 missed)
@@ -405,6 +409,7 @@ l_buffered() {
 	rm -f /mnt/l/n
 	sync
 	t2=$((2 * pa))
+	[ "$t2" -ge "$L_LEAST" ] || t2=$L_LEAST
 	bl_arm ibl
 	Q_RUN=$L_RUN q_load n ln "$LB"
 	lv_start /tmp/lvb0 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$L_VRUN
@@ -424,8 +429,8 @@ l_buffered() {
 	bl_off /tmp/blb1
 	p2=$(bl_p99 /tmp/blb1) n2=$(qw_kib $CG_N)
 	positive "$pa" "$na" "$p2" "$n2" && at_least "$t2" "$p2" && at_least "$n2" $((na * 80 / 100))
-	q_result "2. a buffered writer as N (ext4 writeback): V's p99 within 2x alone, N >= 80% of alone" $? \
-		"alone: V p99 $pa us (N on another device; by fio $fa us, and $pi us with nothing else running), N $na KiB/s written back; without a target: V p99 $p20 us, N $n20 KiB/s; target $t2 us (2x alone): V p99 $p2 us (by fio $(v_p99 /tmp/lvb1)), N $n2 KiB/s ($(pct $n2 $na)%); $(l_query $CG_V missed) windows missed"
+	q_result "2. a buffered writer as N (ext4 writeback): V's p99 within 2x alone (>= 500 us), N >= 80% of alone" $? \
+		"alone: V p99 $pa us (N on another device; by fio $fa us, and $pi us with nothing else running), N $na KiB/s written back; without a target: V p99 $p20 us, N $n20 KiB/s; target $t2 us (2x alone, >= 500): V p99 $p2 us (by fio $(v_p99 /tmp/lvb1)), N $n2 KiB/s ($(pct $n2 $na)%); $(l_query $CG_V missed) windows missed"
 	dirty_defaults
 }
 if l_want buffered; then
