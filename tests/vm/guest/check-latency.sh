@@ -25,11 +25,15 @@ if [ -z "$ONLY" ]; then
 else
 	L_CASES="agree target buffered unmeetable two trace badinput lone"
 fi
-# A target is twice a victim's p99 alone, but not under L_LEAST us: with
-# N held, the vCPUs' own stalls put a victim's p99 at up to some 360 us
-# (block layer, case two, eight runs of both kernels), and twice a lucky
-# alone is under that (115 us once in case 1, which then failed with V at
-# 290 us and N at 84%; 71 us once in case two).
+# A target is twice a victim's p99 alone, but not under L_LEAST us (cases
+# target, two and buffered).  "Alone" is one boot's and one window's: at
+# the block layer, 55 to 3302 us over the runs of these cases on one
+# machine (a tenth of them under 133), while with N held a victim's p99
+# was 150 to 700 us in nine runs of ten, much of it the vCPUs' own
+# stalls.  Twice a lucky alone is a target that holding back N does not
+# meet (115 us once in case target: V 290 us against 230, N at 84%).
+# The least does not make the cases easy: without a target V waits 35
+# to 40 ms for a tick (case 1).
 L_LEAST=500
 # l_want CASE: CASE is to run
 l_want() {
@@ -307,7 +311,7 @@ if l_want target; then
 	# and V, at QD1, gets its 200 IOPS (section 12 has it without a target)
 	positive "$P99_ALONE" "$N_ALONE" "$p1" "$n1" && at_least "$TARGET" "$p1" &&
 		at_least "$n1" $((N_ALONE * 80 / 100)) && at_least "$ios1" $((200 * L_VRUN * 95 / 100))
-	q_result "1. V's target 2x its p99 alone (>= 500 us): V's p99 within it, V >= 95% of its 200 IOPS, N >= 80% of alone" $? \
+	q_result "1. V's target 2x its p99 alone (>= $L_LEAST us): V's p99 within it, V >= 95% of its 200 IOPS, N >= 80% of alone" $? \
 		"target $TARGET us: V p99 $p1 us (by fio $f1, alone $F99_ALONE), $ios1 reads in $L_VRUN s (want >= $((200 * L_VRUN * 95 / 100))), N $n1 KiB/s ($(pct $n1 $N_ALONE)% of alone); without a target: V p99 $b0 us, N $n0 KiB/s ($(pct $n0 $N_ALONE)%); V's group: $(l_query $CG_V missed) windows missed, N's: $(l_query $CG_N capped) capped"
 	dmsetup message ibl 0 latency $CG_V:0
 fi
@@ -343,7 +347,6 @@ if l_want two; then
 	# each victim's target twice its p99 alone, with the other victim
 	# reading too (four fio processes on two vCPUs, as in the case), but
 	# not under L_LEAST us.
-	# Without a target V waits 35 to 40 ms for a tick (case 1).
 	l_beside lv lv2
 	a4=$(bl_p99 /tmp/bla lv) a5=$(bl_p99 /tmp/bla lv2)
 	t4=$((2 * a4)) t5=$((2 * a5))
@@ -363,7 +366,7 @@ if l_want two; then
 	p4=$(bl_p99 /tmp/bl4 lv) p5=$(bl_p99 /tmp/bl4 lv2) n4=$(qw_kib $CG_N) floor=$(cat /tmp/lfloor)
 	positive "$a4" "$a5" "$p4" "$p5" "$n4" "$floor" && at_least "$t4" "$p4" && at_least "$t5" "$p5" &&
 		at_least "$n4" $((floor / 1024))
-	q_result "4. two groups with targets (2x their p99 alone, >= 500 us), one without: both within, N above its floor" $? \
+	q_result "4. two groups with targets (2x their p99 alone, >= $L_LEAST us), one without: both within, N above its floor" $? \
 		"V p99 $p4 us against $t4 (alone $a4; by fio $(v_p99 /tmp/lv4), alone $(v_p99 /tmp/lva_lv)), V2 p99 $p5 us against $t5 (alone $a5; by fio $(v_p99 /tmp/lv5), alone $(v_p99 /tmp/lva_lv2)), N $n4 KiB/s ($(pct $n4 $N_ALONE)% of alone), its floor $((floor / 1024)) KiB/s; $(($(l_query $CG_V missed) - m4)), $(($(l_query $CG_V2 missed) - m5)) windows missed"
 	dmsetup message ibl 0 latency $CG_V:0
 	dmsetup message ibl 0 latency $CG_V2:0
@@ -429,8 +432,8 @@ l_buffered() {
 	bl_off /tmp/blb1
 	p2=$(bl_p99 /tmp/blb1) n2=$(qw_kib $CG_N)
 	positive "$pa" "$na" "$p2" "$n2" && at_least "$t2" "$p2" && at_least "$n2" $((na * 80 / 100))
-	q_result "2. a buffered writer as N (ext4 writeback): V's p99 within 2x alone (>= 500 us), N >= 80% of alone" $? \
-		"alone: V p99 $pa us (N on another device; by fio $fa us, and $pi us with nothing else running), N $na KiB/s written back; without a target: V p99 $p20 us, N $n20 KiB/s; target $t2 us (2x alone, >= 500): V p99 $p2 us (by fio $(v_p99 /tmp/lvb1)), N $n2 KiB/s ($(pct $n2 $na)%); $(l_query $CG_V missed) windows missed"
+	q_result "2. a buffered writer as N (ext4 writeback): V's p99 within 2x alone (>= $L_LEAST us), N >= 80% of alone" $? \
+		"alone: V p99 $pa us (N on another device; by fio $fa us, and $pi us with nothing else running), N $na KiB/s written back; without a target: V p99 $p20 us, N $n20 KiB/s; target $t2 us (2x alone, >= $L_LEAST): V p99 $p2 us (by fio $(v_p99 /tmp/lvb1)), N $n2 KiB/s ($(pct $n2 $na)%); $(l_query $CG_V missed) windows missed"
 	dirty_defaults
 }
 if l_want buffered; then

@@ -841,8 +841,8 @@ if want workcons; then
 		# latency, and with ioband holding none of its reads that is the
 		# device's and the vCPUs': on mb64 a read that finds the tick's
 		# bytes spent waits for the next tick, and without a latency
-		# target (section 25's case target, run when named, asserts the
-		# victim's rate under one) nothing keeps the writer off them.
+		# target (section 25's case target asserts the victim's rate
+		# under one) nothing keeps the writer off them.
 		# Its rate on the bare device is shown, not compared: it got 183
 		# to 207 IOPS through ioband and 56 to 207 on the bare device,
 		# and three CI runs failed a bound of 95% of the bare device's
