@@ -35,6 +35,12 @@ fi
 # The least does not make the cases easy: without a target V waits 35
 # to 40 ms for a tick (case 1).
 L_LEAST=500
+# l_target ALONE: the target for a victim whose p99 alone is ALONE us.
+l_target() {
+	local t=$((2 * ${1:-0}))
+	[ "$t" -ge "$L_LEAST" ] || t=$L_LEAST
+	echo "$t"
+}
 # l_want CASE: CASE is to run
 l_want() {
 	case " $L_CASES " in *" $1 "*) want "latency-$1" ;; *) return 1 ;; esac
@@ -267,9 +273,7 @@ l_rp99() { l_query "$1" r | cut -d, -f3; }
 if l_want agree || l_want target || l_want unmeetable || l_want two; then
 	dm_create ibl "$(ioband_table /dev/q64 l1 cgroup weight-iosize 0 :100 $CG_V:100 $CG_V2:100 $CG_N:100)"
 	l_alone
-	# twice V's p99 alone, but not under L_LEAST us (as case two)
-	TARGET=$((2 * P99_ALONE))
-	[ "$TARGET" -ge "$L_LEAST" ] || TARGET=$L_LEAST
+	TARGET=$(l_target "$P99_ALONE")
 	say "alone: V p99 $P99_ALONE us (N on another device; by fio $F99_ALONE us, and $P99_IDLE us with nothing else running), N $N_ALONE KiB/s; V's target $TARGET us (twice $P99_ALONE, at least $L_LEAST)"
 fi
 
@@ -349,9 +353,7 @@ if l_want two; then
 	# not under L_LEAST us.
 	l_beside lv lv2
 	a4=$(bl_p99 /tmp/bla lv) a5=$(bl_p99 /tmp/bla lv2)
-	t4=$((2 * a4)) t5=$((2 * a5))
-	[ "$t4" -ge "$L_LEAST" ] || t4=$L_LEAST
-	[ "$t5" -ge "$L_LEAST" ] || t5=$L_LEAST
+	t4=$(l_target "$a4") t5=$(l_target "$a5")
 	dmsetup message ibl 0 latency $CG_V:$t4
 	dmsetup message ibl 0 latency $CG_V2:$t5
 	m4=$(l_query $CG_V missed) m5=$(l_query $CG_V2 missed)
@@ -411,8 +413,7 @@ l_buffered() {
 	na=$(qw_kib $CG_N)
 	rm -f /mnt/l/n
 	sync
-	t2=$((2 * pa))
-	[ "$t2" -ge "$L_LEAST" ] || t2=$L_LEAST
+	t2=$(l_target "$pa")
 	bl_arm ibl
 	Q_RUN=$L_RUN q_load n ln "$LB"
 	lv_start /tmp/lvb0 lv /mnt/l/v --ramp_time=$QW_WARM --runtime=$L_VRUN
