@@ -32,8 +32,8 @@ fi
 # was 150 to 700 us in nine runs of ten, much of it the vCPUs' own
 # stalls.  Twice a lucky alone is a target that holding back N does not
 # meet (115 us once in case target: V 290 us against 230, N at 84%).
-# The least does not make the cases easy: without a target V waits 35
-# to 40 ms for a tick (case 1).
+# The least does not make the cases easy: without a target V's p99 is
+# 23 to 40 ms, a tick's wait or two (case 1).
 L_LEAST=500
 # l_target ALONE: the target for a victim whose p99 alone is ALONE us.
 l_target() {
